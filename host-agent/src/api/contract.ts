@@ -1,0 +1,129 @@
+/**
+ * The host agent's HTTP contract (DESIGN §4), shared by the agent, the dispatcher and the action.
+ * Only this folder of the agent may be imported from outside host-agent/ (see eslint.config.js).
+ * Schemas are zod; the types are inferred from them so the wire format and the code cannot drift.
+ */
+import { z } from 'zod';
+
+/** Pool names, runner names and labels are restricted to a safe alphabet: they end up in VM names,
+ * file names of the journal and in tart's argv, so shell metacharacters, path separators and control
+ * characters are refused at the door. */
+export const POOL_NAME = /^[a-z0-9][a-z0-9-]{0,30}$/;
+export const RUNNER_NAME = /^tf-[a-z0-9][a-z0-9-]{0,30}-[a-z0-9]{1,40}$/;
+export const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+export const poolNameSchema = z.string().regex(POOL_NAME, 'pool must match ^[a-z0-9][a-z0-9-]{0,30}$');
+export const runnerNameSchema = z.string().regex(RUNNER_NAME, 'runner name must look like tf-<pool>-<id> (lowercase letters, digits, dashes)');
+export const labelSchema = z.string().regex(LABEL, 'labels are 1-100 characters of letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+/** Lifecycle stages, in order (DESIGN §5). `failed` carries the stage it failed in. */
+export const RUNNER_STAGES = [
+  'requested',
+  'cloning',
+  'booting',
+  'ssh-ready',
+  'registering',
+  'online',
+  'running',
+  'tearing-down',
+  'gone',
+  'failed',
+] as const;
+export const runnerStageSchema = z.enum(RUNNER_STAGES);
+export type RunnerStage = z.infer<typeof runnerStageSchema>;
+
+/** Why a runner failed, machine-readable. Bounded set: it is a metric label. */
+export const FAILURE_REASONS = [
+  'clone-failed',
+  'boot-failed',
+  'boot-timeout',
+  'ip-timeout',
+  'ssh-failed',
+  'ssh-timeout',
+  'register-failed',
+  'online-timeout',
+  'job-timeout',
+  'guest-died',
+  'vm-limit',
+  'canceled',
+  'agent-shutdown',
+  'teardown-failed',
+  'internal',
+] as const;
+export const failureReasonSchema = z.enum(FAILURE_REASONS);
+export type FailureReason = z.infer<typeof failureReasonSchema>;
+
+export const jobResultSchema = z.enum(['Succeeded', 'Failed', 'Canceled']);
+export type JobResult = z.infer<typeof jobResultSchema>;
+
+/** POST /v1/runners body. The JIT config is a credential: it is held in memory only, handed to the
+ * guest over SSH stdin and never echoed back in any response, log line or file. */
+export const startRunnerRequestSchema = z.strictObject({
+  name: runnerNameSchema,
+  pool: poolNameSchema,
+  labels: z.array(labelSchema).min(1).max(100),
+  jitConfig: z.string().min(1).max(65_536).regex(/^[A-Za-z0-9+/=_-]+$/, 'jitConfig must be base64'),
+  /** Optional id of the GitHub job that caused this runner (for records and metrics only). */
+  jobId: z.number().int().nonnegative().optional(),
+});
+export type StartRunnerRequest = z.infer<typeof startRunnerRequestSchema>;
+
+export const runnerRecordSchema = z.object({
+  name: runnerNameSchema,
+  pool: poolNameSchema,
+  labels: z.array(z.string()),
+  jobId: z.number().int().optional(),
+  stage: runnerStageSchema,
+  /** ISO-8601 time each stage was entered. */
+  timestamps: z.partialRecord(runnerStageSchema, z.string()),
+  failure: z
+    .object({ stage: runnerStageSchema, reason: failureReasonSchema, message: z.string() })
+    .optional(),
+  /** The job's result as the runner reported it (`Job X completed with result: …`). */
+  jobResult: jobResultSchema.optional(),
+  /** The runner never connected, so its GitHub registration is likely left behind: the dispatcher's
+   * reconciler deletes it (agents hold no GitHub credentials). */
+  registrationLeftBehind: z.boolean().default(false),
+  /** True when this record was adopted after an agent restart. */
+  adopted: z.boolean().default(false),
+});
+export type RunnerRecord = z.infer<typeof runnerRecordSchema>;
+
+export const slotsSchema = z.object({
+  total: z.number().int(),
+  busy: z.number().int(),
+  warm: z.number().int(),
+  free: z.number().int(),
+  /** Slots marked suspect after tart reported the VM limit while we believed a slot was free. */
+  suspect: z.number().int().default(0),
+});
+
+export const hostInfoSchema = z.object({
+  id: z.string(),
+  version: z.string(),
+  tartVersion: z.string().nullable(),
+  slots: slotsSchema,
+  draining: z.boolean(),
+  pools: z.array(z.object({ name: poolNameSchema, image: z.string(), labels: z.array(z.string()), warm: z.number().int() })),
+  images: z.array(z.string()),
+});
+export type HostInfo = z.infer<typeof hostInfoSchema>;
+
+export const runnerListSchema = z.object({ runners: z.array(runnerRecordSchema) });
+
+export const ERROR_CODES = [
+  'unauthorized',
+  'bad_request',
+  'not_found',
+  'conflict',
+  'no_slot',
+  'draining',
+  'payload_too_large',
+  'unknown_pool',
+  'internal',
+] as const;
+export const errorBodySchema = z.object({
+  error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+export type ErrorCode = (typeof ERROR_CODES)[number];

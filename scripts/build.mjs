@@ -1,0 +1,49 @@
+// One esbuild call per bundle. `node scripts/build.mjs [target...]` builds the named targets (all by
+// default). Targets whose entry file does not exist yet are skipped, so the list can name every
+// component of DESIGN §2 before each one lands.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const banner = { js: "import { createRequire as __tfCreateRequire } from 'node:module'; const require = __tfCreateRequire(import.meta.url);" };
+
+/** @type {Record<string, {entries: Record<string,string>, outdir: string, external?: string[]}>} */
+const targets = {
+  // The published action: committed to dist/, one file per entrypoint.
+  action: { entries: { main: 'action-src/main.ts', post: 'action-src/post.ts' }, outdir: 'dist' },
+  agent: { entries: { 'tartfleet-agent': 'host-agent/src/main.ts' }, outdir: 'build/host-agent', external: ['cpu-features'] },
+  dispatcher: { entries: { 'tartfleet-dispatcher': 'dispatcher/src/main.ts' }, outdir: 'build/dispatcher' },
+  sim: { entries: { tart: 'test/sim/src/main.ts' }, outdir: 'build/sim', external: ['cpu-features'] },
+  'fake-github': { entries: { 'fake-github': 'test/fake-github/src/main.ts' }, outdir: 'build/fake-github' },
+};
+
+const wanted = process.argv.slice(2);
+for (const name of wanted) {
+  if (!(name in targets)) {
+    console.error(`build: unknown target '${name}', expected one of ${Object.keys(targets).join(', ')}`);
+    process.exit(64);
+  }
+}
+
+for (const [name, t] of Object.entries(targets)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  const entryPoints = Object.fromEntries(
+    Object.entries(t.entries).filter(([, src]) => existsSync(path.join(root, src))).map(([out, src]) => [out, path.join(root, src)]),
+  );
+  if (Object.keys(entryPoints).length === 0) continue;
+  await build({
+    entryPoints,
+    outdir: path.join(root, t.outdir),
+    outExtension: { '.js': name === 'action' ? '.js' : '.mjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    banner,
+    external: t.external ?? [],
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}

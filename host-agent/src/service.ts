@@ -31,3 +31,18 @@ export interface RunnerService {
   /** Stop taking work, let running jobs finish up to `timeoutMs`, then tear down the rest. */
   shutdown(timeoutMs: number): Promise<void>;
 }
+
+/** What the lifecycle reports as it goes; the metrics module implements it (metrics stay out of the
+ * lifecycle code and tests can record events). All methods must be cheap and never throw. */
+export interface LifecycleObserver {
+  /** A runner entered `stage`; `secondsInPrevious` is the time spent in the stage it left. */
+  stageEntered(pool: string, stage: RunnerRecord['stage'], previous: RunnerRecord['stage'] | undefined, secondsInPrevious: number): void;
+  /** Clone started → SSH ready, in seconds (`runner_vm_boot_seconds`). */
+  vmBooted(pool: string, seconds: number): void;
+  failed(stage: RunnerRecord['stage'], reason: NonNullable<RunnerRecord['failure']>['reason']): void;
+  /** A runner ended; `status` is the job result lower-cased, or `failed`/`canceled` without a job. */
+  jobEnded(status: 'succeeded' | 'failed' | 'canceled' | 'no-job'): void;
+  orphanReaped(): void;
+  /** Current counts, called after every change. */
+  vmsChanged(active: number, slots: { busy: number; warm: number; free: number; suspect: number }): void;
+}

@@ -1,0 +1,74 @@
+/**
+ * The agent's configuration, as one zod schema: the loader (file + environment overrides) validates
+ * against it and every module receives the frozen, typed result. Durations are milliseconds.
+ */
+import { z } from 'zod';
+import { poolNameSchema, labelSchema } from '../api/contract';
+
+/** Apple's macOS licence allows two macOS guests per host and Virtualization.framework enforces it
+ * (tart-cli.md §4): a third `tart run` fails. So macOS capacity can be configured lower, never higher. */
+export const MACOS_VM_LIMIT = 2;
+
+export const poolConfigSchema = z.strictObject({
+  name: poolNameSchema,
+  /** Local VM name or OCI reference to `tart clone` from. */
+  image: z.string().min(1).regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, 'image must be a local VM name or an OCI reference like ghcr.io/org/image:tag'),
+  os: z.enum(['darwin', 'linux']).default('darwin'),
+  cpu: z.number().int().min(1).max(64).optional(),
+  memoryMb: z.number().int().min(1024).max(1_048_576).optional(),
+  labels: z.array(labelSchema).min(1),
+  /** Pre-booted VMs kept ready (warm-pool issue); 0 until then. */
+  warm: z.number().int().min(0).max(MACOS_VM_LIMIT).default(0),
+});
+export type PoolConfig = z.infer<typeof poolConfigSchema>;
+
+export const deadlinesSchema = z.strictObject({
+  cloneMs: z.number().int().positive().default(120_000),
+  /** `tart run` started → guest has an IP. */
+  bootMs: z.number().int().positive().default(120_000),
+  /** IP known → SSH session established. */
+  sshMs: z.number().int().positive().default(60_000),
+  /** Bootstrap started → runner prints `Listening for Jobs`. */
+  onlineMs: z.number().int().positive().default(120_000),
+  /** Runner online → job finished (idle wait plus the job itself). */
+  jobMs: z.number().int().positive().default(6 * 3600_000),
+  teardownMs: z.number().int().positive().default(60_000),
+});
+
+export const agentConfigSchema = z.strictObject({
+  hostId: z.string().min(1).max(63).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
+  listen: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8420),
+      /** Serve HTTPS: the JIT config must not cross a network in clear text (DESIGN §4). */
+      tls: z.strictObject({ certFile: z.string(), keyFile: z.string() }).optional(),
+    })
+    .prefault({}),
+  /** HMAC secrets: the first signs, any verifies (a second one allows rotation). From env only. */
+  secrets: z.array(z.string().min(32, 'agent secrets must be at least 32 characters')).min(1).max(2),
+  tart: z.strictObject({ bin: z.string().default('tart'), home: z.string().optional() }).prefault({}),
+  /** Where the journal lives. */
+  stateDir: z.string().min(1),
+  /** Concurrent VMs on this host; at most 2 when any pool is macOS. */
+  maxVms: z.number().int().min(1).max(64).default(MACOS_VM_LIMIT),
+  pools: z.array(poolConfigSchema).min(1),
+  ssh: z
+    .strictObject({
+      user: z.string().default('admin'),
+      password: z.string().optional(),
+      privateKeyFile: z.string().optional(),
+      port: z.number().int().min(1).max(65535).default(22),
+      /** `pinned`: the image's host key fingerprint (SHA256:…) must match; `accept-new`: trust the
+       * first key seen, with a warning. */
+      hostKeyPolicy: z.enum(['pinned', 'accept-new']).default('accept-new'),
+      hostKeyFingerprint: z.string().optional(),
+    })
+    .prefault({}),
+  deadlines: deadlinesSchema.prefault({}),
+  reconcileIntervalMs: z.number().int().positive().default(30_000),
+  drainTimeoutMs: z.number().int().positive().default(3600_000),
+  /** Extra variables for the runner's `.env` (e.g. the cache mirror settings). */
+  runnerEnv: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+});
+export type AgentConfig = z.infer<typeof agentConfigSchema>;

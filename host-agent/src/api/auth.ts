@@ -1,0 +1,169 @@
+/**
+ * HMAC-SHA256 request signing for the agent API (DESIGN §4), shared by the agent (verifies) and its
+ * clients (sign). WebCrypto only: the client also runs inside Cloudflare Workers and the action
+ * bundle, where node:crypto is missing or unwanted.
+ *
+ * Signed string: `tartfleet-v1\n<METHOD>\n<path?query>\n<unix seconds>\n<sha256 hex of body>`.
+ * Hashing the body (instead of concatenating it) keeps the signed string small and unambiguous.
+ */
+
+/** Unix time in seconds at which the request was signed. */
+export const TIMESTAMP_HEADER = 'X-Tartfleet-Timestamp';
+/** `sha256=<hex HMAC>` over the signed string. */
+export const SIGNATURE_HEADER = 'X-Tartfleet-Signature';
+/** How far a timestamp may be from the verifier's clock, either way (DESIGN §4: ±5 min). */
+export const SIGNATURE_WINDOW_SECONDS = 300;
+
+const SIGNATURE_PREFIX = 'sha256=';
+const SIGNATURE_PATTERN = /^sha256=[0-9a-f]{64}$/;
+const encoder = new TextEncoder();
+
+// Spelled via the global so the file needs neither the DOM lib nor a node: import.
+type Subtle = typeof globalThis.crypto.subtle;
+type HmacKey = Awaited<ReturnType<Subtle['importKey']>>;
+
+/** What a signature covers. `path` includes the query string exactly as sent (`/v1/runners?x=1`). */
+export interface SignedParts {
+  /** HTTP method; compared upper-cased. */
+  method: string;
+  /** Path plus query string, as it appears in the request line. */
+  path: string;
+  /** Raw body bytes (empty for GET/DELETE). */
+  body: Uint8Array | string;
+}
+
+function subtle(): Subtle {
+  const s = globalThis.crypto?.subtle;
+  if (!s) throw new Error('WebCrypto (globalThis.crypto.subtle) is required for request signing and is not available in this runtime');
+  return s;
+}
+
+function toHex(bytes: ArrayBuffer): string {
+  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function toBytes(body: Uint8Array | string): Uint8Array<ArrayBuffer> {
+  if (typeof body === 'string') return encoder.encode(body);
+  const copy = new Uint8Array(body.byteLength);
+  copy.set(body);
+  return copy;
+}
+
+async function signedString(parts: SignedParts, timestamp: string): Promise<Uint8Array<ArrayBuffer>> {
+  const bodyHash = toHex(await subtle().digest('SHA-256', toBytes(parts.body)));
+  return encoder.encode(`tartfleet-v1\n${parts.method.toUpperCase()}\n${parts.path}\n${timestamp}\n${bodyHash}`);
+}
+
+function importKey(secret: string): Promise<HmacKey> {
+  return subtle().importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+}
+
+/** Byte-wise comparison whose duration does not depend on where the inputs differ, so an attacker
+ * cannot learn a valid signature one byte at a time from response timings. */
+export function timingSafeEqual(a: string, b: string): boolean {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  let diff = x.length ^ y.length;
+  const n = Math.max(x.length, y.length);
+  for (let i = 0; i < n; i++) diff |= (x[i % x.length] ?? 0) ^ (y[i % y.length] ?? 0);
+  return diff === 0;
+}
+
+/** A signer bound to one secret; the HmacKey is imported once and reused. */
+export interface RequestSigner {
+  /** The two headers to send with the request. `nowMs` defaults to `Date.now()`. */
+  sign(parts: SignedParts, nowMs?: number): Promise<Record<string, string>>;
+}
+
+/** Create a signer for `secret` (the first of the agent's secrets). */
+export function createRequestSigner(secret: string): RequestSigner {
+  let key: Promise<HmacKey> | undefined;
+  return {
+    async sign(parts, nowMs = Date.now()) {
+      key ??= importKey(secret);
+      const timestamp = String(Math.floor(nowMs / 1000));
+      const mac = await subtle().sign('HMAC', await key, await signedString(parts, timestamp));
+      return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: SIGNATURE_PREFIX + toHex(mac) };
+    },
+  };
+}
+
+/** Why a request was refused. Bounded set, safe to log and count. */
+export type VerifyFailure = 'missing-headers' | 'malformed' | 'stale-timestamp' | 'bad-signature' | 'replayed' | 'replay-cache-full';
+
+export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailure };
+
+/** The received request: signed parts plus the two header values (undefined when absent). */
+export interface ReceivedRequest extends SignedParts {
+  timestamp: string | undefined;
+  signature: string | undefined;
+}
+
+export interface RequestVerifierOptions {
+  /** Accepted secrets: any one verifies, so a new secret can be rolled out before the old is retired. */
+  secrets: readonly string[];
+  /** Current time in milliseconds (injected so tests can move it). */
+  now: () => number;
+  /** Defaults to SIGNATURE_WINDOW_SECONDS. */
+  windowSeconds?: number;
+  /** Upper bound on remembered signatures. Only verified requests are remembered, so only holders of
+   * a secret can fill it; when full the verifier refuses rather than forgets (fail closed). */
+  maxRemembered?: number;
+}
+
+export interface RequestVerifier {
+  verify(request: ReceivedRequest): Promise<VerifyResult>;
+  /** Signatures currently remembered for replay detection (for tests and metrics). */
+  readonly remembered: number;
+}
+
+/** Verifies signed requests: window check, HMAC under each secret, constant-time compare, and a
+ * replay cache holding each accepted signature until its timestamp leaves the window. */
+export function createRequestVerifier(options: RequestVerifierOptions): RequestVerifier {
+  if (options.secrets.length === 0) throw new Error('createRequestVerifier needs at least one secret, got none');
+  const windowSeconds = options.windowSeconds ?? SIGNATURE_WINDOW_SECONDS;
+  const maxRemembered = options.maxRemembered ?? 100_000;
+  const keys = options.secrets.map((s) => importKey(s));
+  // signature → unix second after which its timestamp is outside the window. Map keeps insertion
+  // order, which is close to expiry order, so pruning from the front is usually enough.
+  const seen = new Map<string, number>();
+
+  function prune(nowSeconds: number, full: boolean): void {
+    for (const [sig, expires] of seen) {
+      if (expires < nowSeconds) seen.delete(sig);
+      else if (!full) break;
+    }
+  }
+
+  return {
+    get remembered() {
+      return seen.size;
+    },
+    async verify(request) {
+      const { timestamp, signature } = request;
+      if (timestamp === undefined || signature === undefined) return { ok: false, reason: 'missing-headers' };
+      if (!/^\d{1,12}$/.test(timestamp) || !SIGNATURE_PATTERN.test(signature)) return { ok: false, reason: 'malformed' };
+      const nowSeconds = Math.floor(options.now() / 1000);
+      const ts = Number(timestamp);
+      if (Math.abs(nowSeconds - ts) > windowSeconds) return { ok: false, reason: 'stale-timestamp' };
+
+      const data = await signedString(request, timestamp);
+      let match = false;
+      // Check every secret, even after a match, so timing does not reveal which secret signed.
+      for (const key of keys) {
+        const expected = SIGNATURE_PREFIX + toHex(await subtle().sign('HMAC', await key, data));
+        if (timingSafeEqual(expected, signature)) match = true;
+      }
+      if (!match) return { ok: false, reason: 'bad-signature' };
+
+      prune(nowSeconds, false);
+      if (seen.has(signature)) return { ok: false, reason: 'replayed' };
+      if (seen.size >= maxRemembered) {
+        prune(nowSeconds, true);
+        if (seen.size >= maxRemembered) return { ok: false, reason: 'replay-cache-full' };
+      }
+      seen.set(signature, ts + windowSeconds);
+      return { ok: true };
+    },
+  };
+}

@@ -1,0 +1,206 @@
+/**
+ * Typed client for the agent API (DESIGN §4), used by the dispatcher (Node, Workers, Lambda) and the
+ * action. Only zod and web APIs here: no node: imports, so it bundles for Cloudflare Workers.
+ */
+import type { z } from 'zod';
+import {
+  errorBodySchema,
+  hostInfoSchema,
+  runnerListSchema,
+  runnerRecordSchema,
+  type ErrorCode,
+  type HostInfo,
+  type RunnerRecord,
+  type StartRunnerRequest,
+} from './contract';
+import { createRequestSigner } from './auth';
+
+/** Error codes a client can see: the agent's own, plus failures that happen before or after HTTP. */
+export type AgentClientErrorCode = ErrorCode | 'network' | 'timeout' | 'invalid_response' | 'insecure_url';
+
+/** The one error type the client throws. `status` is 0 when no HTTP response was received. */
+export class AgentClientError extends Error {
+  override readonly name = 'AgentClientError';
+  constructor(
+    readonly status: number,
+    readonly code: AgentClientErrorCode,
+    message: string,
+    /** From the agent's `Retry-After` header (503 no slot / draining). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+
+  /** Worth retrying later (no slot, draining, network trouble, 5xx) rather than a caller bug. */
+  get retryable(): boolean {
+    return this.code === 'no_slot' || this.code === 'draining' || this.code === 'network' || this.code === 'timeout' || this.status >= 500;
+  }
+}
+
+export interface AgentClientOptions {
+  /** `https://mac-mini-1.example:8420` — or `http://127.0.0.1:8420` on the same host. */
+  baseUrl: string;
+  /** The first of the agent's secrets: it signs every request. */
+  secret: string;
+  /** Defaults to the global fetch (bound, as Workers require). */
+  fetch?: typeof fetch;
+  /** Per request, including reading the body. */
+  timeoutMs: number;
+  /** Permit plain `http://` to a non-loopback host. The JIT config is a credential, so this is off
+   * unless the operator opts in (e.g. a TLS-terminating tunnel on the path). */
+  allowInsecure?: boolean;
+  /** Milliseconds since the epoch; injected for tests of the signature window. */
+  now?: () => number;
+}
+
+export interface AgentClient {
+  readonly baseUrl: string;
+  host(): Promise<HostInfo>;
+  /** 202: the runner is accepted and its lifecycle runs on the agent. */
+  startRunner(request: StartRunnerRequest): Promise<RunnerRecord>;
+  listRunners(): Promise<RunnerRecord[]>;
+  /** undefined when the agent does not know the runner (404). */
+  getRunner(name: string): Promise<RunnerRecord | undefined>;
+  /** Tear the runner's VM down now; false when the agent does not know it (404). */
+  cancelRunner(name: string): Promise<boolean>;
+  /** Stop taking work; running jobs finish. Returns the host state after the change. */
+  drain(): Promise<HostInfo>;
+  resume(): Promise<HostInfo>;
+}
+
+function isLoopback(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null || !/^\d+$/.test(value.trim())) return undefined;
+  return Number(value.trim());
+}
+
+/** Create a client for one agent. Throws AgentClientError(`insecure_url`) for plain HTTP to a
+ * non-loopback host unless `allowInsecure` is set. */
+export function createAgentClient(options: AgentClientOptions): AgentClient {
+  let base: URL;
+  try {
+    base = new URL(options.baseUrl);
+  } catch {
+    throw new AgentClientError(0, 'insecure_url', `agent baseUrl must be an absolute http(s) URL like https://host:8420, got '${options.baseUrl}'`);
+  }
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') {
+    throw new AgentClientError(0, 'insecure_url', `agent baseUrl must use https: or http:, got '${base.protocol}'`);
+  }
+  if (base.protocol === 'http:' && !isLoopback(base.hostname) && options.allowInsecure !== true) {
+    throw new AgentClientError(
+      0,
+      'insecure_url',
+      `agent baseUrl '${base.origin}' is plain http to a non-loopback host; runner JIT configs are credentials, so use https or set allowInsecure`,
+    );
+  }
+  const origin = base.origin;
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const signer = createRequestSigner(options.secret);
+  const now = options.now ?? Date.now;
+
+  /** Send one signed request; resolves with the status and raw text of a 2xx response. */
+  async function send(method: string, path: string, body?: unknown): Promise<{ status: number; text: string; what: string }> {
+    const fullPath = prefix + path;
+    const payload = body === undefined ? '' : JSON.stringify(body);
+    const headers: Record<string, string> = await signer.sign({ method, path: fullPath, body: payload }, now());
+    headers.accept = 'application/json';
+    if (body !== undefined) headers['content-type'] = 'application/json';
+
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+    const what = `${method} ${origin}${fullPath}`;
+    try {
+      let response: Response;
+      try {
+        response = await doFetch(origin + fullPath, { method, headers, body: body === undefined ? undefined : payload, signal: controller.signal });
+      } catch (error: unknown) {
+        if (controller.signal.aborted) throw new AgentClientError(0, 'timeout', `${what} got no response within ${options.timeoutMs} ms`);
+        throw new AgentClientError(0, 'network', `${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const text = await response.text().catch((error: unknown) => {
+        if (controller.signal.aborted) throw new AgentClientError(0, 'timeout', `${what}: body not received within ${options.timeoutMs} ms`);
+        throw new AgentClientError(0, 'network', `${what}: reading the body failed: ${error instanceof Error ? error.message : String(error)}`);
+      });
+      if (!response.ok) throw errorFrom(response, text, what);
+      return { status: response.status, text, what };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    const { status, text, what } = await send(method, path, body);
+    return parseBody(schema, text, what, status);
+  }
+
+  function errorFrom(response: Response, text: string, what: string): AgentClientError {
+    const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    const parsed = errorBodySchema.safeParse(json);
+    if (parsed.success) return new AgentClientError(response.status, parsed.data.error.code, `${what}: ${parsed.data.error.message}`, retryAfter);
+    const code: AgentClientErrorCode = response.status >= 500 ? 'internal' : 'invalid_response';
+    return new AgentClientError(response.status, code, `${what} returned HTTP ${response.status} without the agent's error body: ${text.slice(0, 200)}`, retryAfter);
+  }
+
+  return {
+    baseUrl: origin + prefix,
+    async host() {
+      return call('GET', '/v1/host', hostInfoSchema);
+    },
+    async startRunner(request) {
+      return call('POST', '/v1/runners', runnerRecordSchema, request);
+    },
+    async listRunners() {
+      return (await call('GET', '/v1/runners', runnerListSchema)).runners;
+    },
+    async getRunner(name) {
+      try {
+        return await call('GET', `/v1/runners/${encodeURIComponent(name)}`, runnerRecordSchema);
+      } catch (error: unknown) {
+        if (error instanceof AgentClientError && error.status === 404 && error.code === 'not_found') return undefined;
+        throw error;
+      }
+    },
+    async cancelRunner(name) {
+      try {
+        await send('DELETE', `/v1/runners/${encodeURIComponent(name)}`);
+        return true;
+      } catch (error: unknown) {
+        if (error instanceof AgentClientError && error.status === 404 && error.code === 'not_found') return false;
+        throw error;
+      }
+    },
+    async drain() {
+      return call('POST', '/v1/drain', hostInfoSchema);
+    },
+    async resume() {
+      return call('POST', '/v1/resume', hostInfoSchema);
+    },
+  };
+}
+
+function parseBody<T>(schema: z.ZodType<T>, text: string, what: string, status: number): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new AgentClientError(status, 'invalid_response', `${what} returned a body that is not JSON: ${text.slice(0, 200)}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first?.path.join('.') || '(root)';
+    throw new AgentClientError(status, 'invalid_response', `${what} returned an unexpected body: ${where}: ${first?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}

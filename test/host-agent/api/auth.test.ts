@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createRequestSigner,
+  createRequestVerifier,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  timingSafeEqual,
+  type ReceivedRequest,
+} from '../../../host-agent/src/api/auth';
+
+const SECRET = 'a'.repeat(40);
+const OTHER = 'b'.repeat(40);
+const T0 = 1_800_000_000_000;
+
+async function signed(secret: string, nowMs: number, parts = { method: 'POST', path: '/v1/runners?x=1', body: '{"a":1}' }): Promise<ReceivedRequest> {
+  const headers = await createRequestSigner(secret).sign(parts, nowMs);
+  return { ...parts, timestamp: headers[TIMESTAMP_HEADER], signature: headers[SIGNATURE_HEADER] };
+}
+
+describe('request signing', () => {
+  it('produces a unix-seconds timestamp and a sha256= hex signature', async () => {
+    const headers = await createRequestSigner(SECRET).sign({ method: 'get', path: '/v1/host', body: '' }, T0 + 999);
+    expect(headers[TIMESTAMP_HEADER]).toBe(String(T0 / 1000));
+    expect(headers[SIGNATURE_HEADER]).toMatch(/^sha256=[0-9a-f]{64}$/);
+  });
+
+  it('accepts a request signed with the current secret', async () => {
+    const v = createRequestVerifier({ secrets: [SECRET], now: () => T0 });
+    expect(await v.verify(await signed(SECRET, T0))).toEqual({ ok: true });
+  });
+
+  it('accepts the second (rotation) secret and refuses an unknown one', async () => {
+    const v = createRequestVerifier({ secrets: [SECRET, OTHER], now: () => T0 });
+    expect(await v.verify(await signed(OTHER, T0))).toEqual({ ok: true });
+    expect(await v.verify(await signed('c'.repeat(40), T0))).toEqual({ ok: false, reason: 'bad-signature' });
+  });
+
+  it('binds method, path with query, timestamp and body', async () => {
+    const v = createRequestVerifier({ secrets: [SECRET], now: () => T0 });
+    const good = await signed(SECRET, T0);
+    expect(await v.verify({ ...good, method: 'PUT' })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(await v.verify({ ...good, path: '/v1/runners?x=2' })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(await v.verify({ ...good, body: '{"a":2}' })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(await v.verify({ ...good, timestamp: String(Number(good.timestamp) + 1) })).toEqual({ ok: false, reason: 'bad-signature' });
+  });
+
+  it('enforces the ±300 s window at its edges', async () => {
+    const v = createRequestVerifier({ secrets: [SECRET], now: () => T0 });
+    expect(await v.verify(await signed(SECRET, T0 - 300_000))).toEqual({ ok: true });
+    expect(await v.verify(await signed(SECRET, T0 + 300_000))).toEqual({ ok: true });
+    expect(await v.verify(await signed(SECRET, T0 - 301_000))).toEqual({ ok: false, reason: 'stale-timestamp' });
+    expect(await v.verify(await signed(SECRET, T0 + 301_000))).toEqual({ ok: false, reason: 'stale-timestamp' });
+  });
+
+  it('rejects a replayed signature and forgets it once its window has passed', async () => {
+    let now = T0;
+    const v = createRequestVerifier({ secrets: [SECRET], now: () => now });
+    const req = await signed(SECRET, T0);
+    expect(await v.verify(req)).toEqual({ ok: true });
+    expect(await v.verify(req)).toEqual({ ok: false, reason: 'replayed' });
+    now = T0 + 301_000;
+    expect(await v.verify(await signed(SECRET, now))).toEqual({ ok: true });
+    expect(v.remembered).toBe(1);
+  });
+
+  it('fails closed when the replay cache is full of live signatures', async () => {
+    const v = createRequestVerifier({ secrets: [SECRET], now: () => T0, maxRemembered: 2 });
+    expect(await v.verify(await signed(SECRET, T0, { method: 'GET', path: '/1', body: '' }))).toEqual({ ok: true });
+    expect(await v.verify(await signed(SECRET, T0, { method: 'GET', path: '/2', body: '' }))).toEqual({ ok: true });
+    expect(await v.verify(await signed(SECRET, T0, { method: 'GET', path: '/3', body: '' }))).toEqual({ ok: false, reason: 'replay-cache-full' });
+  });
+
+  it('reports missing and malformed headers', async () => {
+    const v = createRequestVerifier({ secrets: [SECRET], now: () => T0 });
+    const good = await signed(SECRET, T0);
+    expect(await v.verify({ ...good, signature: undefined })).toEqual({ ok: false, reason: 'missing-headers' });
+    expect(await v.verify({ ...good, timestamp: undefined })).toEqual({ ok: false, reason: 'missing-headers' });
+    expect(await v.verify({ ...good, signature: 'sha256=XYZ' })).toEqual({ ok: false, reason: 'malformed' });
+    expect(await v.verify({ ...good, timestamp: '1e9' })).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  it('signs binary bodies the same as their string form', async () => {
+    const v = createRequestVerifier({ secrets: [SECRET], now: () => T0 });
+    const req = await signed(SECRET, T0);
+    expect(await v.verify({ ...req, body: new TextEncoder().encode('{"a":1}') })).toEqual({ ok: true });
+  });
+});
+
+describe('timingSafeEqual', () => {
+  it('compares content and length', () => {
+    expect(timingSafeEqual('abc', 'abc')).toBe(true);
+    expect(timingSafeEqual('abc', 'abd')).toBe(false);
+    expect(timingSafeEqual('abc', 'abcd')).toBe(false);
+    expect(timingSafeEqual('', 'a')).toBe(false);
+    expect(timingSafeEqual('', '')).toBe(true);
+  });
+});

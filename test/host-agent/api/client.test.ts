@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { AgentClientError, createAgentClient } from '../../../host-agent/src/api/client';
+import { createRequestVerifier, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../host-agent/src/api/auth';
+import type { HostInfo, RunnerRecord } from '../../../host-agent/src/api/contract';
+
+const SECRET = 's'.repeat(40);
+const host: HostInfo = {
+  id: 'mini-1',
+  version: '0.1.0',
+  tartVersion: '2.32.1',
+  slots: { total: 2, busy: 0, warm: 0, free: 2, suspect: 0 },
+  draining: false,
+  pools: [{ name: 'macos', image: 'tahoe-base', labels: ['macos'], warm: 0 }],
+  images: ['tahoe-base'],
+};
+const record: RunnerRecord = {
+  name: 'tf-macos-abc1',
+  pool: 'macos',
+  labels: ['macos'],
+  stage: 'requested',
+  timestamps: { requested: '2026-01-01T00:00:00.000Z' },
+  registrationLeftBehind: false,
+  adopted: false,
+};
+
+type Seen = { url: string; method: string; headers: Headers; body: string };
+
+function fakeFetch(respond: (req: Seen) => Response | Promise<Response>, seen: Seen[] = []): typeof fetch {
+  return async (input, init) => {
+    const req: Seen = { url: String(input), method: init?.method ?? 'GET', headers: new Headers(init?.headers), body: typeof init?.body === 'string' ? init.body : '' };
+    seen.push(req);
+    return respond(req);
+  };
+}
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+describe('createAgentClient transport policy', () => {
+  it('refuses plain http to a non-loopback host', () => {
+    expect(() => createAgentClient({ baseUrl: 'http://10.0.0.5:8420', secret: SECRET, timeoutMs: 1000 })).toThrow(
+      expect.objectContaining({ name: 'AgentClientError', code: 'insecure_url' }),
+    );
+    expect(() => createAgentClient({ baseUrl: 'http://mini.example:8420', secret: SECRET, timeoutMs: 1000 })).toThrow(/plain http/);
+  });
+
+  it('allows https, loopback http, and http when explicitly allowed', () => {
+    for (const baseUrl of ['https://mini.example:8420', 'http://127.0.0.1:8420', 'http://127.4.5.6:1', 'http://localhost:8420', 'http://[::1]:8420']) {
+      expect(createAgentClient({ baseUrl, secret: SECRET, timeoutMs: 1000 }).baseUrl).toBe(new URL(baseUrl).origin);
+    }
+    expect(createAgentClient({ baseUrl: 'http://10.0.0.5:8420', secret: SECRET, timeoutMs: 1000, allowInsecure: true }).baseUrl).toBe('http://10.0.0.5:8420');
+  });
+
+  it('rejects a base URL that is not http(s)', () => {
+    expect(() => createAgentClient({ baseUrl: 'ftp://x', secret: SECRET, timeoutMs: 1000 })).toThrow(/https: or http:/);
+    expect(() => createAgentClient({ baseUrl: 'not a url', secret: SECRET, timeoutMs: 1000 })).toThrow(/absolute http\(s\) URL/);
+  });
+});
+
+describe('createAgentClient requests', () => {
+  it('signs each request so the agent verifier accepts it, including a base path', async () => {
+    const seen: Seen[] = [];
+    const verifier = createRequestVerifier({ secrets: ['x'.repeat(40), SECRET], now: () => Date.now() });
+    const client = createAgentClient({
+      baseUrl: 'https://agent.example/prefix/',
+      secret: SECRET,
+      timeoutMs: 1000,
+      fetch: fakeFetch(async (req) => {
+        const url = new URL(req.url);
+        const result = await verifier.verify({
+          method: req.method,
+          path: url.pathname + url.search,
+          body: req.body,
+          timestamp: req.headers.get(TIMESTAMP_HEADER) ?? undefined,
+          signature: req.headers.get(SIGNATURE_HEADER) ?? undefined,
+        });
+        if (!result.ok) return json(401, { error: { code: 'unauthorized', message: result.reason } });
+        return req.method === 'POST' && url.pathname.endsWith('/runners') ? json(202, record) : json(200, host);
+      }, seen),
+    });
+    expect(await client.host()).toEqual(host);
+    const req = { name: 'tf-macos-abc1', pool: 'macos', labels: ['macos'], jitConfig: 'QUJD' };
+    expect(await client.startRunner(req)).toEqual(record);
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['GET https://agent.example/prefix/v1/host', 'POST https://agent.example/prefix/v1/runners']);
+    expect(JSON.parse(seen[1]!.body)).toEqual(req);
+    expect(seen[1]!.headers.get('content-type')).toBe('application/json');
+  });
+
+  it('maps the agent error body, status and Retry-After to AgentClientError', async () => {
+    const client = createAgentClient({
+      baseUrl: 'http://127.0.0.1:1',
+      secret: SECRET,
+      timeoutMs: 1000,
+      fetch: fakeFetch(() => json(503, { error: { code: 'no_slot', message: 'all 2 slots are busy' } }, { 'retry-after': '15' })),
+    });
+    const error = await client.startRunner({ name: 'tf-macos-abc1', pool: 'macos', labels: ['macos'], jitConfig: 'QUJD' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AgentClientError);
+    expect(error).toMatchObject({ status: 503, code: 'no_slot', retryAfterSeconds: 15, retryable: true });
+    expect((error as Error).message).toContain('all 2 slots are busy');
+  });
+
+  it('returns undefined / false for unknown runners and throws for other errors', async () => {
+    let status = 404;
+    const client = createAgentClient({
+      baseUrl: 'http://127.0.0.1:1',
+      secret: SECRET,
+      timeoutMs: 1000,
+      fetch: fakeFetch(() => json(status, { error: { code: status === 404 ? 'not_found' : 'unauthorized', message: 'x' } })),
+    });
+    expect(await client.getRunner('tf-macos-nope')).toBeUndefined();
+    expect(await client.cancelRunner('tf-macos-nope')).toBe(false);
+    status = 401;
+    await expect(client.getRunner('tf-macos-nope')).rejects.toMatchObject({ status: 401, code: 'unauthorized', retryable: false });
+  });
+
+  it('validates response bodies against the contract', async () => {
+    const client = createAgentClient({ baseUrl: 'http://127.0.0.1:1', secret: SECRET, timeoutMs: 1000, fetch: fakeFetch(() => json(200, { ...host, slots: { total: 'two' } })) });
+    await expect(client.host()).rejects.toMatchObject({ code: 'invalid_response', message: expect.stringContaining('slots.total') });
+    const notJson = createAgentClient({ baseUrl: 'http://127.0.0.1:1', secret: SECRET, timeoutMs: 1000, fetch: fakeFetch(() => new Response('<html>', { status: 200 })) });
+    await expect(notJson.host()).rejects.toMatchObject({ code: 'invalid_response', message: expect.stringContaining('not JSON') });
+    const proxy = createAgentClient({ baseUrl: 'http://127.0.0.1:1', secret: SECRET, timeoutMs: 1000, fetch: fakeFetch(() => new Response('Bad Gateway', { status: 502 })) });
+    await expect(proxy.host()).rejects.toMatchObject({ status: 502, code: 'internal', retryable: true });
+  });
+
+  it('times out and reports network failures with status 0', async () => {
+    const hang: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+    const slow = createAgentClient({ baseUrl: 'http://127.0.0.1:1', secret: SECRET, timeoutMs: 50, fetch: hang });
+    await expect(slow.listRunners()).rejects.toMatchObject({ status: 0, code: 'timeout', message: expect.stringContaining('50 ms') });
+    const down = createAgentClient({ baseUrl: 'http://127.0.0.1:1', secret: SECRET, timeoutMs: 1000, fetch: () => Promise.reject(new TypeError('fetch failed')) });
+    await expect(down.drain()).rejects.toMatchObject({ status: 0, code: 'network', retryable: true });
+  });
+
+  it('lists, drains and resumes', async () => {
+    const seen: Seen[] = [];
+    const client = createAgentClient({
+      baseUrl: 'http://127.0.0.1:1',
+      secret: SECRET,
+      timeoutMs: 1000,
+      fetch: fakeFetch((req) => (req.url.endsWith('/v1/runners') ? json(200, { runners: [record] }) : json(200, { ...host, draining: req.url.endsWith('drain') })), seen),
+    });
+    expect(await client.listRunners()).toEqual([record]);
+    expect((await client.drain()).draining).toBe(true);
+    expect((await client.resume()).draining).toBe(false);
+    expect(seen.map((s) => s.method)).toEqual(['GET', 'POST', 'POST']);
+    expect(seen[1]!.body).toBe('');
+  });
+});

@@ -3,12 +3,16 @@
  * clients (sign). WebCrypto only: the client also runs inside Cloudflare Workers and the action
  * bundle, where node:crypto is missing or unwanted.
  *
- * Signed string: `tartfleet-v1\n<METHOD>\n<path?query>\n<unix seconds>\n<sha256 hex of body>`.
- * Hashing the body (instead of concatenating it) keeps the signed string small and unambiguous.
+ * Signed string: `tartfleet-v1\n<METHOD>\n<path?query>\n<unix seconds>\n<nonce>\n<sha256 hex of body>`.
+ * Hashing the body (instead of concatenating it) keeps the signed string small and unambiguous. The
+ * random nonce makes two identical requests in the same second distinct, so replay rejection does
+ * not also reject a client polling `GET /v1/host` twice in a second.
  */
 
 /** Unix time in seconds at which the request was signed. */
 export const TIMESTAMP_HEADER = 'X-Tartfleet-Timestamp';
+/** 32 random hex digits, fresh per request. */
+export const NONCE_HEADER = 'X-Tartfleet-Nonce';
 /** `sha256=<hex HMAC>` over the signed string. */
 export const SIGNATURE_HEADER = 'X-Tartfleet-Signature';
 /** How far a timestamp may be from the verifier's clock, either way (DESIGN §4: ±5 min). */
@@ -16,6 +20,7 @@ export const SIGNATURE_WINDOW_SECONDS = 300;
 
 const SIGNATURE_PREFIX = 'sha256=';
 const SIGNATURE_PATTERN = /^sha256=[0-9a-f]{64}$/;
+const NONCE_PATTERN = /^[0-9a-f]{32}$/;
 const encoder = new TextEncoder();
 
 // Spelled via the global so the file needs neither the DOM lib nor a node: import.
@@ -49,9 +54,15 @@ function toBytes(body: Uint8Array | string): Uint8Array<ArrayBuffer> {
   return copy;
 }
 
-async function signedString(parts: SignedParts, timestamp: string): Promise<Uint8Array<ArrayBuffer>> {
+async function signedString(parts: SignedParts, timestamp: string, nonce: string): Promise<Uint8Array<ArrayBuffer>> {
   const bodyHash = toHex(await subtle().digest('SHA-256', toBytes(parts.body)));
-  return encoder.encode(`tartfleet-v1\n${parts.method.toUpperCase()}\n${parts.path}\n${timestamp}\n${bodyHash}`);
+  return encoder.encode(`tartfleet-v1\n${parts.method.toUpperCase()}\n${parts.path}\n${timestamp}\n${nonce}\n${bodyHash}`);
+}
+
+function newNonce(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  return toHex(bytes.buffer);
 }
 
 function importKey(secret: string): Promise<HmacKey> {
@@ -71,7 +82,7 @@ export function timingSafeEqual(a: string, b: string): boolean {
 
 /** A signer bound to one secret; the HmacKey is imported once and reused. */
 export interface RequestSigner {
-  /** The two headers to send with the request. `nowMs` defaults to `Date.now()`. */
+  /** The three headers to send with the request. `nowMs` defaults to `Date.now()`. */
   sign(parts: SignedParts, nowMs?: number): Promise<Record<string, string>>;
 }
 
@@ -82,8 +93,9 @@ export function createRequestSigner(secret: string): RequestSigner {
     async sign(parts, nowMs = Date.now()) {
       key ??= importKey(secret);
       const timestamp = String(Math.floor(nowMs / 1000));
-      const mac = await subtle().sign('HMAC', await key, await signedString(parts, timestamp));
-      return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: SIGNATURE_PREFIX + toHex(mac) };
+      const nonce = newNonce();
+      const mac = await subtle().sign('HMAC', await key, await signedString(parts, timestamp, nonce));
+      return { [TIMESTAMP_HEADER]: timestamp, [NONCE_HEADER]: nonce, [SIGNATURE_HEADER]: SIGNATURE_PREFIX + toHex(mac) };
     },
   };
 }
@@ -93,9 +105,10 @@ export type VerifyFailure = 'missing-headers' | 'malformed' | 'stale-timestamp' 
 
 export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailure };
 
-/** The received request: signed parts plus the two header values (undefined when absent). */
+/** The received request: signed parts plus the three header values (undefined when absent). */
 export interface ReceivedRequest extends SignedParts {
   timestamp: string | undefined;
+  nonce: string | undefined;
   signature: string | undefined;
 }
 
@@ -140,14 +153,14 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
       return seen.size;
     },
     async verify(request) {
-      const { timestamp, signature } = request;
-      if (timestamp === undefined || signature === undefined) return { ok: false, reason: 'missing-headers' };
-      if (!/^\d{1,12}$/.test(timestamp) || !SIGNATURE_PATTERN.test(signature)) return { ok: false, reason: 'malformed' };
+      const { timestamp, nonce, signature } = request;
+      if (timestamp === undefined || nonce === undefined || signature === undefined) return { ok: false, reason: 'missing-headers' };
+      if (!/^\d{1,12}$/.test(timestamp) || !NONCE_PATTERN.test(nonce) || !SIGNATURE_PATTERN.test(signature)) return { ok: false, reason: 'malformed' };
       const nowSeconds = Math.floor(options.now() / 1000);
       const ts = Number(timestamp);
       if (Math.abs(nowSeconds - ts) > windowSeconds) return { ok: false, reason: 'stale-timestamp' };
 
-      const data = await signedString(request, timestamp);
+      const data = await signedString(request, timestamp, nonce);
       let match = false;
       // Check every secret, even after a match, so timing does not reveal which secret signed.
       for (const key of keys) {

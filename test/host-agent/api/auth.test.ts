@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  NONCE_HEADER,
   createRequestSigner,
   createRequestVerifier,
   SIGNATURE_HEADER,
@@ -14,7 +15,7 @@ const T0 = 1_800_000_000_000;
 
 async function signed(secret: string, nowMs: number, parts = { method: 'POST', path: '/v1/runners?x=1', body: '{"a":1}' }): Promise<ReceivedRequest> {
   const headers = await createRequestSigner(secret).sign(parts, nowMs);
-  return { ...parts, timestamp: headers[TIMESTAMP_HEADER], signature: headers[SIGNATURE_HEADER] };
+  return { ...parts, timestamp: headers[TIMESTAMP_HEADER], nonce: headers[NONCE_HEADER], signature: headers[SIGNATURE_HEADER] };
 }
 
 describe('request signing', () => {
@@ -22,6 +23,17 @@ describe('request signing', () => {
     const headers = await createRequestSigner(SECRET).sign({ method: 'get', path: '/v1/host', body: '' }, T0 + 999);
     expect(headers[TIMESTAMP_HEADER]).toBe(String(T0 / 1000));
     expect(headers[SIGNATURE_HEADER]).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(headers[NONCE_HEADER]).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('signs two identical requests in the same second differently, and both verify', async () => {
+    const v = createRequestVerifier({ secrets: [SECRET], now: () => T0 });
+    const parts = { method: 'GET', path: '/v1/host', body: '' };
+    const a = await signed(SECRET, T0, parts);
+    const b = await signed(SECRET, T0, parts);
+    expect(a.signature).not.toBe(b.signature);
+    expect(await v.verify(a)).toEqual({ ok: true });
+    expect(await v.verify(b)).toEqual({ ok: true });
   });
 
   it('accepts a request signed with the current secret', async () => {
@@ -42,6 +54,7 @@ describe('request signing', () => {
     expect(await v.verify({ ...good, path: '/v1/runners?x=2' })).toEqual({ ok: false, reason: 'bad-signature' });
     expect(await v.verify({ ...good, body: '{"a":2}' })).toEqual({ ok: false, reason: 'bad-signature' });
     expect(await v.verify({ ...good, timestamp: String(Number(good.timestamp) + 1) })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(await v.verify({ ...good, nonce: 'f'.repeat(32) })).toEqual({ ok: false, reason: 'bad-signature' });
   });
 
   it('enforces the ±300 s window at its edges', async () => {
@@ -75,6 +88,8 @@ describe('request signing', () => {
     const good = await signed(SECRET, T0);
     expect(await v.verify({ ...good, signature: undefined })).toEqual({ ok: false, reason: 'missing-headers' });
     expect(await v.verify({ ...good, timestamp: undefined })).toEqual({ ok: false, reason: 'missing-headers' });
+    expect(await v.verify({ ...good, nonce: undefined })).toEqual({ ok: false, reason: 'missing-headers' });
+    expect(await v.verify({ ...good, nonce: 'xyz' })).toEqual({ ok: false, reason: 'malformed' });
     expect(await v.verify({ ...good, signature: 'sha256=XYZ' })).toEqual({ ok: false, reason: 'malformed' });
     expect(await v.verify({ ...good, timestamp: '1e9' })).toEqual({ ok: false, reason: 'malformed' });
   });

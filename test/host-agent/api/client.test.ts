@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AgentClientError, createAgentClient } from '../../../host-agent/src/api/client';
-import { createRequestVerifier, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../host-agent/src/api/auth';
+import { createRequestVerifier, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../host-agent/src/api/auth';
 import type { HostInfo, RunnerRecord } from '../../../host-agent/src/api/contract';
 
 const SECRET = 's'.repeat(40);
@@ -71,6 +71,7 @@ describe('createAgentClient requests', () => {
           path: url.pathname + url.search,
           body: req.body,
           timestamp: req.headers.get(TIMESTAMP_HEADER) ?? undefined,
+          nonce: req.headers.get(NONCE_HEADER) ?? undefined,
           signature: req.headers.get(SIGNATURE_HEADER) ?? undefined,
         });
         if (!result.ok) return json(401, { error: { code: 'unauthorized', message: result.reason } });

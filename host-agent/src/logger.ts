@@ -1,0 +1,54 @@
+/**
+ * The agent's JSON logger (pino). Modules receive it as the `Logger` port (util/logger.ts) and add
+ * context with child loggers: `runner`, `pool`, `stage`. Secrets are redacted by key name at any
+ * depth, in log objects and in child bindings alike, so a record or error object that happens to
+ * carry a JIT config cannot print it.
+ */
+import { pino, type DestinationStream, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
+
+/** Keys whose values never reach a log line. */
+export const REDACTED_KEY = /jit.?config|secret|token|password|passphrase|authorization|signature|private.?key|api.?key|cookie/i;
+export const REDACTED = '[redacted]';
+const MAX_DEPTH = 8;
+
+/** Copy of `value` with every sensitive key's value replaced by `[redacted]`. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return '[too deep]';
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (value instanceof Error) {
+    return redact({ type: value.name, message: value.message, stack: value.stack, ...(value as unknown as Record<string, unknown>) }, depth);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[key] = REDACTED_KEY.test(key) ? REDACTED : redact(v, depth + 1);
+  return out;
+}
+
+export interface LoggerOptions {
+  /** Default `info`; `LOG_LEVEL` is read by the config loader, not here. */
+  level?: LevelWithSilent;
+  /** Where lines go; stdout when omitted (launchd captures it into the log file). */
+  destination?: DestinationStream;
+  /** Fixed fields on every line (e.g. `host`). */
+  base?: Record<string, unknown>;
+}
+
+/** Create the root logger. */
+export function createLogger(options: LoggerOptions = {}): PinoLogger {
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { ...(options.base ?? {}) },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      messageKey: 'msg',
+      formatters: {
+        level: (label) => ({ level: label }),
+        bindings: (bindings) => redact(bindings) as Record<string, unknown>,
+        log: (object) => redact(object) as Record<string, unknown>,
+      },
+      // pino's own err serializer runs before formatters.log; keep it, then redact its output.
+      serializers: { err: pino.stdSerializers.err },
+    },
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}

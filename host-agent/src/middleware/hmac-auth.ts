@@ -1,0 +1,40 @@
+import type { MiddlewareHandler } from 'hono';
+import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, type RequestVerifier, type VerifyFailure } from '../api/auth';
+import { ApiError } from '../routes/api-error';
+
+export interface HmacAuthOptions {
+  verifier: RequestVerifier;
+  /** Called for every refusal, with a bounded reason (metrics, warn log). */
+  onFailure?: (reason: VerifyFailure) => void;
+}
+
+const MESSAGES: Record<VerifyFailure, string> = {
+  'missing-headers': `request must be signed: send ${TIMESTAMP_HEADER}, ${NONCE_HEADER} and ${SIGNATURE_HEADER}`,
+  malformed: `${TIMESTAMP_HEADER} must be unix seconds, ${NONCE_HEADER} 32 hex digits and ${SIGNATURE_HEADER} sha256=<64 hex digits>`,
+  'stale-timestamp': `${TIMESTAMP_HEADER} is more than 300 s away from the agent's clock; check NTP on both sides`,
+  'bad-signature': `${SIGNATURE_HEADER} does not match the request under any configured secret`,
+  replayed: 'this signature was already used; sign every request afresh',
+  'replay-cache-full': 'too many signed requests within the replay window; retry shortly',
+};
+
+/** Verify the HMAC over method, path with query, timestamp and the raw body before anything parses
+ * the body. Hono caches the body, so the JSON validator downstream reads the same bytes. */
+export function hmacAuth(options: HmacAuthOptions): MiddlewareHandler {
+  return async (c, next) => {
+    const url = new URL(c.req.url);
+    const result = await options.verifier.verify({
+      method: c.req.method,
+      path: url.pathname + url.search,
+      body: new Uint8Array(await c.req.arrayBuffer()),
+      timestamp: c.req.header(TIMESTAMP_HEADER),
+      nonce: c.req.header(NONCE_HEADER),
+      signature: c.req.header(SIGNATURE_HEADER),
+    });
+    if (!result.ok) {
+      options.onFailure?.(result.reason);
+      if (result.reason === 'replay-cache-full') throw new ApiError(503, 'internal', MESSAGES[result.reason], 1);
+      throw new ApiError(401, 'unauthorized', MESSAGES[result.reason]);
+    }
+    await next();
+  };
+}

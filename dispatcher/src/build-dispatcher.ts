@@ -1,0 +1,105 @@
+/**
+ * Wire the real collaborators from a config: Octokit, one agent client per host, the placer, the
+ * runner starter and the reconciler. Runtime adapters call this and add their own serving.
+ */
+import { createAgentClient, type AgentClient } from '../../host-agent/src/api/client';
+import type { Registry } from 'prom-client';
+import { createDispatcher, type Dispatcher } from './app';
+import { systemClock, type Clock } from './clock';
+import type { DispatcherConfig } from './config';
+import { createOctokitGitHub } from './github/create-octokit-github';
+import type { GitHubApi } from './github/github-api';
+import { silentLogger, type Logger } from './logger';
+import { noopMetrics, type DispatcherMetrics } from './metrics';
+import { createPlacer, type Placer } from './placement';
+import { createReconciler, type Reconciler } from './reconciler';
+import { createRunnerStarter } from './start-runner';
+
+export interface BuildOptions {
+  config: DispatcherConfig;
+  logger?: Logger;
+  metrics?: DispatcherMetrics;
+  registry?: Registry;
+  clock?: Clock;
+  /** Replace GitHub (tests); otherwise Octokit against `config.github.apiUrl`. */
+  github?: GitHubApi;
+  /** Scale of GitHub Retry-After waits (ms per second); tests shrink it. */
+  retryAfterBaseValue?: number;
+  fetch?: typeof fetch;
+  inline?: boolean;
+  onNoCapacity?: () => void;
+}
+
+export interface BuiltDispatcher extends Dispatcher {
+  github: GitHubApi;
+  placer: Placer;
+  reconciler: Reconciler;
+  agents: ReadonlyMap<string, AgentClient>;
+}
+
+export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
+  const { config } = options;
+  const logger = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? noopMetrics;
+  const clock = options.clock ?? systemClock;
+  const github =
+    options.github ??
+    createOctokitGitHub({
+      github: config.github,
+      ...(options.retryAfterBaseValue !== undefined ? { retryAfterBaseValue: options.retryAfterBaseValue } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      log: { warn: (m) => logger.warn({}, m) },
+    });
+  const agents = new Map<string, AgentClient>();
+  const poolHosts = new Map<string, string[]>();
+  for (const pool of config.pools) {
+    const urls: string[] = [];
+    for (const h of pool.hosts) {
+      const url = h.url.replace(/\/+$/, '');
+      urls.push(url);
+      if (!agents.has(url)) {
+        agents.set(
+          url,
+          createAgentClient({ baseUrl: url, secret: h.secret, timeoutMs: config.placement.timeoutMs * 3, allowInsecure: h.allowInsecure, ...(options.fetch ? { fetch: options.fetch } : {}) }),
+        );
+      }
+    }
+    poolHosts.set(pool.name, urls);
+  }
+  const placer = createPlacer({
+    agents,
+    poolHosts,
+    clock,
+    cacheMs: config.placement.cacheMs,
+    timeoutMs: config.placement.timeoutMs,
+    onHostError: (host, error) => logger.warn({ host, err: error instanceof Error ? error.message : String(error) }, 'host skipped'),
+  });
+  const startRunner = createRunnerStarter({ github, placer, metrics, logger, clock });
+  const reconciler = createReconciler({
+    github,
+    placer,
+    startRunner,
+    agents,
+    pools: config.pools,
+    settings: config.reconcile,
+    agentTimeoutMs: config.placement.timeoutMs * 3,
+    clock,
+    logger,
+    metrics,
+  });
+  const dispatcher = createDispatcher({
+    config,
+    github,
+    startRunner,
+    reconciler,
+    placer,
+    agents,
+    metrics,
+    ...(options.registry ? { registry: options.registry } : {}),
+    logger,
+    clock,
+    ...(options.inline ? { inline: true } : {}),
+    ...(options.onNoCapacity ? { onNoCapacity: options.onNoCapacity } : {}),
+  });
+  return { ...dispatcher, github, placer, reconciler, agents };
+}

@@ -1,0 +1,80 @@
+/**
+ * `tartfleet-dispatcher serve --config FILE [--port N]`, `--help`, `--version`.
+ * Returns an exit code; SIGTERM/SIGINT stop the server gracefully.
+ */
+import { pino } from 'pino';
+import { startNodeDispatcher } from './adapters/node';
+import { redactConfig } from './config';
+import { errorMessage } from './errors';
+import { loadConfigFile } from './load-config-file';
+
+export const VERSION = '0.1.0';
+
+const USAGE = `Usage: tartfleet-dispatcher serve --config FILE [--port N]
+
+The tartfleet control plane: receives workflow_job webhooks, mints JIT runners, places them on host
+agents and reconciles against GitHub on a timer. Config is JSON or YAML; secrets may be written as
+env:NAME. Logs are JSON on stdout.`;
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  env: Record<string, string | undefined>;
+  onSignal(handler: () => void): void;
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === undefined) {
+    io.out(USAGE);
+    return command === undefined ? 64 : 0;
+  }
+  if (command === '--version') {
+    io.out(VERSION);
+    return 0;
+  }
+  if (command !== 'serve') {
+    io.err(`tartfleet-dispatcher: unknown command '${command}', expected serve, --help or --version`);
+    return 64;
+  }
+  let file: string | undefined;
+  let port: number | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === '--config') file = rest[++i];
+    else if (arg === '--port') port = Number(rest[++i]);
+    else {
+      io.err(`tartfleet-dispatcher serve: unknown option '${arg}', expected --config FILE or --port N`);
+      return 64;
+    }
+  }
+  if (!file) {
+    io.err('tartfleet-dispatcher serve: --config FILE is required');
+    return 64;
+  }
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    io.err(`tartfleet-dispatcher serve: --port must be an integer 0-65535, got '${rest[rest.indexOf('--port') + 1]}'`);
+    return 64;
+  }
+  let config;
+  try {
+    config = await loadConfigFile(file, io.env);
+  } catch (error: unknown) {
+    io.err(errorMessage(error));
+    return 78;
+  }
+  if (port !== undefined) config = { ...config, listen: { ...config.listen, port } };
+  const logger = pino({ base: { component: 'dispatcher' }, redact: ['*.secret', '*.token', '*.jitConfig', '*.privateKey'] });
+  logger.debug({ config: redactConfig(config) }, 'config loaded');
+  const retryBase = io.env.TARTFLEET_GITHUB_RETRY_BASE_MS;
+  const server = await startNodeDispatcher({
+    config,
+    logger,
+    ...(retryBase && /^\d+$/.test(retryBase) ? { retryAfterBaseValue: Number(retryBase) } : {}),
+  });
+  logger.info({ url: server.url, pools: config.pools.map((p) => p.name), webhooks: config.webhook !== undefined }, 'listening');
+  await new Promise<void>((resolve) => io.onSignal(resolve));
+  logger.info({}, 'stopping');
+  await server.close();
+  return 0;
+}

@@ -1,0 +1,49 @@
+/**
+ * A token bucket for GitHub writes, shaped like the Bottleneck group that
+ * `@octokit/plugin-throttling` uses for them (`state.write.key(id).schedule(opts, fn)`).
+ *
+ * Why not the plugin's default: it allows one write per second per process, so a burst of 50 jobs
+ * waits ≥ 50 s for JIT configs. GitHub's real ceiling for one endpoint is 900 points/min with a POST
+ * worth 5 (reference §4) = 180 generate-jitconfig calls a minute; we refill below that and allow a
+ * small burst so the first runners of a burst start at once.
+ */
+export interface WriteLimiterOptions {
+  /** Sustained writes per minute. */
+  perMinute: number;
+  /** Writes allowed back to back before the sustained rate applies. */
+  burst: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface BottleneckGroupLike {
+  key(id?: string): { schedule<T>(...args: unknown[]): Promise<T> };
+}
+
+export function createWriteLimiter(options: WriteLimiterOptions): BottleneckGroupLike & { acquire(): Promise<void> } {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const intervalMs = 60_000 / options.perMinute;
+  const tau = Math.max(0, options.burst - 1) * intervalMs;
+  // GCRA: `tat` is the theoretical arrival time of the next write; a write may go `tau` early.
+  let tat = 0;
+
+  async function acquire(): Promise<void> {
+    const t = now();
+    const base = Math.max(tat, t);
+    const allowedAt = Math.max(t, base - tau);
+    tat = base + intervalMs;
+    if (allowedAt > t) await sleep(allowedAt - t);
+  }
+
+  const keyed = {
+    async schedule<T>(...args: unknown[]): Promise<T> {
+      // Bottleneck's signature is schedule([options,] fn, ...args).
+      const fnIndex = typeof args[0] === 'function' ? 0 : 1;
+      const fn = args[fnIndex] as (...a: unknown[]) => Promise<T>;
+      await acquire();
+      return fn(...args.slice(fnIndex + 1));
+    },
+  };
+  return { key: () => keyed, acquire };
+}

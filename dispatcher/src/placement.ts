@@ -1,0 +1,153 @@
+/**
+ * Placement: which host of a pool starts a runner. Hosts are asked `GET /v1/host` in parallel (short
+ * timeout, short cache); the one with the most free slots wins, ties broken at random so a burst
+ * spreads; a host that answers 503 (no slot, draining), times out or fails is skipped for the next.
+ * The cache is debited on every placement so a burst within one cache period does not pile onto the
+ * host that looked emptiest.
+ */
+import type { AgentClient } from '../../host-agent/src/api/client';
+import type { HostInfo, RunnerRecord, StartRunnerRequest } from '../../host-agent/src/api/contract';
+import type { Clock } from './clock';
+import { errorMessage } from './errors';
+
+/** The agent calls placement needs; `AgentClient` from host-agent/src/api satisfies it. */
+export type PlacementAgent = Pick<AgentClient, 'baseUrl' | 'host' | 'startRunner'>;
+
+export interface PlacerOptions {
+  /** Agents by host URL. */
+  agents: ReadonlyMap<string, PlacementAgent>;
+  /** Host URLs of each pool. */
+  poolHosts: ReadonlyMap<string, readonly string[]>;
+  clock: Clock;
+  /** [0,1); injected so tests can pin tie-breaks. */
+  random?: () => number;
+  cacheMs: number;
+  timeoutMs: number;
+  onHostError?: (host: string, error: unknown) => void;
+}
+
+export type PlaceResult =
+  | { placed: true; host: string; record: RunnerRecord; duplicate: boolean }
+  | { placed: false; reason: 'no_capacity'; tried: string[] }
+  /** The POST timed out: the agent may have taken the runner, so it is not offered to another host
+   * (two VMs for one registration); the reconciler sorts it out from the agent's records. */
+  | { placed: false; reason: 'uncertain'; host: string; tried: string[] };
+
+interface CacheEntry {
+  at: number;
+  info: HostInfo | undefined;
+  /** Free slots as last seen, minus placements since. */
+  free: number;
+  pending?: Promise<CacheEntry>;
+}
+
+export interface Placer {
+  /** Free slots across the pool's reachable, non-draining hosts (cached). */
+  freeSlots(pool: string): Promise<number>;
+  /** Start the runner on the best host; never throws for host trouble. */
+  place(request: StartRunnerRequest): Promise<PlaceResult>;
+  /** Latest known state of every host (for /v1/fleet). */
+  snapshot(): Promise<{ host: string; info?: HostInfo; error?: string }[]>;
+}
+
+class PlacementTimeout extends Error {
+  override readonly name = 'PlacementTimeout';
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof PlacementTimeout || (error as { code?: unknown }).code === 'timeout';
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PlacementTimeout(`${what} got no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function createPlacer(options: PlacerOptions): Placer {
+  const random = options.random ?? Math.random;
+  const cache = new Map<string, CacheEntry>();
+  const errors = new Map<string, string>();
+
+  async function entry(host: string): Promise<CacheEntry> {
+    const now = options.clock.now();
+    const hit = cache.get(host);
+    if (hit && now - hit.at < options.cacheMs) return hit;
+    if (hit?.pending) return hit.pending;
+    const agent = options.agents.get(host);
+    const pending = (async (): Promise<CacheEntry> => {
+      let info: HostInfo | undefined;
+      try {
+        if (!agent) throw new Error(`no agent client for host ${host}`);
+        info = await withTimeout(agent.host(), options.timeoutMs, `GET ${host}/v1/host`);
+        errors.delete(host);
+      } catch (error: unknown) {
+        errors.set(host, errorMessage(error));
+        options.onHostError?.(host, error);
+      }
+      const fresh: CacheEntry = { at: options.clock.now(), info, free: info && !info.draining ? info.slots.free : 0 };
+      cache.set(host, fresh);
+      return fresh;
+    })();
+    if (hit) hit.pending = pending;
+    else cache.set(host, { at: -Infinity, info: undefined, free: 0, pending });
+    return pending;
+  }
+
+  async function ranked(pool: string): Promise<{ host: string; e: CacheEntry }[]> {
+    const hosts = options.poolHosts.get(pool) ?? [];
+    const entries = await Promise.all(hosts.map(async (host) => ({ host, e: await entry(host), tie: random() })));
+    return entries
+      .filter((x) => x.e.free > 0)
+      .sort((a, b) => b.e.free - a.e.free || a.tie - b.tie)
+      .map(({ host, e }) => ({ host, e }));
+  }
+
+  return {
+    async freeSlots(pool) {
+      return (await ranked(pool)).reduce((sum, x) => sum + x.e.free, 0);
+    },
+
+    async place(request) {
+      const tried: string[] = [];
+      for (const { host, e } of await ranked(request.pool)) {
+        // Another placement may have taken the last slot while we waited.
+        if (e.free <= 0) continue;
+        tried.push(host);
+        const agent = options.agents.get(host);
+        if (!agent) continue;
+        e.free -= 1;
+        try {
+          const record = await withTimeout(agent.startRunner(request), options.timeoutMs * 3, `POST ${host}/v1/runners`);
+          return { placed: true, host, record, duplicate: false };
+        } catch (error: unknown) {
+          const status = (error as { status?: unknown }).status;
+          if (status === 409) {
+            // The agent already has this name: an earlier attempt of ours landed there.
+            e.free += 1;
+            return { placed: true, host, record: { name: request.name, pool: request.pool, labels: request.labels, stage: 'requested', timestamps: {}, registrationLeftBehind: false, adopted: false }, duplicate: true };
+          }
+          e.free = 0;
+          errors.set(host, errorMessage(error));
+          options.onHostError?.(host, error);
+          if (isTimeout(error)) return { placed: false, reason: 'uncertain', host, tried };
+          // 503 (no slot, draining), refused connection, 5xx: that host did not take it; next one.
+        }
+      }
+      return { placed: false, reason: 'no_capacity', tried };
+    },
+
+    async snapshot() {
+      const hosts = [...new Set([...options.poolHosts.values()].flat())];
+      return Promise.all(
+        hosts.map(async (host) => {
+          const e = await entry(host);
+          const err = errors.get(host);
+          return { host, ...(e.info ? { info: e.info } : {}), ...(err ? { error: err } : {}) };
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,270 @@
+/**
+ * The reconcile pass — what guarantees no job is lost, since GitHub never redelivers a failed
+ * webhook (reference §3.1). Also the whole of poll-only mode.
+ *
+ * 1. Demand: queued jobs (from runs `queued` and `in_progress`) whose labels a pool serves.
+ * 2. Supply: our runners (names that parse) that are idle, or offline with a VM starting behind them.
+ * 3. Start the difference, oldest job first, no more than the pool has free slots.
+ * 4. Delete our registrations that stayed offline with no VM behind them past a grace period (or
+ *    whose agent reports the VM gone), and idle runners beyond the demand past a grace period.
+ * 5. Compare the agents' records with GitHub's and report what does not add up.
+ * The pass keeps only two small "first seen" maps between runs: losing them (a restart) merely
+ * restarts the grace periods.
+ */
+import type { AgentClient } from '../../host-agent/src/api/client';
+import type { RunnerRecord } from '../../host-agent/src/api/contract';
+import type { Clock } from './clock';
+import type { DispatcherConfig, PoolConfig } from './config';
+import { errorMessage } from './errors';
+import type { GitHubApi, GitHubRunner } from './github/github-api';
+import type { Logger } from './logger';
+import type { DispatcherMetrics } from './metrics';
+import type { Placer } from './placement';
+import { matchPool } from './pool-match';
+import { parseRunnerName } from './runner-name';
+import type { RunnerStarter } from './start-runner';
+
+export type ReconcileAgent = Pick<AgentClient, 'baseUrl' | 'listRunners' | 'cancelRunner'>;
+
+export interface ReconcilerDeps {
+  github: GitHubApi;
+  placer: Placer;
+  startRunner: RunnerStarter;
+  /** Agents by host URL. */
+  agents: ReadonlyMap<string, ReconcileAgent>;
+  pools: readonly PoolConfig[];
+  settings: DispatcherConfig['reconcile'];
+  /** Per agent call. */
+  agentTimeoutMs: number;
+  clock: Clock;
+  logger: Logger;
+  metrics: DispatcherMetrics;
+}
+
+export interface PoolReport {
+  queued: number;
+  /** Runners of ours idle or starting. */
+  supply: number;
+  deficit: number;
+  started: number;
+  /** Deficit left because no host had room. */
+  waiting: number;
+}
+
+export interface Discrepancy {
+  kind: 'vm_without_registration' | 'registration_without_vm';
+  runner: string;
+  host?: string;
+}
+
+export interface ReconcileReport {
+  pools: Record<string, PoolReport>;
+  deleted: { runner: string; reason: 'stale' | 'left_behind' | 'surplus' }[];
+  discrepancies: Discrepancy[];
+  unreachableHosts: string[];
+  /** Some pool still needs runners it could not get: run again soon. */
+  needsMore: boolean;
+}
+
+const VM_ALIVE: ReadonlySet<RunnerRecord['stage']> = new Set(['requested', 'cloning', 'booting', 'ssh-ready', 'registering', 'online', 'running']);
+const BEFORE_ONLINE: ReadonlySet<RunnerRecord['stage']> = new Set(['requested', 'cloning', 'booting', 'ssh-ready', 'registering']);
+
+export interface Reconciler {
+  /** One pass; concurrent calls share the pass in flight. */
+  reconcile(): Promise<ReconcileReport>;
+}
+
+export function createReconciler(deps: ReconcilerDeps): Reconciler {
+  const offlineSince = new Map<string, number>();
+  const idleSince = new Map<string, number>();
+  let inFlight: Promise<ReconcileReport> | undefined;
+
+  async function agentRecords(): Promise<{ records: Map<string, { host: string; record: RunnerRecord }>; unreachable: string[] }> {
+    const records = new Map<string, { host: string; record: RunnerRecord }>();
+    const unreachable: string[] = [];
+    await Promise.all(
+      [...deps.agents.entries()].map(async ([host, agent]) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        try {
+          const list = await Promise.race([
+            agent.listRunners(),
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`GET ${host}/v1/runners got no answer within ${deps.agentTimeoutMs} ms`)), deps.agentTimeoutMs);
+            }),
+          ]);
+          for (const record of list) {
+            const prev = records.get(record.name);
+            // A live record wins over a finished one for the same name (re-placed after a failure).
+            if (!prev || (VM_ALIVE.has(record.stage) && !VM_ALIVE.has(prev.record.stage))) records.set(record.name, { host, record });
+          }
+        } catch (error: unknown) {
+          unreachable.push(host);
+          deps.logger.warn({ host, err: errorMessage(error) }, 'agent unreachable during reconcile');
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    return { records, unreachable };
+  }
+
+  async function pass(): Promise<ReconcileReport> {
+    const now = deps.clock.now();
+    const [jobs, runners, { records, unreachable }] = await Promise.all([deps.github.listQueuedJobs(), deps.github.listRunners(), agentRecords()]);
+    const rate = deps.github.rateLimitRemaining();
+    if (rate !== undefined) deps.metrics.rateLimitRemaining(rate);
+
+    const poolNames = new Set(deps.pools.map((p) => p.name));
+    const ours = runners.filter((r) => {
+      const parsed = parseRunnerName(r.name);
+      return parsed !== undefined && poolNames.has(parsed.pool);
+    });
+    const report: ReconcileReport = { pools: {}, deleted: [], discrepancies: [], unreachableHosts: unreachable, needsMore: false };
+    const supply = new Map<string, GitHubRunner[]>();
+    const idle = new Map<string, GitHubRunner[]>();
+    const toDelete: { runner: GitHubRunner; reason: 'stale' | 'left_behind' }[] = [];
+    const present = new Set(ours.map((r) => r.name));
+    for (const name of [...offlineSince.keys()]) if (!present.has(name)) offlineSince.delete(name);
+    for (const name of [...idleSince.keys()]) if (!present.has(name)) idleSince.delete(name);
+
+    for (const r of ours) {
+      const pool = (parseRunnerName(r.name) as { pool: string }).pool;
+      if (r.busy) {
+        idleSince.delete(r.name);
+        continue;
+      }
+      const rec = records.get(r.name);
+      const vmAlive = rec !== undefined && VM_ALIVE.has(rec.record.stage);
+      if (r.status === 'online') {
+        offlineSince.delete(r.name);
+        if (!idleSince.has(r.name)) idleSince.set(r.name, now);
+        (idle.get(pool) ?? idle.set(pool, []).get(pool)!).push(r);
+        (supply.get(pool) ?? supply.set(pool, []).get(pool)!).push(r);
+        continue;
+      }
+      idleSince.delete(r.name);
+      if (rec && !vmAlive) {
+        toDelete.push({ runner: r, reason: rec.record.registrationLeftBehind ? 'left_behind' : 'stale' });
+        continue;
+      }
+      if (!vmAlive) {
+        // No agent knows it: a placement may still be in flight, or its host is unreachable.
+        const since = offlineSince.get(r.name) ?? now;
+        offlineSince.set(r.name, since);
+        if (unreachable.length === 0 && now - since >= deps.settings.offlineGraceMs) {
+          toDelete.push({ runner: r, reason: 'stale' });
+          report.discrepancies.push({ kind: 'registration_without_vm', runner: r.name });
+          continue;
+        }
+      } else {
+        offlineSince.delete(r.name);
+      }
+      (supply.get(pool) ?? supply.set(pool, []).get(pool)!).push(r);
+    }
+
+    for (const [name, { host, record }] of records) {
+      if (BEFORE_ONLINE.has(record.stage) && parseRunnerName(name) && !present.has(name)) {
+        report.discrepancies.push({ kind: 'vm_without_registration', runner: name, host });
+      }
+    }
+
+    const deletions = toDelete.map(async ({ runner, reason }) => {
+      try {
+        if ((await deps.github.deleteRunner(runner.id)) === 'deleted') {
+          deps.metrics.runnersDeleted(reason);
+          report.deleted.push({ runner: runner.name, reason });
+        }
+      } catch (error: unknown) {
+        deps.logger.warn({ runner: runner.name, err: errorMessage(error) }, 'deleting a stale registration failed');
+      }
+    });
+
+    // Demand per pool, oldest job first.
+    const demand = new Map<string, typeof jobs>();
+    for (const job of jobs) {
+      const pool = matchPool(deps.pools, job.labels);
+      if (pool) (demand.get(pool.name) ?? demand.set(pool.name, []).get(pool.name)!).push(job);
+    }
+    const attemptsByJob = new Map<number, number>();
+    for (const r of ours) {
+      const p = parseRunnerName(r.name);
+      if (p) attemptsByJob.set(p.jobId, Math.max(attemptsByJob.get(p.jobId) ?? -1, p.attempt));
+    }
+    const coveredJobs = new Set([...supply.values()].flat().map((r) => parseRunnerName(r.name)?.jobId));
+
+    const starts = deps.pools.map(async (pool) => {
+      const queued = demand.get(pool.name) ?? [];
+      const have = supply.get(pool.name) ?? [];
+      const deficit = Math.max(0, queued.length - have.length);
+      const pr: PoolReport = { queued: queued.length, supply: have.length, deficit, started: 0, waiting: 0 };
+      report.pools[pool.name] = pr;
+      deps.metrics.deficit(pool.name, deficit);
+
+      if (have.length > queued.length) await removeSurplus(pool, have.length - queued.length, idle.get(pool.name) ?? [], records, now, report);
+      if (deficit === 0) return;
+      // Jobs with no runner of their own first: their webhook was probably lost.
+      const candidates = [...queued.filter((j) => !coveredJobs.has(j.id)), ...queued.filter((j) => coveredJobs.has(j.id))];
+      const room = Math.min(deficit, await deps.placer.freeSlots(pool.name));
+      const picked = candidates.slice(0, room);
+      const results = await Promise.all(
+        picked.map((job) => deps.startRunner({ pool, jobId: job.id, attempt: (attemptsByJob.get(job.id) ?? -1) + 1, via: 'reconciler' })),
+      );
+      pr.started = results.filter((r) => r.outcome === 'started').length;
+      pr.waiting = deficit - pr.started;
+      if (pr.waiting > 0) report.needsMore = true;
+    });
+
+    await Promise.all([...deletions, ...starts]);
+    if (report.deleted.length || report.discrepancies.length || Object.values(report.pools).some((p) => p.started || p.deficit)) {
+      deps.logger.info({ pools: report.pools, deleted: report.deleted.length, discrepancies: report.discrepancies.length, unreachable }, 'reconcile pass');
+    }
+    return report;
+  }
+
+  /** Idle online runners beyond the demand, idle past the grace period: deregister, then tear down.
+   * GitHub refuses (422) to delete a runner that just took a job, which closes the race. */
+  async function removeSurplus(
+    pool: PoolConfig,
+    surplus: number,
+    idleRunners: GitHubRunner[],
+    records: Map<string, { host: string; record: RunnerRecord }>,
+    now: number,
+    report: ReconcileReport,
+  ): Promise<void> {
+    const old = idleRunners.filter((r) => now - (idleSince.get(r.name) ?? now) >= deps.settings.idleGraceMs).slice(0, surplus);
+    for (const r of old) {
+      try {
+        if ((await deps.github.deleteRunner(r.id)) !== 'deleted') continue;
+        deps.metrics.runnersDeleted('surplus');
+        report.deleted.push({ runner: r.name, reason: 'surplus' });
+        const rec = records.get(r.name);
+        if (rec) await deps.agents.get(rec.host)?.cancelRunner(r.name);
+        deps.logger.info({ pool: pool.name, runner: r.name }, 'removed an idle runner beyond demand');
+      } catch (error: unknown) {
+        deps.logger.warn({ runner: r.name, err: errorMessage(error) }, 'removing a surplus runner failed');
+      }
+    }
+  }
+
+  return {
+    reconcile() {
+      if (inFlight) return inFlight;
+      const t0 = deps.clock.now();
+      inFlight = pass()
+        .then(
+          (r) => {
+            deps.metrics.reconcile('ok', (deps.clock.now() - t0) / 1000);
+            return r;
+          },
+          (error: unknown) => {
+            deps.metrics.reconcile('error', (deps.clock.now() - t0) / 1000);
+            throw error;
+          },
+        )
+        .finally(() => {
+          inFlight = undefined;
+        });
+      return inFlight;
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import type { Ctx } from '../context';
+import { usageError, vmDoesNotExist, vmIsRunning } from '../errors';
+import { cachedImage, pushToRegistry } from '../oci-store';
+import type { CommandSpec, ParsedArgs } from '../parse-args';
+import { formatRemoteName, parseRemoteName } from '../remote-name';
+import { VmDir } from '../vm-dir';
+
+export const pushSpec: CommandSpec = {
+  name: 'push',
+  usage: 'tart push <local-name> <remote-names> ... [--insecure] [--concurrency <concurrency>] [--chunk-size <chunk-size>] [--label <label> ...] [--populate-cache]',
+  positionals: ['local-name', 'remote-names...'],
+  options: { concurrency: 'concurrency', 'chunk-size': 'chunk-size', label: 'label' },
+  flags: ['insecure', 'populate-cache'],
+};
+
+/** `tart push`: uploads a stopped VM into the simulator's directory registry (see oci-store.ts). */
+export function pushCommand(ctx: Ctx, args: ParsedArgs): void {
+  const name = args.positionals['local-name'] as string;
+  const targets = args.rest.map((r) => {
+    const parsed = parseRemoteName(r);
+    if (parsed === undefined) throw usageError('push', `failed to parse remote name: ${r}`);
+    return parsed;
+  });
+  const localRemote = parseRemoteName(name);
+  const vm = localRemote !== undefined ? cachedImage(ctx, localRemote) : VmDir.local(ctx.home, name);
+  if (vm === undefined || !vm.initialized()) throw vmDoesNotExist(name);
+  if (vm.lockOwner() !== undefined) throw vmIsRunning(name);
+  for (const target of targets) {
+    const shown = formatRemoteName(target);
+    ctx.out(`pushing ${name} to ${shown}...\npushing config...\npushing disk... this will take a while...\npushing NVRAM...\n`);
+    const digest = pushToRegistry(ctx, vm, target);
+    ctx.out(`pushing manifest for ${shown}...\n`);
+    void digest;
+  }
+}

@@ -1,0 +1,27 @@
+import path from 'node:path';
+import { guestPaths } from './guest-image';
+
+/**
+ * The environment of a guest command (the guest contract): a clean login-like environment, never
+ * the host's, with the simulator's shims first on PATH so `shutdown`/`sudo` never reach the host.
+ */
+export function guestEnv(guestRoot: string, extra: Record<string, string> = {}): Record<string, string> {
+  const home = path.join(guestRoot, guestPaths.home);
+  return {
+    ...extra,
+    HOME: home,
+    USER: 'admin',
+    LOGNAME: 'admin',
+    SHELL: '/bin/bash',
+    LANG: extra.LANG ?? 'en_US.UTF-8',
+    TMPDIR: path.join(guestRoot, 'tmp') + '/',
+    PATH: [
+      path.join(guestRoot, guestPaths.shims),
+      path.join(guestRoot, guestPaths.localBin),
+      path.join(home, '.tartfleet'),
+      '/usr/local/bin',
+      '/usr/bin',
+      '/bin',
+    ].join(':'),
+  };
+}

@@ -1,0 +1,99 @@
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runtimeError } from './errors';
+import { probeLock, type LockOwner } from './pid-lock';
+import { tartJson } from './tart-json';
+import type { TartHome } from './tart-home';
+import type { VmConfig } from './vm-config';
+
+/** `running`, `suspended` or `stopped` (VMDirectory.state()). */
+export type VmState = 'running' | 'suspended' | 'stopped';
+
+/** One VM directory: a local VM (`vms/<name>`) or a cached OCI image (`cache/OCIs/…/sha256:…`). */
+export class VmDir {
+  /** The directory. */
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** The local VM `<name>` of `home`. */
+  static local(home: TartHome, name: string): VmDir {
+    return new VmDir(path.join(home.vms, name));
+  }
+
+  get configPath(): string {
+    return path.join(this.dir, 'config.json');
+  }
+  get diskPath(): string {
+    return path.join(this.dir, 'disk.img');
+  }
+  get nvramPath(): string {
+    return path.join(this.dir, 'nvram.bin');
+  }
+  get snapshotPath(): string {
+    return path.join(this.dir, 'state.vzvmsave');
+  }
+  /** The simulated guest's filesystem root (see the guest contract). */
+  get guestRoot(): string {
+    return path.join(this.dir, 'guest');
+  }
+  /** Where the `run` process records itself: the simulator's stand-in for the fcntl lock on config.json. */
+  get lockPath(): string {
+    return path.join(this.dir, '.tart-sim-run.lock');
+  }
+
+  /** A VM exists only when all three of its files exist (VMDirectory.initialized). */
+  initialized(): boolean {
+    return existsSync(this.configPath) && existsSync(this.diskPath) && existsSync(this.nvramPath);
+  }
+
+  readConfig(): VmConfig {
+    try {
+      return JSON.parse(readFileSync(this.configPath, 'utf8')) as VmConfig;
+    } catch (error: unknown) {
+      throw runtimeError(`failed to read ${this.configPath}: ${(error as Error).message}`);
+    }
+  }
+
+  writeConfig(config: VmConfig): void {
+    writeFileSync(this.configPath, tartJson(config, { shuffle: false }));
+  }
+
+  /** The live `tart run` holding this VM, like F_GETLK on config.json. */
+  lockOwner(): LockOwner | undefined {
+    return probeLock(this.lockPath);
+  }
+
+  state(): VmState {
+    if (this.lockOwner() !== undefined) return 'running';
+    if (existsSync(this.snapshotPath)) return 'suspended';
+    return 'stopped';
+  }
+
+  /** Apparent size of config.json + disk.img + nvram.bin in bytes. */
+  sizeBytes(): number {
+    return [this.configPath, this.diskPath, this.nvramPath].reduce((sum, p) => sum + statSync(p).size, 0);
+  }
+
+  /** Allocated bytes of the same three files. */
+  allocatedBytes(): number {
+    return [this.configPath, this.diskPath, this.nvramPath].reduce((sum, p) => sum + statSync(p).blocks * 512, 0);
+  }
+
+  /** Last access date (the directory's atime, which tart sets whenever it opens a VM). */
+  accessDate(): Date {
+    return statSync(this.dir).atime;
+  }
+
+  /** URL.updateAccessDate: tart stamps the directory whenever it opens the VM. */
+  touchAccess(): void {
+    try {
+      const s = statSync(this.dir);
+      utimesSync(this.dir, new Date(), s.mtime);
+    } catch {
+      // Access dates are informational; a failure must not fail the command.
+    }
+  }
+}

@@ -35,7 +35,7 @@ export interface LoggerOptions {
 
 /** Create the root logger. */
 export function createLogger(options: LoggerOptions = {}): PinoLogger {
-  return pino(
+  const logger = pino(
     {
       level: options.level ?? 'info',
       base: { ...(options.base ?? {}) },
@@ -51,4 +51,11 @@ export function createLogger(options: LoggerOptions = {}): PinoLogger {
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
+  // pino serialises child bindings once, without formatters.bindings, so redact them on the way in.
+  // Children inherit from their parent via the prototype chain, so this covers every descendant.
+  const pinoChild = logger.child;
+  logger.child = function child(this: PinoLogger, bindings, childOptions) {
+    return pinoChild.call(this, redact(bindings) as typeof bindings, childOptions);
+  } as typeof logger.child;
+  return logger;
 }

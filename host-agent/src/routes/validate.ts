@@ -6,28 +6,8 @@
 import type { z } from 'zod';
 import type { MiddlewareHandler } from 'hono';
 import { validator } from 'hono/validator';
+import { formatIssues } from '../config/format-issues';
 import { ApiError } from './api-error';
-
-const SENSITIVE_FIELD = /jit|secret|token|password|key/i;
-
-function describePath(where: string, path: readonly PropertyKey[]): string {
-  let out = where;
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `.${String(part)}`;
-  return out;
-}
-
-function describeReceived(issue: z.core.$ZodIssue): string {
-  if (issue.path.some((p) => SENSITIVE_FIELD.test(String(p)))) return '';
-  if (issue.code !== 'invalid_format' && issue.code !== 'too_big' && issue.code !== 'too_small' && issue.code !== 'invalid_value') return '';
-  if (!('input' in issue) || issue.input === undefined) return '';
-  const json = JSON.stringify(issue.input) ?? '';
-  return `, got ${json.length > 80 ? `${json.slice(0, 77)}...` : json}`;
-}
-
-/** Render zod issues as one line per problem: `body.labels[0]: labels are 1-100 characters…, got "a;b"`. */
-export function formatIssues(where: string, error: z.ZodError): string {
-  return error.issues.map((issue) => `${describePath(where, issue.path)}: ${issue.message}${describeReceived(issue)}`).join('; ');
-}
 
 /** Refuse a body that is not declared or not parseable as JSON, with our own message, before Hono's
  * json validator (whose message for broken JSON names neither field nor expectation). */
@@ -46,7 +26,7 @@ export const requireJson: MiddlewareHandler = async (c, next) => {
 export function jsonBody<S extends z.ZodType>(schema: S) {
   return validator('json', async (value) => {
     const parsed = await schema.safeParseAsync(value, { reportInput: true });
-    if (!parsed.success) throw new ApiError(400, 'bad_request', formatIssues('body', parsed.error));
+    if (!parsed.success) throw new ApiError(400, 'bad_request', formatIssues('body', parsed.error).join('; '));
     return parsed.data as z.output<S>;
   });
 }
@@ -55,7 +35,7 @@ export function jsonBody<S extends z.ZodType>(schema: S) {
 export function pathParams<S extends z.ZodType>(schema: S) {
   return validator('param', (value) => {
     const parsed = schema.safeParse(value, { reportInput: true });
-    if (!parsed.success) throw new ApiError(400, 'bad_request', formatIssues('path', parsed.error));
+    if (!parsed.success) throw new ApiError(400, 'bad_request', formatIssues('path', parsed.error).join('; '));
     return parsed.data as z.output<S>;
   });
 }

@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, toLog } from '../../../host-agent/src/config/load-config';
+
+const SECRET = 'k'.repeat(48);
+const PREVIOUS = 'p'.repeat(48);
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tempFile(name: string, text: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tf-config-'));
+  dirs.push(dir);
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const YAML = `
+hostId: mini-1
+stateDir: /var/lib/tartfleet
+listen:
+  port: 8420
+pools:
+  - name: macos
+    image: ghcr.io/org/tahoe-runner:2026.11
+    labels: [macos, arm64]
+`;
+
+function problemsOf(fn: () => unknown): readonly string[] {
+  try {
+    fn();
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('reads YAML, applies defaults and env overrides, and freezes the result', () => {
+    const file = tempFile('agent.yaml', YAML);
+    const config = loadConfig({ file, env: { TARTFLEET_AGENT_SECRET: SECRET, TARTFLEET_AGENT_PORT: '9000', TART_BIN: '/opt/sim/tart', TART_HOME: '/tmp/th' } });
+    expect(config).toMatchObject({ hostId: 'mini-1', secrets: [SECRET], listen: { host: '127.0.0.1', port: 9000 }, tart: { bin: '/opt/sim/tart', home: '/tmp/th' }, maxVms: 2 });
+    expect(config.deadlines.cloneMs).toBe(120_000);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.pools[0])).toBe(true);
+    expect(() => {
+      (config.listen as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it('reads JSON by extension and the file path from TARTFLEET_AGENT_CONFIG', () => {
+    const file = tempFile('agent.json', JSON.stringify({ hostId: 'mini-2', stateDir: '/s', pools: [{ name: 'linux', os: 'linux', image: 'ubuntu', labels: ['linux'] }], maxVms: 4 }));
+    const config = loadConfig({ env: { TARTFLEET_AGENT_CONFIG: file, TARTFLEET_AGENT_SECRET: SECRET, TARTFLEET_AGENT_SECRET_PREVIOUS: PREVIOUS } });
+    expect(config.secrets).toEqual([SECRET, PREVIOUS]);
+    expect(config.maxVms).toBe(4);
+  });
+
+  it('reads secrets from files named by *_FILE', () => {
+    const file = tempFile('agent.yaml', YAML);
+    const secretFile = tempFile('secret', `${SECRET}\n`);
+    expect(loadConfig({ file, env: { TARTFLEET_AGENT_SECRET_FILE: secretFile } }).secrets).toEqual([SECRET]);
+  });
+
+  it('takes hostId from the host name when not configured', () => {
+    const file = tempFile('agent.yaml', YAML.replace('hostId: mini-1\n', ''));
+    expect(loadConfig({ file, env: { TARTFLEET_AGENT_SECRET: SECRET }, hostname: 'Mac mini (3).local' }).hostId).toBe('Mac-mini--3-.local');
+  });
+
+  it('reports every problem at once, naming each field and where it came from', () => {
+    const file = tempFile('agent.yaml', `
+hostId: "bad host!"
+stateDir: /s
+maxVms: 3
+listen: { port: 70000 }
+ssh: { hostKeyPolicy: pinned }
+pools:
+  - name: "Mac OS"
+    image: "tahoe; rm -rf /"
+    labels: []
+`);
+    const problems = problemsOf(() => loadConfig({ file, env: { TARTFLEET_AGENT_SECRET: 'short-secret-value', TARTFLEET_AGENT_MAX_VMS: 'lots', TART_HOME: '' } }));
+    const text = problems.join('\n');
+    expect(text).toContain("TARTFLEET_AGENT_MAX_VMS: expected a whole number, got 'lots'");
+    expect(text).toMatch(/^hostId: .*got "bad host!"/m);
+    expect(text).toMatch(/^listen\.port: .*65535/m);
+    expect(text).toMatch(/^pools\[0\]\.name: pool must match/m);
+    expect(text).toMatch(/^pools\[0\]\.image: image must be a local VM name or an OCI reference/m);
+    expect(text).toMatch(/^pools\[0\]\.labels: /m);
+    expect(text).toMatch(/^secrets\[0\] \(TARTFLEET_AGENT_SECRET .*\): agent secrets must be at least 32 characters$/m);
+    expect(text).not.toContain('short-secret-value');
+    expect(problems.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it('applies the cross-field rules: macOS slot limit, pinned host key, unique pools', () => {
+    const file = tempFile('agent.yaml', `${YAML}
+  - name: macos
+    image: other
+    labels: [x]
+ssh: { hostKeyPolicy: pinned }
+`);
+    const problems = problemsOf(() => loadConfig({ file, env: { TARTFLEET_AGENT_SECRET: SECRET, TARTFLEET_AGENT_MAX_VMS: '3' } }));
+    expect(problems).toEqual([
+      "maxVms: at most 2 when a pool runs macOS (Apple's licence, enforced by Virtualization.framework), got 3",
+      "ssh.hostKeyFingerprint: required when ssh.hostKeyPolicy is 'pinned' (SHA256:… of the image's host key)",
+      "pools: pool names must be unique, 'macos' appears more than once",
+    ]);
+  });
+
+  it('refuses secrets in the file and explains where they go', () => {
+    const file = tempFile('agent.yaml', `${YAML}secrets: ["${SECRET}"]\n`);
+    const problems = problemsOf(() => loadConfig({ file, env: {} }));
+    expect(problems.join('\n')).toContain("'secrets' must not be in the config file; set TARTFLEET_AGENT_SECRET or TARTFLEET_AGENT_SECRET_FILE instead");
+    expect(problems.join('\n')).toContain('secrets: set TARTFLEET_AGENT_SECRET');
+    expect(problems.join('\n')).not.toContain(SECRET);
+  });
+
+  it('reports a missing file, broken YAML and a non-mapping file by path', () => {
+    expect(problemsOf(() => loadConfig({ file: '/nonexistent/agent.yaml', env: { TARTFLEET_AGENT_SECRET: SECRET } }))[0]).toBe('config file /nonexistent/agent.yaml: cannot be read (ENOENT)');
+    const broken = tempFile('agent.yaml', 'pools: [\n');
+    expect(problemsOf(() => loadConfig({ file: broken, env: { TARTFLEET_AGENT_SECRET: SECRET } }))[0]).toMatch(/^config file .*agent\.yaml: not valid YAML: /);
+    const list = tempFile('agent.json', '[1,2]');
+    expect(problemsOf(() => loadConfig({ file: list, env: { TARTFLEET_AGENT_SECRET: SECRET } }))[0]).toMatch(/expected a mapping of settings at the top level, got a list/);
+  });
+
+  it('toLog redacts secrets and passwords but keeps the rest', () => {
+    const file = tempFile('agent.yaml', YAML);
+    const config = loadConfig({ file, env: { TARTFLEET_AGENT_SECRET: SECRET, TARTFLEET_AGENT_SECRET_PREVIOUS: PREVIOUS, TARTFLEET_SSH_PASSWORD: 'guest-pw-123' } });
+    expect(config.ssh.password).toBe('guest-pw-123');
+    const logged = JSON.stringify(toLog(config));
+    expect(logged).not.toContain(SECRET);
+    expect(logged).not.toContain(PREVIOUS);
+    expect(logged).not.toContain('guest-pw-123');
+    expect(toLog(config)).toMatchObject({ hostId: 'mini-1', secrets: ['[redacted]', '[redacted]'], ssh: { password: '[redacted]' } });
+  });
+});

@@ -148,6 +148,10 @@ export function parseConfig(raw: unknown, env: Record<string, string | undefined
 /** The config with secrets replaced, safe to log. */
 export function redactConfig(config: DispatcherConfig): unknown {
   return JSON.parse(
-    JSON.stringify(config, (key, value: unknown) => (/secret|token|key|password/i.test(key) && typeof value !== 'object' ? '[redacted]' : value)),
+    JSON.stringify(config, (key, value: unknown) => {
+      if (!/secret|token|key|password/i.test(key)) return value;
+      if (Array.isArray(value)) return value.map(() => '[redacted]');
+      return typeof value === 'object' && value !== null ? value : '[redacted]';
+    }),
   );
 }

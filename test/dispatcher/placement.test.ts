@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { createPlacer, type PlacementAgent } from '../../dispatcher/src/placement';
+import { createFakeAgent } from './fakes/fake-agent';
+import { createFakeClock } from './fakes/fake-clock';
+
+function setup(agents: ReturnType<typeof createFakeAgent>[], random = () => 0.5, timeoutMs = 200) {
+  const clock = createFakeClock();
+  const map = new Map<string, PlacementAgent>(agents.map((a) => [a.client.baseUrl, a.client]));
+  const placer = createPlacer({ agents: map, poolHosts: new Map([['macos', agents.map((a) => a.client.baseUrl)]]), clock, random, cacheMs: 1000, timeoutMs });
+  return { placer, clock };
+}
+
+const req = (n: number) => ({ name: `tf-macos-j${n}a0`, pool: 'macos', labels: ['self-hosted', 'macos'], jitConfig: 'aGVsbG8=', jobId: n });
+
+describe('placement', () => {
+  it('chooses the host with the most free slots', async () => {
+    const a = createFakeAgent('http://127.0.0.1:1', { total: 1 });
+    const b = createFakeAgent('http://127.0.0.1:2', { total: 2 });
+    const { placer } = setup([a, b]);
+    const r = await placer.place(req(1));
+    expect(r).toMatchObject({ placed: true, host: 'http://127.0.0.1:2' });
+  });
+
+  it('spreads a burst across hosts within one cache period and stops at capacity', async () => {
+    const a = createFakeAgent('http://127.0.0.1:1');
+    const b = createFakeAgent('http://127.0.0.1:2');
+    const { placer } = setup([a, b]);
+    const results = await Promise.all([1, 2, 3, 4, 5].map((n) => placer.place(req(n))));
+    expect(results.filter((r) => r.placed)).toHaveLength(4);
+    expect(a.started).toHaveLength(2);
+    expect(b.started).toHaveLength(2);
+    expect(results.filter((r) => !r.placed)[0]).toMatchObject({ placed: false, reason: 'no_capacity' });
+    // GET /v1/host was asked once per host for the whole burst (cache).
+    expect(a.hostCalls()).toBe(1);
+  });
+
+  it('breaks ties at random', async () => {
+    const hostsChosen = new Set<string>();
+    for (const seed of [0.1, 0.9]) {
+      let i = 0;
+      const a = createFakeAgent('http://127.0.0.1:1');
+      const b = createFakeAgent('http://127.0.0.1:2');
+      // a gets `seed`, b gets 1-seed: the lower draw wins the tie.
+      const { placer } = setup([a, b], () => (i++ % 2 === 0 ? seed : 1 - seed));
+      const r = await placer.place(req(1));
+      if (r.placed) hostsChosen.add(r.host);
+    }
+    expect(hostsChosen.size).toBe(2);
+  });
+
+  it('skips a host that answers 503 and uses the next', async () => {
+    const full = createFakeAgent('http://127.0.0.1:1', { total: 2, mode: 'no_slot' });
+    const ok = createFakeAgent('http://127.0.0.1:2', { total: 1 });
+    const { placer } = setup([full, ok]);
+    const r = await placer.place(req(1));
+    expect(r).toMatchObject({ placed: true, host: 'http://127.0.0.1:2' });
+    expect(ok.started.map((s) => s.name)).toEqual(['tf-macos-j1a0']);
+  });
+
+  it('skips hosts that time out, are down or draining', async () => {
+    const hang = createFakeAgent('http://127.0.0.1:1', { mode: 'hang' });
+    const down = createFakeAgent('http://127.0.0.1:2', { mode: 'down' });
+    const draining = createFakeAgent('http://127.0.0.1:3', { draining: true });
+    const ok = createFakeAgent('http://127.0.0.1:4', { total: 1 });
+    const { placer } = setup([hang, down, draining, ok], Math.random, 100);
+    const t0 = Date.now();
+    const r = await placer.place(req(1));
+    expect(r).toMatchObject({ placed: true, host: 'http://127.0.0.1:4' });
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(await placer.freeSlots('macos')).toBe(0);
+  });
+
+  it('reports no capacity when no host has room', async () => {
+    const a = createFakeAgent('http://127.0.0.1:1', { mode: 'down' });
+    const { placer } = setup([a]);
+    expect(await placer.place(req(1))).toMatchObject({ placed: false, reason: 'no_capacity' });
+  });
+
+  it('asks again after the cache period', async () => {
+    const a = createFakeAgent('http://127.0.0.1:1', { total: 1 });
+    const { placer, clock } = setup([a]);
+    await placer.place(req(1));
+    expect(await placer.freeSlots('macos')).toBe(0);
+    a.records.get('tf-macos-j1a0')!.stage = 'gone';
+    clock.advance(1500);
+    expect(await placer.freeSlots('macos')).toBe(1);
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../dispatcher/src/logger';
+import { noopMetrics } from '../../dispatcher/src/metrics';
+import { createPlacer } from '../../dispatcher/src/placement';
+import { createReconciler } from '../../dispatcher/src/reconciler';
+import { createRunnerStarter } from '../../dispatcher/src/start-runner';
+import { createFakeAgent } from './fakes/fake-agent';
+import { createFakeClock } from './fakes/fake-clock';
+import { createFakeGitHubApi } from './fakes/fake-github-api';
+
+const pools = [{ name: 'macos', labels: ['macos'], image: 'img', hosts: [] }];
+const settings = { intervalMs: 30_000, busyIntervalMs: 2_000, offlineGraceMs: 60_000, idleGraceMs: 120_000 };
+
+function setup(total = 2) {
+  const gh = createFakeGitHubApi();
+  const agent = createFakeAgent('http://127.0.0.1:1', { total });
+  const clock = createFakeClock();
+  const agents = new Map([[agent.client.baseUrl, agent.client]]);
+  const placer = createPlacer({ agents, poolHosts: new Map([['macos', [agent.client.baseUrl]]]), clock, cacheMs: 0, timeoutMs: 200 });
+  const startRunner = createRunnerStarter({ github: gh.api, placer, metrics: noopMetrics, logger: silentLogger, clock, sleep: async () => {} });
+  const reconciler = createReconciler({ github: gh.api, placer, startRunner, agents, pools, settings, agentTimeoutMs: 200, clock, logger: silentLogger, metrics: noopMetrics });
+  return { gh, agent, clock, reconciler };
+}
+
+describe('reconciler', () => {
+  it('starts a runner for each matching queued job up to free slots and leaves other jobs alone', async () => {
+    const { gh, agent, reconciler } = setup(2);
+    gh.addJob(1, ['self-hosted', 'macos']);
+    gh.addJob(2, ['macos']);
+    gh.addJob(3, ['macos']);
+    gh.addJob(4, ['ubuntu-latest']);
+    const r = await reconciler.reconcile();
+    expect(r.pools.macos).toMatchObject({ queued: 3, supply: 0, deficit: 3, started: 2, waiting: 1 });
+    expect(r.needsMore).toBe(true);
+    // Oldest first.
+    expect(agent.started.map((s) => s.name)).toEqual(['tf-macos-j1a0', 'tf-macos-j2a0']);
+    expect(gh.calls.some((c) => c.includes('j4'))).toBe(false);
+  });
+
+  it('counts runners starting or idle as supply, so a second pass starts nothing new', async () => {
+    const { gh, agent, reconciler } = setup(4);
+    gh.addJob(1, ['macos']);
+    gh.addJob(2, ['macos']);
+    await reconciler.reconcile();
+    gh.byName('tf-macos-j1a0')!.status = 'online';
+    const r = await reconciler.reconcile();
+    expect(r.pools.macos).toMatchObject({ queued: 2, supply: 2, deficit: 0, started: 0 });
+    expect(agent.started).toHaveLength(2);
+  });
+
+  it('uses the next attempt when a job’s earlier runner was taken by another job', async () => {
+    const { gh, agent, reconciler } = setup(4);
+    gh.addJob(1, ['macos']);
+    await reconciler.reconcile();
+    // Runner j1a0 took some other job; job 1 is still queued.
+    gh.byName('tf-macos-j1a0')!.busy = true;
+    gh.byName('tf-macos-j1a0')!.status = 'online';
+    await reconciler.reconcile();
+    expect(agent.started.map((s) => s.name)).toEqual(['tf-macos-j1a0', 'tf-macos-j1a1']);
+  });
+
+  it('deletes an offline registration with no VM behind it after the grace period only', async () => {
+    const { gh, clock, reconciler } = setup(0);
+    gh.runners.set(5, { id: 5, name: 'tf-macos-j9a0', status: 'offline', busy: false, labels: [] });
+    gh.runners.set(6, { id: 6, name: 'someone-elses-runner', status: 'offline', busy: false, labels: [] });
+    expect((await reconciler.reconcile()).deleted).toEqual([]);
+    clock.advance(59_000);
+    expect((await reconciler.reconcile()).deleted).toEqual([]);
+    clock.advance(2_000);
+    const r = await reconciler.reconcile();
+    expect(r.deleted).toEqual([{ runner: 'tf-macos-j9a0', reason: 'stale' }]);
+    expect(r.discrepancies).toContainEqual({ kind: 'registration_without_vm', runner: 'tf-macos-j9a0' });
+    expect(gh.runners.has(6)).toBe(true);
+  });
+
+  it('keeps an offline registration whose VM is still booting, and deletes one the agent reports left behind', async () => {
+    const { gh, agent, clock, reconciler } = setup(2);
+    gh.runners.set(5, { id: 5, name: 'tf-macos-j1a0', status: 'offline', busy: false, labels: [] });
+    gh.runners.set(6, { id: 6, name: 'tf-macos-j2a0', status: 'offline', busy: false, labels: [] });
+    agent.records.set('tf-macos-j1a0', { name: 'tf-macos-j1a0', pool: 'macos', labels: [], stage: 'booting', timestamps: {}, registrationLeftBehind: false, adopted: false });
+    agent.records.set('tf-macos-j2a0', { name: 'tf-macos-j2a0', pool: 'macos', labels: [], stage: 'gone', timestamps: {}, registrationLeftBehind: true, adopted: false, failure: { stage: 'booting', reason: 'boot-timeout', message: 'x' } });
+    clock.advance(600_000);
+    const r = await reconciler.reconcile();
+    expect(r.deleted).toEqual([{ runner: 'tf-macos-j2a0', reason: 'left_behind' }]);
+    expect(gh.runners.has(5)).toBe(true);
+  });
+
+  it('does not judge registrations while a host is unreachable', async () => {
+    const { gh, agent, clock, reconciler } = setup(2);
+    agent.state.mode = 'down';
+    gh.runners.set(5, { id: 5, name: 'tf-macos-j1a0', status: 'offline', busy: false, labels: [] });
+    await reconciler.reconcile();
+    clock.advance(600_000);
+    const r = await reconciler.reconcile();
+    expect(r.unreachableHosts).toEqual(['http://127.0.0.1:1']);
+    expect(r.deleted).toEqual([]);
+  });
+
+  it('removes idle runners beyond demand after the idle grace, deregistering before tearing down', async () => {
+    const { gh, agent, clock, reconciler } = setup(2);
+    gh.runners.set(5, { id: 5, name: 'tf-macos-j1a0', status: 'online', busy: false, labels: [] });
+    agent.records.set('tf-macos-j1a0', { name: 'tf-macos-j1a0', pool: 'macos', labels: [], stage: 'online', timestamps: {}, registrationLeftBehind: false, adopted: false });
+    expect((await reconciler.reconcile()).deleted).toEqual([]);
+    clock.advance(121_000);
+    const r = await reconciler.reconcile();
+    expect(r.deleted).toEqual([{ runner: 'tf-macos-j1a0', reason: 'surplus' }]);
+    expect(agent.canceled).toEqual(['tf-macos-j1a0']);
+  });
+
+  it('reports a VM starting without a registration', async () => {
+    const { agent, reconciler } = setup(2);
+    agent.records.set('tf-macos-j3a0', { name: 'tf-macos-j3a0', pool: 'macos', labels: [], stage: 'booting', timestamps: {}, registrationLeftBehind: false, adopted: false });
+    const r = await reconciler.reconcile();
+    expect(r.discrepancies).toEqual([{ kind: 'vm_without_registration', runner: 'tf-macos-j3a0', host: 'http://127.0.0.1:1' }]);
+  });
+});

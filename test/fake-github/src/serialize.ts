@@ -179,3 +179,16 @@ export function runJson(run: RunRecord, state: FakeState, base: string): Record<
 
 /** Deterministic id for an org login (the fake keeps no user table). */
 export const ownerIdOf = (login: string): number => 10_000 + labelId(`owner:${login}`);
+
+/** A full `repository` object (what `GET /installation/repositories` lists). */
+export function fullRepositoryJson(fullName: string, id: number, ownerId: number, base: string): Record<string, unknown> {
+  const web = base.replace(/\/api\/v3$/, '');
+  return {
+    ...repositoryJson(fullName, id, ownerId, base),
+    svn_url: `${web}/${fullName}`, mirror_url: null, homepage: null, language: null, forks: 0, forks_count: 0,
+    stargazers_count: 0, watchers: 0, watchers_count: 0, size: 0, default_branch: 'main', open_issues: 0, open_issues_count: 0,
+    is_template: false, topics: [], has_issues: true, has_projects: false, has_wiki: false, has_pages: false, has_downloads: true,
+    archived: false, disabled: false, visibility: 'private', license: null, pushed_at: iso(0), created_at: iso(0), updated_at: iso(0),
+    permissions: { admin: true, maintain: true, push: true, triage: true, pull: true },
+  };
+}

@@ -4,7 +4,7 @@ import { authorize, requireApp, type Identity } from '../auth';
 import type { FakeContext } from '../context';
 import { githubError, notFound, validationFailed } from '../github-error';
 import { paginate } from '../pagination';
-import { iso, ownerIdOf, ownerJson, repositoryJson } from '../serialize';
+import { fullRepositoryJson, iso, ownerIdOf, ownerJson } from '../serialize';
 import type { InstallationRecord } from '../types';
 import type { DeliveryRecord } from '../webhook-sender';
 
@@ -57,7 +57,7 @@ export function appRoutes(ctx: FakeContext): Hono<Env> {
   app.get('/app', (c) => {
     const who = requireApp(c, c.get('identity'));
     if (who instanceof Response) return who;
-    return c.json({ id: who.id, slug: who.slug, client_id: who.clientId, node_id: Buffer.from(`A_${who.id}`).toString('base64'), name: who.slug, owner: ownerJson('acme', ownerIdOf('acme'), ctx.publicUrl(c)), description: '', external_url: '', html_url: `${ctx.publicUrl(c)}/apps/${who.slug}`, created_at: iso(0), updated_at: iso(0), permissions: {}, events: ['workflow_job'] });
+    return c.json({ id: who.id, slug: who.slug, client_id: who.clientId, node_id: Buffer.from(`A_${who.id}`).toString('base64'), name: who.slug, owner: ownerJson('acme', ownerIdOf('acme'), ctx.publicUrl(c)), description: '', external_url: ctx.publicUrl(c), html_url: `${ctx.publicUrl(c)}/apps/${who.slug}`, created_at: iso(0), updated_at: iso(0), permissions: {}, events: ['workflow_job'] });
   });
 
   app.post('/app/installations/:installationId{[0-9]+}/access_tokens', async (c) => {
@@ -91,7 +91,7 @@ export function appRoutes(ctx: FakeContext): Hono<Env> {
     const all = [...state.repos.entries()].filter(([full]) => full.split('/')[0]?.toLowerCase() === inst?.account.toLowerCase());
     const page = paginate(c, all, base);
     if (page instanceof Response) return page;
-    return c.json({ total_count: all.length, repository_selection: 'all', repositories: page.map(([full, id]) => repositoryJson(full, id, ownerIdOf(full.split('/')[0] ?? ''), base)) });
+    return c.json({ total_count: all.length, repository_selection: 'all', repositories: page.map(([full, id]) => fullRepositoryJson(full, id, ownerIdOf(full.split('/')[0] ?? ''), base)) });
   });
 
   // Deliveries: the app's hook (JWT) and org/repo hooks (token).

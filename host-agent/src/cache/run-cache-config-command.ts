@@ -1,0 +1,78 @@
+/**
+ * `tartfleet-agent cache-config [--config FILE]`: prints the mirror's nginx.conf for the `cache`
+ * section of an agent config file (YAML or JSON), or the default mirror set without one.
+ */
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { errorMessage } from '../util/errors';
+import { cacheConfigSchema } from './cache-config-schema';
+import { renderNginxConfig } from './render-nginx-config';
+
+/** What the command touches, injected. */
+export interface CacheConfigCommandIo {
+  readFile(path: string): Promise<string>;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const USAGE = `usage: tartfleet-agent cache-config [--config FILE]
+
+Prints the nginx configuration of the host's pull-through mirror. With --config, from the \`cache\`
+section of that agent config file (YAML or JSON); without, the default mirror set.
+`;
+
+function parseArgs(argv: readonly string[]): { config?: string; help: boolean } | string {
+  let config: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--help' || arg === '-h') return { help: true };
+    if (arg === '--config') {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) return `--config expects a file path, got ${value === undefined ? 'nothing' : `'${value}'`}`;
+      config = value;
+      i++;
+    } else if (arg.startsWith('--config=')) {
+      config = arg.slice('--config='.length);
+      if (config === '') return '--config expects a file path, got an empty value';
+    } else {
+      return `unexpected argument '${arg}'; expected --config FILE`;
+    }
+  }
+  return config === undefined ? { help: false } : { config, help: false };
+}
+
+/** Runs the command; resolves to the process exit code (0 ok, 1 bad config, 64 bad usage). */
+export async function runCacheConfigCommand(argv: readonly string[], io: CacheConfigCommandIo): Promise<number> {
+  const args = parseArgs(argv);
+  if (typeof args === 'string') {
+    io.stderr(`cache-config: ${args}\n${USAGE}`);
+    return 64;
+  }
+  if (args.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  let section: unknown = {};
+  if (args.config !== undefined) {
+    let document: unknown;
+    try {
+      document = parseYaml(await io.readFile(args.config));
+    } catch (error: unknown) {
+      io.stderr(`cache-config: cannot read agent config ${args.config}: ${errorMessage(error)}\n`);
+      return 1;
+    }
+    if (typeof document !== 'object' || document === null || !('cache' in document) || document.cache === undefined || document.cache === null) {
+      io.stderr(`cache-config: ${args.config} has no \`cache\` section, so this agent runs without a mirror; add one (\`cache: {}\` for the defaults) or omit --config\n`);
+      return 1;
+    }
+    section = document.cache;
+  }
+  const parsed = cacheConfigSchema.safeParse(section);
+  if (!parsed.success) {
+    const where = args.config ?? 'defaults';
+    io.stderr(`cache-config: invalid \`cache\` section in ${where}:\n${z.prettifyError(parsed.error)}\n`);
+    return 1;
+  }
+  io.stdout(renderNginxConfig(parsed.data));
+  return 0;
+}

@@ -174,8 +174,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
           continue;
         }
         const previous = chains.get(hook.id) ?? Promise.resolve();
-        const next = previous.then(send, send);
-        chains.set(hook.id, next);
+        chains.set(hook.id, track(previous.then(send, send)));
       }
     },
     inject(fault) {

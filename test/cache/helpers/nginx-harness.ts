@@ -109,8 +109,10 @@ async function waitHealthy(url: string, child: ChildProcess, stderr: () => strin
   }
 }
 
-/** Generates a config from `input` (test paths filled in) and runs nginx on it until `stop()`. */
+/** Generates a config from `input` (test paths filled in) and runs nginx on it until `stop()`.
+ * Without `dir`, a temp dir is made and `stop()` removes it. */
 export async function startMirror(input: CacheConfigInput, options: { dir?: string } = {}): Promise<Mirror> {
+  const ownDir = options.dir === undefined;
   const dir = options.dir ?? makeTempDir('tf-mirror-');
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -163,9 +165,13 @@ export async function startMirror(input: CacheConfigInput, options: { dir?: stri
       confFile,
       accessLog: config.accessLog,
       rssBytes: () => [pid, ...childrenOf(pid)].reduce((sum, p) => sum + rssOf(p), 0),
-      stop,
+      stop: async () => {
+        await stop();
+        if (ownDir) removeDir(dir);
+      },
     };
   }
+  if (ownDir) removeDir(dir);
   throw lastError;
 }
 

@@ -56,7 +56,17 @@ async function writeGenerated(res: http.ServerResponse, size: number): Promise<v
   for (let offset = 0; offset < size; offset += CHUNK) {
     if (res.destroyed) return;
     const ok = res.write(patternChunk(offset, Math.min(CHUNK, size - offset)));
-    if (!ok) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+    if (!ok) {
+      await new Promise<void>((resolve) => {
+        const go = (): void => {
+          res.off('drain', go);
+          res.off('close', go);
+          resolve();
+        };
+        res.on('drain', go);
+        res.on('close', go);
+      });
+    }
   }
   res.end();
 }

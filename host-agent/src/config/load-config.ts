@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 import { agentConfigSchema, MACOS_VM_LIMIT, type AgentConfig } from './schema';
 import { CONFIG_FILE_ENV, ENV_OVERRIDES, SECRET_ENV } from './env-overrides';
 import { formatIssues } from './format-issues';
@@ -28,6 +29,8 @@ export interface LoadConfigOptions {
   hostname?: string;
   /** Injected for tests. */
   readFile?: (path: string) => string;
+  /** `doctor` inspects a host without the agent secret; `serve` always requires it. Default true. */
+  requireSecrets?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -127,12 +130,14 @@ export function loadConfig(options: LoadConfigOptions): Readonly<AgentConfig> {
   const secrets = SECRET_ENV.map((name) => readSecret(name, options.env, read, problems));
   if (secrets[0] === undefined && secrets[1] !== undefined) problems.push(`${SECRET_ENV[1]} is set but ${SECRET_ENV[0]} is not; the current secret is required`);
   raw.secrets = secrets.filter((s): s is string => s !== undefined);
-  if ((raw.secrets as string[]).length === 0 && !problems.some((p) => p.startsWith(SECRET_ENV[0]))) {
+  const requireSecrets = options.requireSecrets ?? true;
+  if (requireSecrets && (raw.secrets as string[]).length === 0 && !problems.some((p) => p.startsWith(SECRET_ENV[0]))) {
     problems.push(`secrets: set ${SECRET_ENV[0]} (or ${SECRET_ENV[0]}_FILE) to a random string of at least 32 characters, e.g. from 'openssl rand -hex 32'`);
   }
   if (raw.hostId === undefined && options.hostname !== undefined) raw.hostId = hostIdFrom(options.hostname);
 
-  const parsed = agentConfigSchema.safeParse(raw, { reportInput: true });
+  const schema = requireSecrets ? agentConfigSchema : agentConfigSchema.extend({ secrets: z.array(z.string().min(32, 'agent secrets must be at least 32 characters')).max(2) });
+  const parsed = schema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const label = (path: string) => {
       const envName = fromEnv.get(path);

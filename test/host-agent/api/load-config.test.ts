@@ -137,3 +137,11 @@ ssh: { hostKeyPolicy: pinned }
     expect(toLog(config)).toMatchObject({ hostId: 'mini-1', secrets: ['[redacted]', '[redacted]'], ssh: { password: '[redacted]' } });
   });
 });
+
+describe('loadConfig for diagnostics', () => {
+  it('accepts a missing secret when requireSecrets is false, still validating the rest', () => {
+    const file = tempFile('agent.yaml', YAML);
+    expect(loadConfig({ file, env: {}, requireSecrets: false }).secrets).toEqual([]);
+    expect(problemsOf(() => loadConfig({ file, env: { TARTFLEET_AGENT_SECRET: 'short' }, requireSecrets: false }))[0]).toMatch(/at least 32 characters/);
+  });
+});

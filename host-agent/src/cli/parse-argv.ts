@@ -1,0 +1,108 @@
+/**
+ * `tartfleet-agent` argument parsing: one subcommand plus `--name value` / `--name=value` options.
+ * Unknown options are errors (exit 64, EX_USAGE) rather than silently ignored.
+ */
+
+export type CliCommand =
+  | { command: 'help' }
+  | { command: 'version' }
+  | { command: 'serve'; configFile: string | undefined }
+  | { command: 'doctor'; configFile: string | undefined; json: boolean }
+  | { command: 'install-launchd'; configFile: string | undefined; options: InstallLaunchdArgs };
+
+/** Options of `install-launchd` as given on the command line (defaults are applied later). */
+export interface InstallLaunchdArgs {
+  daemon: boolean;
+  dryRun: boolean;
+  label?: string;
+  out?: string;
+  logDir?: string;
+  user?: string;
+  node?: string;
+  agentBin?: string;
+  secretFile?: string;
+  keychainService?: string;
+}
+
+/** Bad command line; the message says what was expected. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly exitCode = 64;
+}
+
+const SPECS = {
+  serve: { values: ['config'], flags: [] },
+  doctor: { values: ['config'], flags: ['json'] },
+  'install-launchd': { values: ['config', 'label', 'out', 'log-dir', 'user', 'node', 'agent-bin', 'secret-file', 'keychain-service'], flags: ['daemon', 'agent', 'dry-run'] },
+} as const;
+type Sub = keyof typeof SPECS;
+
+function parseOptions(sub: Sub, args: readonly string[]): { values: Map<string, string>; flags: Set<string> } {
+  const spec = SPECS[sub];
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (!arg.startsWith('--')) throw new UsageError(`tartfleet-agent ${sub}: unexpected argument '${arg}'; options start with --`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq >= 0 ? eq : undefined);
+    if ((spec.flags as readonly string[]).includes(name)) {
+      if (eq >= 0) throw new UsageError(`tartfleet-agent ${sub}: --${name} takes no value, got '${arg}'`);
+      flags.add(name);
+    } else if ((spec.values as readonly string[]).includes(name)) {
+      const value = eq >= 0 ? arg.slice(eq + 1) : args[++i];
+      if (value === undefined || value === '') throw new UsageError(`tartfleet-agent ${sub}: --${name} needs a value`);
+      values.set(name, value);
+    } else {
+      const known = [...spec.values.map((v) => `--${v} <value>`), ...spec.flags.map((f) => `--${f}`)];
+      throw new UsageError(`tartfleet-agent ${sub}: unknown option '--${name}'; expected one of: ${known.join(', ') || '(none)'}`);
+    }
+  }
+  return { values, flags };
+}
+
+/** Parse `argv` (without node and script). */
+export function parseArgv(argv: readonly string[]): CliCommand {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') return { command: 'help' };
+  if (first === '--version' || first === '-v' || first === 'version') return { command: 'version' };
+  if (!(first in SPECS)) throw new UsageError(`tartfleet-agent: unknown command '${first}'; expected serve, doctor, install-launchd, --help or --version`);
+  const sub = first as Sub;
+  if (rest.includes('--help') || rest.includes('-h')) return { command: 'help' };
+  const { values, flags } = parseOptions(sub, rest);
+  const configFile = values.get('config');
+  if (sub === 'serve') return { command: 'serve', configFile };
+  if (sub === 'doctor') return { command: 'doctor', configFile, json: flags.has('json') };
+  if (flags.has('daemon') && flags.has('agent')) throw new UsageError('tartfleet-agent install-launchd: choose one of --agent (user LaunchAgent, the default) or --daemon');
+  if (values.has('secret-file') && values.has('keychain-service')) throw new UsageError('tartfleet-agent install-launchd: choose one of --secret-file or --keychain-service');
+  const options: InstallLaunchdArgs = { daemon: flags.has('daemon'), dryRun: flags.has('dry-run') };
+  const map: Array<[string, keyof InstallLaunchdArgs]> = [
+    ['label', 'label'], ['out', 'out'], ['log-dir', 'logDir'], ['user', 'user'], ['node', 'node'], ['agent-bin', 'agentBin'], ['secret-file', 'secretFile'], ['keychain-service', 'keychainService'],
+  ];
+  for (const [flag, key] of map) {
+    const v = values.get(flag);
+    if (v !== undefined) (options as unknown as Record<string, unknown>)[key] = v;
+  }
+  return { command: 'install-launchd', configFile, options };
+}
+
+export const HELP_TEXT = `tartfleet-agent — ephemeral macOS CI runners: the Tart VM host agent
+
+Usage:
+  tartfleet-agent serve [--config <file>]
+      Run the agent's HTTP API (DESIGN §4). SIGTERM drains: no new runners, running jobs finish up
+      to drainTimeoutMs, the rest are torn down, exit 0.
+  tartfleet-agent doctor [--config <file>] [--json]
+      Check this host: tart and its version, free disk under TART_HOME vs the base images, base
+      images present, running VMs vs slots, SSH into a running VM. Exit 1 when a check fails.
+  tartfleet-agent install-launchd [--config <file>] [--agent | --daemon] [--dry-run]
+      [--label <label>] [--out <plist>] [--log-dir <dir>] [--user <name>] [--node <path>]
+      [--agent-bin <path>] [--secret-file <path> | --keychain-service <service>]
+      Write a launchd plist (RunAtLoad, KeepAlive, logs, environment without secrets).
+      --dry-run prints it instead.
+  tartfleet-agent --help | --version
+
+Configuration: a JSON or YAML file (--config or $TARTFLEET_AGENT_CONFIG) plus environment
+overrides; secrets only from TARTFLEET_AGENT_SECRET[_FILE] and TARTFLEET_AGENT_SECRET_PREVIOUS[_FILE].
+See host-agent/README.md for every variable.
+`;

@@ -5,8 +5,8 @@
 export type PlistValue = string | number | boolean | readonly PlistValue[] | { readonly [key: string]: PlistValue };
 
 function escapeXml(text: string): string {
-  // Control characters other than tab/newline are not allowed in XML 1.0 at all.
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(text)) throw new Error(`plist strings cannot contain control characters, got ${JSON.stringify(text)}`);
+  // Control characters other than tab/newline/CR are not allowed in XML 1.0 at all.
+  if ([...text].some((ch) => ch.charCodeAt(0) < 0x20 && ch !== '\t' && ch !== '\n' && ch !== '\r')) throw new Error(`plist strings cannot contain control characters, got ${JSON.stringify(text)}`);
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 

@@ -16,7 +16,7 @@ const DEPLOYED = path.join(root, 'deploy/nginx/tartfleet-mirror.conf');
 
 /** The location blocks of a rendered config, as text. */
 function locations(conf: string): string[] {
-  return conf.split(/\n(?=        location )/).slice(1);
+  return conf.split(/\n(?= {8}location )/).slice(1);
 }
 
 describe('renderNginxConfig', () => {

@@ -38,7 +38,7 @@ describe('cache metrics from the nginx access log', () => {
     removeDir(dir);
   });
 
-  it('counts misses, hits, bypasses and refused requests per mirror, and the bytes sent', async () => {
+  it('counts misses, hits, bypasses, refused requests and cookie-setting responses per mirror, and the bytes sent', async () => {
     const registry = new Registry();
     const metrics = createCacheMetrics(registry, ['npm', 'homebrew']);
     const errors: string[] = [];
@@ -48,11 +48,14 @@ describe('cache metrics from the nginx access log', () => {
     }, intervalMs: 0, onError: (e) => errors.push(e) });
     const body = randomBytes(10_000);
     upstream.objects.set('/a/-/a-1.0.0.tgz', { body });
+    upstream.objects.set('/tracked', { body: '{}', headers: { 'set-cookie': '__cf_bm=x; path=/' } });
 
     await httpGet(mirror.baseUrl, '/npm/a/-/a-1.0.0.tgz');
     await httpGet(mirror.baseUrl, '/npm/a/-/a-1.0.0.tgz');
     await httpGet(mirror.baseUrl, '/npm/a/-/a-1.0.0.tgz');
     await httpGet(mirror.baseUrl, '/npm/a/-/a-1.0.0.tgz', { headers: { authorization: 'Bearer t' } });
+    await httpGet(mirror.baseUrl, '/npm/tracked');
+    await httpGet(mirror.baseUrl, '/npm/tracked');
     await httpGet(mirror.baseUrl, '/homebrew/https://example.com/x.tar.gz');
     await httpGet(mirror.baseUrl, '/nothing-here');
 
@@ -64,7 +67,8 @@ describe('cache metrics from the nginx access log', () => {
     }
 
     const count = (result: string, up: string): Promise<number> => metricValue(registry, 'runner_cache_requests_total', { result, upstream: up });
-    expect(await count('miss', 'npm')).toBe(1);
+    expect(await count('miss', 'npm')).toBe(3);
+    expect(await metricValue(registry, 'runner_cache_set_cookie_responses_total', { upstream: 'npm' })).toBe(2);
     expect(await count('hit', 'npm')).toBe(2);
     expect(await count('bypass', 'npm')).toBe(1);
     expect(await count('uncached', 'homebrew')).toBe(1);

@@ -17,11 +17,12 @@ const fixture = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.ur
 describe('parseCacheLogLine', () => {
   it('reads every line nginx wrote, mapping $upstream_cache_status to a result', () => {
     const entries = fixture.split('\n').filter(Boolean).map(parseCacheLogLine);
-    expect(entries.map((e) => e?.result)).toEqual(['miss', 'hit', 'bypass', 'miss', 'uncached', 'stale', 'stale', 'stale', 'miss']);
-    expect(entries[0]).toEqual({ result: 'miss', upstream: 'npm', status: 200, bytes: 16, method: 'GET', path: '/npm/react', seconds: 0.007 });
+    expect(entries.map((e) => e?.result)).toEqual(['miss', 'hit', 'bypass', 'miss', 'miss', 'uncached', 'stale', 'stale', 'stale', 'miss']);
+    expect(entries[0]).toEqual({ result: 'miss', upstream: 'npm', status: 200, bytes: 16, method: 'GET', path: '/npm/react', seconds: 0.003, setsCookie: false });
     expect(entries[3]?.path).toBe('/npm/café/-/café-1.0.0.tgz');
-    expect(entries[4]).toMatchObject({ upstream: 'homebrew', status: 404, path: '/homebrew/https:/example.com/"quoted".tar.gz' });
-    expect(entries[8]).toMatchObject({ result: 'miss', status: 502 });
+    expect(entries[4]).toMatchObject({ path: '/npm/cookie-pkg', setsCookie: true });
+    expect(entries[5]).toMatchObject({ upstream: 'homebrew', status: 404, path: '/homebrew/https:/example.com/"quoted".tar.gz' });
+    expect(entries[9]).toMatchObject({ result: 'miss', status: 502 });
   });
 
   it('maps every cache status nginx documents', () => {
@@ -53,7 +54,8 @@ describe('parseCacheLogLine', () => {
     }
     const text = await registry.metrics();
     expect(text).toContain('runner_cache_requests_total{result="stale",upstream="npm"} 3');
-    expect(text).toContain('runner_cache_requests_total{result="miss",upstream="npm"} 3');
+    expect(text).toContain('runner_cache_requests_total{result="miss",upstream="npm"} 4');
+    expect(text).toContain('runner_cache_set_cookie_responses_total{upstream="npm"} 1');
     expect(text).toContain('runner_cache_requests_total{result="uncached",upstream="other"} 1');
     expect(text).toContain('runner_cache_requests_total{result="revalidated",upstream="npm"} 0');
     expect(text).not.toContain('upstream="homebrew"');

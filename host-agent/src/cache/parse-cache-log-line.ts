@@ -21,6 +21,8 @@ export interface CacheLogEntry {
   method: string;
   path: string;
   seconds: number;
+  /** The upstream's response set a cookie, so nginx did not store it. */
+  setsCookie: boolean;
 }
 
 const RESULT_BY_STATUS: Record<string, CacheResult> = {
@@ -70,5 +72,6 @@ export function parseCacheLogLine(line: string): CacheLogEntry | undefined {
     method: str('method'),
     path: str('path'),
     seconds: num('seconds'),
+    setsCookie: num('sets_cookie') === 1,
   };
 }

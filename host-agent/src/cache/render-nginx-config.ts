@@ -26,7 +26,11 @@ const LOG_FIELDS: Record<string, string> = {
   status: '$status',
   bytes: '$body_bytes_sent',
   seconds: '$request_time',
+  // 1 when the upstream set a cookie, so the response was not stored: a CDN that adds tracking
+  // cookies to every response shows up here instead of as an unexplained run of misses.
+  sets_cookie: '$tf_sets_cookie',
 };
+const NUMERIC_FIELDS = new Set(['status', 'bytes', 'seconds', 'sets_cookie']);
 
 function listenAddress(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
@@ -75,7 +79,7 @@ export function renderNginxConfig(input: CacheConfigInput | CacheConfig = {}): s
   line(0);
   line(1, '# One JSON object per request; the agent turns these into runner_cache_requests_total{result}.');
   const fields = Object.entries(LOG_FIELDS)
-    .map(([k, v]) => (k === 'status' || k === 'bytes' || k === 'seconds' ? `"${k}":${v}` : `"${k}":"${v}"`))
+    .map(([k, v]) => (NUMERIC_FIELDS.has(k) ? `"${k}":${v}` : `"${k}":"${v}"`))
     .join(',');
   line(1, `log_format ${LOG_FORMAT} escape=json '{${fields}}';`);
   line(1, `access_log ${config.accessLog} ${LOG_FORMAT};`);
@@ -127,6 +131,10 @@ export function renderNginxConfig(input: CacheConfigInput | CacheConfig = {}): s
     line(2, 'default full;');
     line(1, '}');
   }
+  line(1, 'map $upstream_http_set_cookie $tf_sets_cookie {');
+  line(2, '"" 0;');
+  line(2, 'default 1;');
+  line(1, '}');
   line(1, '# Upstreams vary on Accept-Encoding; two spellings keep the variants down to two.');
   line(1, 'map $http_accept_encoding $tf_accept_encoding {');
   line(2, '~*gzip gzip;');

@@ -1,5 +1,5 @@
 /**
- * The access-log parser on lines real nginx wrote (fixtures/nginx-access.log), and the follower on a
+ * The access-log parser on lines real nginx wrote (fixtures/nginx-access.jsonl), and the follower on a
  * file that grows, is rotated and truncated.
  */
 import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { createCacheMetrics } from '../../host-agent/src/cache/cache-metrics';
 import { followCacheLog } from '../../host-agent/src/cache/follow-cache-log';
 import { parseCacheLogLine } from '../../host-agent/src/cache/parse-cache-log-line';
 
-const fixture = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/nginx-access.log'), 'utf8');
+const fixture = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/nginx-access.jsonl'), 'utf8');
 
 describe('parseCacheLogLine', () => {
   it('reads every line nginx wrote, mapping $upstream_cache_status to a result', () => {

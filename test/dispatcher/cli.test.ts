@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type RunningFakeGitHub } from '../fake-github/src';
-import { startProc, waitFor, type Proc } from '../e2e/process';
+import { startProc, waitFor, type Proc } from '../../demo/src/proc';
 import { startStubAgentServer } from './fakes/stub-agent-server';
 
 const bundle = path.resolve(__dirname, '../../build/dispatcher/tartfleet-dispatcher.mjs');

@@ -1,3 +1,4 @@
+/** Child processes for the demo and the end-to-end tests: output kept by line, stop with a deadline. */
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /** A child process whose output lines are kept, with a helper to wait for one. */
@@ -11,7 +12,8 @@ export interface Proc {
   exited: Promise<number | null>;
 }
 
-export function startProc(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; echo?: boolean } = {}): Proc {
+/** Start `cmd` with its output kept line by line (and passed to `onLine`). */
+export function startProc(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; onLine?: (line: string) => void } = {}): Proc {
   const child = spawn(cmd, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
@@ -26,7 +28,7 @@ export function startProc(cmd: string, args: string[], options: { env?: NodeJS.P
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
         lines.push(line);
-        if (options.echo) process.stderr.write(`${line}\n`);
+        options.onLine?.(line);
         for (const w of [...waiters]) {
           const m = w.re.exec(line);
           if (m) {

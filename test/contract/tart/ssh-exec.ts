@@ -22,7 +22,8 @@ export async function sshConnect(host: string, options: Partial<ConnectConfig> =
       return await new Promise<Client>((resolve, reject) => {
         const client = new Client();
         client.once('ready', () => resolve(client));
-        client.once('error', (error) => reject(error));
+        // A persistent listener: ssh2 may emit a second error (e.g. connection lost) after the first.
+        client.on('error', (error) => reject(error));
         client.connect({ host, port: Number(process.env.TART_SIM_SSH_PORT ?? 22), username: 'admin', password: 'admin', readyTimeout: 10_000, ...options });
       });
     } catch (error: unknown) {

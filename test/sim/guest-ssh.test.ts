@@ -1,0 +1,207 @@
+// The simulated guest as a controller meets it: a standard SSH server (ssh2 and OpenSSH clients),
+// admin/admin and authorized keys, commands run by bash with the guest contract's environment,
+// stdin/stdout/stderr/exit status passed through, and power control from inside the guest.
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { utils } from 'ssh2';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sshConnect, sshExec } from '../contract/tart/ssh-exec';
+import { TartHarness, waitFor } from '../contract/tart/tart-harness';
+
+const run = promisify(execFile);
+
+describe('simulated guest over SSH', () => {
+  let h: TartHarness;
+  let scratch: string;
+  beforeEach(() => {
+    scratch = mkdtempSync(path.join(tmpdir(), 'tart-sim-guest-'));
+    // A small image source so the test does not depend on what other components put in the image.
+    mkdirSync(path.join(scratch, 'src', 'packer', 'guest'), { recursive: true });
+    mkdirSync(path.join(scratch, 'src', 'test', 'sim', 'image', 'actions-runner'), { recursive: true });
+    writeFileSync(path.join(scratch, 'src', 'packer', 'guest', 'hello.sh'), '#!/bin/bash\necho "hello from $(basename "$0")"\n', { mode: 0o755 });
+    writeFileSync(path.join(scratch, 'src', 'test', 'sim', 'image', 'actions-runner', 'run.sh'), '#!/bin/bash\necho runner\n', { mode: 0o755 });
+    h = new TartHarness({ TART_SIM_IMAGE_SRC: path.join(scratch, 'src') });
+  });
+  afterEach(async () => {
+    await h.cleanup();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const guest = (vm: string, ...p: string[]): string => path.join(h.home, 'vms', vm, 'guest', ...p);
+
+  it('runs a command with the guest environment, passing stdin, stdout, stderr and the exit code', async () => {
+    await h.base();
+    await h.ok(['clone', 'base', 'vm1']);
+    const { ip } = await h.boot('vm1');
+    const ssh = await sshConnect(ip);
+    try {
+      const r = await sshExec(ssh, 'read -r line; echo "got:$line"; echo oops >&2; echo "$HOME|$USER|$LOGNAME|$SHELL|$(pwd)"; hello.sh; exit 7', 'from-stdin\n');
+      const home = guest('vm1', 'Users', 'admin');
+      expect(r.stdout).toBe(`got:from-stdin\n${home}|admin|admin|/bin/bash|${home}\nhello from hello.sh\n`);
+      expect(r.stderr).toBe('oops\n');
+      expect(r.code).toBe(7);
+      const env = await sshExec(ssh, 'echo "$PATH"; command -v shutdown sudo node; env | grep -c "^TART_" || true');
+      const [pathLine, shutdown, sudo, node, tartVars] = env.stdout.trim().split('\n');
+      expect(pathLine).toBe(`${guest('vm1', 'sim', 'bin')}:${guest('vm1', 'usr', 'local', 'bin')}:${home}/.tartfleet:/usr/local/bin:/usr/bin:/bin`);
+      expect(shutdown).toBe(guest('vm1', 'sim', 'bin', 'shutdown'));
+      expect(sudo).toBe(guest('vm1', 'sim', 'bin', 'sudo'));
+      expect(node).toMatch(/\/node$/);
+      expect(tartVars).toBe('0');
+      const big = await sshExec(ssh, 'cat | wc -c', 'x'.repeat(300_000));
+      expect(big.stdout.trim()).toBe('300000');
+      const sudoRun = await sshExec(ssh, 'echo admin | sudo -S -p "" sh -c "cat; echo as-sudo"', '');
+      expect(sudoRun.stdout).toBe('as-sudo\n');
+    } finally {
+      ssh.end();
+    }
+  });
+
+  it('bakes packer/guest into ~/.tartfleet and the runner stand-in into ~/actions-runner, modes kept', async () => {
+    await h.base();
+    const hello = guest('base', 'Users', 'admin', '.tartfleet', 'hello.sh');
+    expect(readFileSync(hello, 'utf8')).toContain('hello from');
+    expect(readFileSync(guest('base', 'Users', 'admin', 'actions-runner', 'run.sh'), 'utf8')).toContain('runner');
+    await h.ok(['clone', 'base', 'vm1']);
+    const { ip } = await h.boot('vm1');
+    const ssh = await sshConnect(ip);
+    try {
+      const r = await sshExec(ssh, '"$HOME/.tartfleet/hello.sh" && test -x "$HOME/actions-runner/run.sh" && echo executable');
+      expect(r.stdout).toBe('hello from hello.sh\nexecutable\n');
+    } finally {
+      ssh.end();
+    }
+  });
+
+  it('accepts admin/admin and keys in ~/.ssh/authorized_keys, and rejects anything else', async () => {
+    await h.base();
+    await h.ok(['clone', 'base', 'vm1']);
+    const { ip } = await h.boot('vm1');
+    const good = utils.generateKeyPairSync('ed25519');
+    const other = utils.generateKeyPairSync('ed25519');
+    writeFileSync(guest('vm1', 'Users', 'admin', '.ssh', 'authorized_keys'), `# test key\n${good.public}\n`);
+    const byKey = await sshConnect(ip, { password: undefined, privateKey: good.private });
+    try {
+      expect((await sshExec(byKey, 'echo key-ok')).stdout).toBe('key-ok\n');
+    } finally {
+      byKey.end();
+    }
+    await expect(sshConnect(ip, { password: undefined, privateKey: other.private }, 3000)).rejects.toThrow(/authentication/i);
+    await expect(sshConnect(ip, { password: 'wrong' }, 3000)).rejects.toThrow(/authentication/i);
+    await expect(sshConnect(ip, { username: 'root' }, 3000)).rejects.toThrow(/authentication/i);
+  });
+
+  it('presents the image host key (kept by clones) that guest/etc/ssh publishes', async () => {
+    await h.base();
+    await h.ok(['clone', 'base', 'vm1']);
+    const published = readFileSync(guest('base', 'etc', 'ssh', 'ssh_host_ed25519_key.fingerprint'), 'utf8').trim();
+    expect(readFileSync(guest('vm1', 'etc', 'ssh', 'ssh_host_ed25519_key.fingerprint'), 'utf8').trim()).toBe(published);
+    const { ip } = await h.boot('vm1');
+    let seen = '';
+    const ssh = await sshConnect(ip, {
+      hostHash: 'sha256',
+      hostVerifier: (hash: string) => {
+        seen = `SHA256:${Buffer.from(hash, 'hex').toString('base64').replace(/=+$/, '')}`;
+        return true;
+      },
+    } as never);
+    ssh.end();
+    expect(seen).toBe(published);
+  });
+
+  it('is a standard SSH server for the OpenSSH client (key auth, pinned host key)', async () => {
+    await h.base();
+    await h.ok(['clone', 'base', 'vm1']);
+    const { ip } = await h.boot('vm1');
+    const key = path.join(scratch, 'id_ed25519');
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    writeFileSync(guest('vm1', 'Users', 'admin', '.ssh', 'authorized_keys'), readFileSync(`${key}.pub`));
+    const knownHosts = path.join(scratch, 'known_hosts');
+    writeFileSync(knownHosts, `${ip} ${readFileSync(guest('vm1', 'etc', 'ssh', 'ssh_host_ed25519_key.pub'), 'utf8')}`);
+    chmodSync(key, 0o600);
+    const ssh = (cmd: string, hostsFile: string, strict: string): Promise<{ stdout: string; stderr: string }> =>
+      run('ssh', ['-i', key, '-p', process.env.TART_SIM_SSH_PORT ?? '22', '-o', 'BatchMode=yes', '-o', `StrictHostKeyChecking=${strict}`, '-o', `UserKnownHostsFile=${hostsFile}`, '-o', 'ConnectTimeout=10', `admin@${ip}`, cmd], { timeout: 30_000 });
+    // Like a controller: the address is there before sshd answers, so retry the dial.
+    const first = await waitFor('OpenSSH login', async () => {
+      try {
+        return await ssh('echo "openssh:$USER"; exit 0', '/dev/null', 'no');
+      } catch {
+        return undefined;
+      }
+    });
+    expect(first.stdout).toBe('openssh:admin\n');
+    const pinned = await ssh('echo pinned', knownHosts, 'yes');
+    expect(pinned.stdout).toBe('pinned\n');
+    await expect(ssh('exit 3', knownHosts, 'yes')).rejects.toMatchObject({ code: 3 });
+  });
+
+  it('powers off from inside with `sudo shutdown -h now` and kills every guest process', async () => {
+    await h.base();
+    await h.ok(['clone', 'base', 'vm1']);
+    const { run: vm, ip } = await h.boot('vm1');
+    const ssh = await sshConnect(ip);
+    const marker = `tart-sim-guest-${process.pid}-${Date.now()}`;
+    let pid = 0;
+    try {
+      const bg = await sshExec(ssh, `(exec -a ${marker} sleep 300) >/dev/null 2>&1 & echo $!`);
+      pid = Number(bg.stdout.trim());
+      expect(pid).toBeGreaterThan(0);
+      const off = await sshExec(ssh, 'sudo shutdown -h now; echo "shutdown returned $?"');
+      expect(off.stdout).toBe('shutdown returned 0\n');
+    } finally {
+      ssh.end();
+    }
+    const done = await vm.exited;
+    expect([done.code, done.stdout]).toEqual([0, 'guest has stopped the virtual machine\n']);
+    await waitFor('guest process killed', () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    }, 5000);
+  });
+
+  it.each([['poweroff'], ['sudo poweroff'], ['sudo halt'], ['shutdown -h now'], ['sudo /sbin/shutdown -h now']])('`%s` in the guest stops the VM (exit 0)', async (cmd) => {
+    await h.base();
+    await h.ok(['clone', 'base', 'vm1']);
+    const { run: vm, ip } = await h.boot('vm1');
+    const ssh = await sshConnect(ip);
+    try {
+      await sshExec(ssh, cmd);
+    } finally {
+      ssh.end();
+    }
+    const done = await vm.exited;
+    expect([done.code, done.stdout]).toEqual([0, 'guest has stopped the virtual machine\n']);
+  });
+
+  it('reboots on `sudo reboot`: SSH drops, comes back, and tart run keeps running', async () => {
+    await h.base();
+    await h.ok(['clone', 'base', 'vm1']);
+    const { run: vm, ip } = await h.boot('vm1');
+    const ssh = await sshConnect(ip);
+    const closed = new Promise((resolve) => ssh.on('close', resolve));
+    await sshExec(ssh, 'sudo reboot');
+    await closed;
+    const again = await sshConnect(ip);
+    try {
+      expect((await sshExec(again, 'echo back')).stdout).toBe('back\n');
+    } finally {
+      again.end();
+    }
+    expect(vm.proc.exitCode).toBeNull();
+  });
+
+  it('SIGUSR2 asks the guest to stop: `Requesting guest OS to stop...`, then a guest shutdown (exit 0)', async () => {
+    await h.base();
+    await h.ok(['clone', 'base', 'vm1']);
+    const { run: vm } = await h.boot('vm1');
+    vm.proc.kill('SIGUSR2');
+    const done = await vm.exited;
+    expect([done.code, done.stdout]).toEqual([0, 'Requesting guest OS to stop...\nguest has stopped the virtual machine\n']);
+  });
+});

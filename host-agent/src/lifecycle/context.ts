@@ -1,0 +1,97 @@
+import type { FailureReason, RunnerRecord, RunnerStage } from '../api/contract';
+import type { AgentConfig, PoolConfig } from '../config/schema';
+import type { Journal } from '../journal/journal';
+import type { LifecycleObserver } from '../service';
+import type { RemoteSession, RemoteShell } from '../ssh/remote-shell';
+import type { TartCli, TartRunExit, TartRunHandle } from '../tart/tart-cli';
+import type { Clock } from '../util/clock';
+import type { Logger } from '../util/logger';
+
+/** Tunables that are not operator settings (tests shorten them). */
+export interface LifecycleTiming {
+  /** `tart stop --timeout`: the guest needs no clean shutdown, it is deleted next. */
+  stopTimeoutSeconds: number;
+  /** How often an adopted VM is checked with `tart get`. */
+  adoptPollMs: number;
+  /** After the bootstrap session ends, how long to wait for the guest to power itself off. */
+  poweroffGraceMs: number;
+  /** How long a slot stays suspect after tart reported the VM limit. */
+  suspectTtlMs: number;
+  /** Finished records kept (memory and journal) for the API and the dispatcher's reconciler. */
+  finishedRetentionMs: number;
+  /** 503 Retry-After when no slot is free. */
+  retryAfterSeconds: number;
+}
+
+export const DEFAULT_TIMING: LifecycleTiming = {
+  stopTimeoutSeconds: 5,
+  adoptPollMs: 1_000,
+  poweroffGraceMs: 15_000,
+  suspectTtlMs: 10 * 60_000,
+  finishedRetentionMs: 3_600_000,
+  retryAfterSeconds: 30,
+};
+
+/** Everything `createRunnerService` needs; the entrypoint builds the real ones. */
+export interface RunnerServiceDeps {
+  config: AgentConfig;
+  tart: TartCli;
+  shell: RemoteShell;
+  journal: Journal;
+  observer: LifecycleObserver;
+  logger: Logger;
+  /** The agent's version, for `GET /v1/host`. */
+  version: string;
+  clock?: Clock;
+  /** SSH private key text when `config.ssh.privateKeyFile` is set (the entrypoint reads the file). */
+  sshPrivateKey?: string;
+  /** The command that starts the bootstrap in the guest (the image installs it there). */
+  bootstrapCommand?: string;
+  timing?: Partial<LifecycleTiming>;
+}
+
+/** One runner the agent knows of: its public record plus what only the lifecycle holds. */
+export interface RunnerState {
+  record: RunnerRecord;
+  pool: PoolConfig | undefined;
+  /** The credential; dropped from memory once handed to the guest. Never persisted or logged. */
+  jitConfig: string | undefined;
+  controller: AbortController;
+  /** Set while a task (drive, adopt-watch or teardown) owns this runner. */
+  task: Promise<void> | undefined;
+  run: TartRunHandle | undefined;
+  /** How our `tart run` ended, once it has. */
+  vmExit: TartRunExit | undefined;
+  /** PID of the `tart run` from a previous agent life (journal), for a last-resort kill. */
+  runPid: number | undefined;
+  session: RemoteSession | undefined;
+  ip: string | undefined;
+  log: Logger;
+  stageSince: number;
+  /** Teardown ran and failed; the VM still exists, the reconciler retries. */
+  teardownFailed: boolean;
+  finishedAt: number | undefined;
+}
+
+/** The shared state and helpers the lifecycle modules work on. */
+export interface LifecycleContext {
+  deps: RunnerServiceDeps;
+  config: AgentConfig;
+  clock: Clock;
+  timing: LifecycleTiming;
+  log: Logger;
+  runners: Map<string, RunnerState>;
+  /** Timestamps (ms) of suspect slots, oldest first. */
+  suspects: number[];
+  /** Moves a runner to `stage`, timestamps it, persists and reports it. */
+  enter(r: RunnerState, stage: RunnerStage): void;
+  /** Records the first failure of a runner and enters `failed`. Later failures are only logged. */
+  fail(r: RunnerState, stage: RunnerStage, reason: FailureReason, message: string): void;
+  /** Writes the runner's journal entry. */
+  persist(r: RunnerState): void;
+  /** Reports counts to the observer. */
+  countsChanged(): void;
+  /** Busy = runners that own (or may own) a VM. */
+  busySlots(): number;
+  logFileOf(name: string): string;
+}

@@ -1,0 +1,70 @@
+/**
+ * Reconcile `tart list` with what the agent knows, on start and on a timer (DESIGN §5, issue 4):
+ * - a managed VM (name parses) whose record shows a job in progress, still running → adopted;
+ * - any other managed VM without a live task → torn down (interrupted teardowns are finished,
+ *   VMs without a record are orphans and reaped);
+ * - a record without a task whose VM is gone → closed;
+ * - names that do not parse are never touched.
+ */
+import type { RunnerRecord } from '../api/contract';
+import { parseVmName } from '../tart/vm-name';
+import { errorMessage } from '../util/errors';
+import type { LifecycleContext, RunnerState } from './context';
+
+/** What reconcile needs from the service: how to start tasks on runners. */
+export interface ReconcileActions {
+  adopt(r: RunnerState): void;
+  teardown(r: RunnerState): void;
+  /** Builds an in-memory state for a VM found without a record. */
+  orphan(name: string, pool: string): RunnerState;
+}
+
+const JOB_IN_PROGRESS: ReadonlySet<RunnerRecord['stage']> = new Set(['online', 'running']);
+
+/** One reconcile pass. Never throws: a failed `tart list` is logged and retried next time. */
+export async function reconcile(ctx: LifecycleContext, actions: ReconcileActions, options: { allowAdopt: boolean }): Promise<void> {
+  let vms;
+  try {
+    vms = await ctx.deps.tart.list({ timeoutMs: 30_000 });
+  } catch (error: unknown) {
+    ctx.log.warn({ error: errorMessage(error) }, 'reconcile: tart list failed');
+    return;
+  }
+  const present = new Map(vms.filter((vm) => parseVmName(vm.name) !== undefined).map((vm) => [vm.name, vm]));
+
+  for (const vm of present.values()) {
+    const r = ctx.runners.get(vm.name);
+    if (r?.task) continue;
+    if (!r) {
+      const parsed = parseVmName(vm.name);
+      if (!parsed) continue;
+      ctx.log.warn({ runner: vm.name, state: vm.state }, 'reconcile: managed VM without a record; tearing it down');
+      ctx.deps.observer.orphanReaped();
+      actions.teardown(actions.orphan(vm.name, parsed.pool));
+      continue;
+    }
+    if (r.record.stage === 'gone') {
+      // Deleted as far as we knew, yet listed: a delete that raced this list, or one that lied. Redo it.
+      actions.teardown(r);
+      continue;
+    }
+    if (options.allowAdopt && !r.teardownFailed && JOB_IN_PROGRESS.has(r.record.stage) && vm.state === 'running') {
+      actions.adopt(r);
+      continue;
+    }
+    if (r.record.stage !== 'tearing-down' && !r.record.failure) {
+      ctx.fail(r, r.record.stage, 'agent-shutdown', `the agent restarted while the runner was ${r.record.stage}; VM torn down by the reconciler`);
+    }
+    actions.teardown(r);
+  }
+
+  // Records that still claim a VM the list does not show (and that no task owns).
+  for (const r of ctx.runners.values()) {
+    if (r.task || r.record.stage === 'gone' || present.has(r.record.name)) continue;
+    if (r.record.stage !== 'tearing-down' && !r.record.failure) {
+      // Only records from a previous agent life get here without a failure (live ones have a task).
+      ctx.fail(r, r.record.stage, 'agent-shutdown', `the agent restarted while the runner was ${r.record.stage}; its VM no longer exists`);
+    }
+    actions.teardown(r);
+  }
+}

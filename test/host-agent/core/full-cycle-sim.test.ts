@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFileJournal } from '../../../host-agent/src/journal/journal';
+import { createRunnerService, type LifecycleRunnerService } from '../../../host-agent/src/lifecycle/runner-service';
+import { createSsh2RemoteShell } from '../../../host-agent/src/ssh/remote-shell';
+import { createMemoryLogger } from '../../fakes/memory-logger';
+import { createRecordingObserver } from '../../fakes/recording-observer';
+import { filesContaining } from './helpers/files-containing';
+import { startArgvSampler } from './helpers/proc-scan';
+import { createSimEnv, type SimEnv } from './helpers/sim-env';
+import { waitFor } from './helpers/wait-for';
+
+let env: SimEnv | undefined;
+let service: LifecycleRunnerService | undefined;
+afterEach(async () => {
+  await service?.shutdown(1_000).catch(() => undefined);
+  service = undefined;
+  await env?.close();
+  env = undefined;
+});
+
+describe('lifecycle on the tart simulator with the runner stand-in and the fake GitHub', () => {
+  it('request → job completed → VM gone → runner gone, without the JIT config in argv, logs or files', async () => {
+    env = await createSimEnv();
+    const e = env;
+    const logger = createMemoryLogger();
+    const observer = createRecordingObserver();
+    const config = e.config();
+    service = createRunnerService({
+      config,
+      tart: e.tart,
+      shell: createSsh2RemoteShell({ logger }),
+      journal: createFileJournal({ stateDir: config.stateDir, logger }),
+      observer,
+      logger,
+      version: '0.0.0-test',
+    });
+    await service.ready;
+    const { jobIds } = e.github.enqueueRun({ jobs: [{ name: 'build', labels: ['self-hosted', 'macos'], durationMs: 1_500 }] });
+    const name = 'tf-mac-c1a';
+    const jit = await e.mint(name, ['self-hosted', 'macos']);
+    const sampler = startArgvSampler(jit);
+
+    const accepted = service.start({ name, pool: 'mac', labels: ['self-hosted', 'macos'], jitConfig: jit, jobId: jobIds[0] });
+    expect(accepted.stage).toBe('requested');
+    expect(JSON.stringify(accepted)).not.toContain(jit);
+
+    // Mid-job, nothing on the host side holds the config either.
+    await waitFor('the job to be running', () => service?.get(name)?.stage === 'running', 45_000);
+    expect(filesContaining(e.root, jit)).toEqual([]);
+
+    const done = await waitFor('the runner to be gone', () => (service?.get(name)?.stage === 'gone' ? service.get(name) : undefined), 45_000);
+    const scan = sampler.stop();
+
+    expect(done.failure).toBeUndefined();
+    expect(done.jobResult).toBe('Succeeded');
+    expect(done.registrationLeftBehind).toBe(false);
+    for (const stage of ['requested', 'cloning', 'booting', 'ssh-ready', 'registering', 'online', 'running', 'tearing-down', 'gone'] as const) {
+      expect(done.timestamps[stage], stage).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    }
+    // The VM is deleted; the job completed on our runner; the JIT runner is gone from GitHub.
+    expect((await e.tart.list()).map((vm) => vm.name)).toEqual(['base']);
+    const job = e.github.job(jobIds[0] ?? -1);
+    expect(job).toMatchObject({ status: 'completed', conclusion: 'success', runnerName: name });
+    expect(e.github.runners().filter((r) => r.name === name && !r.consumed)).toEqual([]);
+    // Slot free again, the observer saw the whole way.
+    expect(observer.lastCounts).toMatchObject({ busy: 0, free: 2 });
+    expect(observer.jobs).toEqual(['succeeded']);
+    expect(observer.failures).toEqual([]);
+    expect(observer.boots).toHaveLength(1);
+    expect(observer.stages.map((s) => s.stage)).toEqual(['requested', 'cloning', 'booting', 'ssh-ready', 'registering', 'online', 'running', 'tearing-down', 'gone']);
+    // The journal agrees.
+    await service.shutdown(1_000);
+    const entry = JSON.parse(readFileSync(path.join(config.stateDir, 'runners', `${name}.json`), 'utf8')) as { record: { stage: string } };
+    expect(entry.record.stage).toBe('gone');
+    // Secrets: no process argv, no log line, no file under the state dir or TART_HOME.
+    expect(scan.samples).toBeGreaterThan(20);
+    expect(scan.hits).toEqual([]);
+    expect(logger.lines.length).toBeGreaterThan(10);
+    expect(logger.text()).not.toContain(jit);
+    expect(filesContaining(e.root, jit)).toEqual([]);
+  });
+});

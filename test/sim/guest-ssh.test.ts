@@ -184,7 +184,7 @@ describe('simulated guest over SSH', () => {
     await h.ok(['clone', 'base', 'vm1']);
     const { run: vm, ip } = await h.boot('vm1');
     const ssh = await sshConnect(ip);
-    const closed = new Promise((resolve) => ssh.on('close', resolve));
+    const closed = new Promise<void>((resolve) => ssh.on('close', () => resolve()));
     await sshExec(ssh, 'sudo reboot');
     await closed;
     const again = await sshConnect(ip);

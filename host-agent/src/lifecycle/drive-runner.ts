@@ -135,11 +135,14 @@ export async function driveRunner(ctx: LifecycleContext, r: RunnerState): Promis
       }
       const event = parseConsoleLine(line);
       if (!event) return;
-      if (event.type === 'online') online();
-      else if (event.type === 'job-started') {
+      // Stages move here, synchronously, so lines arriving in one chunk keep their order.
+      if (event.type === 'online' || event.type === 'job-started') {
+        if (r.record.stage === 'registering') ctx.enter(r, 'online');
         online();
-        if (r.record.stage === 'online' || r.record.stage === 'registering') ctx.enter(r, 'running');
-      } else {
+      }
+      if (event.type === 'job-started') {
+        if (r.record.stage === 'online') ctx.enter(r, 'running');
+      } else if (event.type === 'job-completed') {
         r.record = { ...r.record, jobResult: event.result };
         ctx.persist(r);
       }
@@ -162,7 +165,6 @@ export async function driveRunner(ctx: LifecycleContext, r: RunnerState): Promis
   } catch (error: unknown) {
     throw toFailure(r, 'registering', error, { deadline: 'online-timeout', other: 'register-failed' });
   }
-  if (r.record.stage === 'registering') ctx.enter(r, 'online');
 
   // online → running → the runner exits and the guest powers itself off, which ends `tart run`.
   void execEnded.then(async () => {

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import type { FakeContext } from '../context';
+import { isOnline } from '../serialize';
 import type { JobResult, RunnerRecord } from '../types';
 
 /** Result names the runner prints (`TaskResult`) mapped to GitHub conclusions. */
@@ -33,6 +34,8 @@ export function runnerProtocolRoutes(ctx: FakeContext): Hono {
   app.post('/sessions', (c) => {
     const runner = authed(c);
     if (!runner) return unauthorized(c);
+    // A session whose runner vanished (no poll for runnerOfflineAfterMs) is stale: a restarted runner takes over.
+    if (runner.sessionId !== null && !isOnline(runner, ctx.state.clock.now(), ctx.options.runnerOfflineAfterMs)) ctx.sessions.close(runner, runner.sessionId);
     const opened = ctx.sessions.open(runner);
     if ('conflict' in opened) {
       return c.json({ typeName: 'TaskAgentSessionConflictException', message: 'A session for this runner already exists.' }, 409);

@@ -10,6 +10,7 @@ import type { AgentConfig } from './config/schema';
 import { createMetrics, type AgentMetrics } from './metrics/create-metrics';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { hmacAuth } from './middleware/hmac-auth';
+import { nodeSigningCrypto } from './middleware/node-signing-crypto';
 import { requestMetrics } from './middleware/request-metrics';
 import { ApiError } from './routes/api-error';
 import { healthRoutes } from './routes/health';
@@ -41,7 +42,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono {
   const metrics = deps.metrics ?? createMetrics(deps.registry, { hostId: deps.config.hostId });
   const log = deps.logger.child({ component: 'http' });
-  const verifier = createRequestVerifier({ secrets: deps.config.secrets, now: () => deps.clock.now() });
+  const verifier = createRequestVerifier({ secrets: deps.config.secrets, now: () => deps.clock.now(), crypto: nodeSigningCrypto });
 
   const app = new Hono();
   app.onError(errorHandler(log));

@@ -43,8 +43,8 @@ function subtle(): Subtle {
   return s;
 }
 
-function toHex(bytes: ArrayBuffer): string {
-  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+function toHex(bytes: ArrayBuffer | Uint8Array): string {
+  return Array.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function toBytes(body: Uint8Array | string): Uint8Array<ArrayBuffer> {
@@ -54,19 +54,47 @@ function toBytes(body: Uint8Array | string): Uint8Array<ArrayBuffer> {
   return copy;
 }
 
-async function signedString(parts: SignedParts, timestamp: string, nonce: string): Promise<Uint8Array<ArrayBuffer>> {
-  const bodyHash = toHex(await subtle().digest('SHA-256', toBytes(parts.body)));
+/** SHA-256 of the empty body, precomputed: GET and DELETE requests skip a hash. */
+const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+/**
+ * The two primitives signing needs. WebCrypto by default (Workers, browsers, Node); the agent injects
+ * node:crypto's synchronous versions, which cost microseconds instead of a thread-pool round trip
+ * per call on the request path.
+ */
+export interface SigningCrypto {
+  sha256Hex(data: Uint8Array<ArrayBuffer>): string | Promise<string>;
+  hmacSha256Hex(secret: string, data: Uint8Array<ArrayBuffer>): string | Promise<string>;
+}
+
+/** WebCrypto implementation; imported keys are cached per secret. */
+export function createWebCryptoSigning(): SigningCrypto {
+  const keys = new Map<string, Promise<HmacKey>>();
+  return {
+    async sha256Hex(data) {
+      return toHex(await subtle().digest('SHA-256', data));
+    },
+    async hmacSha256Hex(secret, data) {
+      let key = keys.get(secret);
+      if (key === undefined) {
+        key = subtle().importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+        keys.set(secret, key);
+      }
+      return toHex(await subtle().sign('HMAC', await key, data));
+    },
+  };
+}
+
+async function signedString(crypto: SigningCrypto, parts: SignedParts, timestamp: string, nonce: string): Promise<Uint8Array<ArrayBuffer>> {
+  const body = toBytes(parts.body);
+  const bodyHash = body.byteLength === 0 ? EMPTY_BODY_SHA256 : await crypto.sha256Hex(body);
   return encoder.encode(`tartfleet-v1\n${parts.method.toUpperCase()}\n${parts.path}\n${timestamp}\n${nonce}\n${bodyHash}`);
 }
 
 function newNonce(): string {
   const bytes = new Uint8Array(16);
   globalThis.crypto.getRandomValues(bytes);
-  return toHex(bytes.buffer);
-}
-
-function importKey(secret: string): Promise<HmacKey> {
-  return subtle().importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return toHex(bytes);
 }
 
 /** Byte-wise comparison whose duration does not depend on where the inputs differ, so an attacker
@@ -87,15 +115,13 @@ export interface RequestSigner {
 }
 
 /** Create a signer for `secret` (the first of the agent's secrets). */
-export function createRequestSigner(secret: string): RequestSigner {
-  let key: Promise<HmacKey> | undefined;
+export function createRequestSigner(secret: string, crypto: SigningCrypto = createWebCryptoSigning()): RequestSigner {
   return {
     async sign(parts, nowMs = Date.now()) {
-      key ??= importKey(secret);
       const timestamp = String(Math.floor(nowMs / 1000));
       const nonce = newNonce();
-      const mac = await subtle().sign('HMAC', await key, await signedString(parts, timestamp, nonce));
-      return { [TIMESTAMP_HEADER]: timestamp, [NONCE_HEADER]: nonce, [SIGNATURE_HEADER]: SIGNATURE_PREFIX + toHex(mac) };
+      const mac = await crypto.hmacSha256Hex(secret, await signedString(crypto, parts, timestamp, nonce));
+      return { [TIMESTAMP_HEADER]: timestamp, [NONCE_HEADER]: nonce, [SIGNATURE_HEADER]: SIGNATURE_PREFIX + mac };
     },
   };
 }
@@ -119,6 +145,8 @@ export interface RequestVerifierOptions {
   now: () => number;
   /** Defaults to SIGNATURE_WINDOW_SECONDS. */
   windowSeconds?: number;
+  /** Defaults to WebCrypto. */
+  crypto?: SigningCrypto;
   /** Upper bound on remembered signatures. Only verified requests are remembered, so only holders of
    * a secret can fill it; when full the verifier refuses rather than forgets (fail closed). */
   maxRemembered?: number;
@@ -136,7 +164,7 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
   if (options.secrets.length === 0) throw new Error('createRequestVerifier needs at least one secret, got none');
   const windowSeconds = options.windowSeconds ?? SIGNATURE_WINDOW_SECONDS;
   const maxRemembered = options.maxRemembered ?? 100_000;
-  const keys = options.secrets.map((s) => importKey(s));
+  const crypto = options.crypto ?? createWebCryptoSigning();
   // signature → unix second after which its timestamp is outside the window. Map keeps insertion
   // order, which is close to expiry order, so pruning from the front is usually enough.
   const seen = new Map<string, number>();
@@ -160,11 +188,11 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
       const ts = Number(timestamp);
       if (Math.abs(nowSeconds - ts) > windowSeconds) return { ok: false, reason: 'stale-timestamp' };
 
-      const data = await signedString(request, timestamp, nonce);
+      const data = await signedString(crypto, request, timestamp, nonce);
       let match = false;
       // Check every secret, even after a match, so timing does not reveal which secret signed.
-      for (const key of keys) {
-        const expected = SIGNATURE_PREFIX + toHex(await subtle().sign('HMAC', await key, data));
+      for (const secret of options.secrets) {
+        const expected = SIGNATURE_PREFIX + (await crypto.hmacSha256Hex(secret, data));
         if (timingSafeEqual(expected, signature)) match = true;
       }
       if (!match) return { ok: false, reason: 'bad-signature' };

@@ -13,7 +13,7 @@ import {
   type RunnerRecord,
   type StartRunnerRequest,
 } from './contract';
-import { createRequestSigner } from './auth';
+import { createRequestSigner, type SigningCrypto } from './auth';
 
 /** Error codes a client can see: the agent's own, plus failures that happen before or after HTTP. */
 export type AgentClientErrorCode = ErrorCode | 'network' | 'timeout' | 'invalid_response' | 'insecure_url';
@@ -51,6 +51,8 @@ export interface AgentClientOptions {
   allowInsecure?: boolean;
   /** Milliseconds since the epoch; injected for tests of the signature window. */
   now?: () => number;
+  /** Hash/HMAC implementation; WebCrypto by default (works in Workers and Node). */
+  signingCrypto?: SigningCrypto;
 }
 
 export interface AgentClient {
@@ -100,7 +102,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
   const origin = base.origin;
   const prefix = base.pathname.replace(/\/+$/, '');
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const signer = createRequestSigner(options.secret);
+  const signer = createRequestSigner(options.secret, options.signingCrypto);
   const now = options.now ?? Date.now;
 
   /** Send one signed request; resolves with the status and raw text of a 2xx response. */

@@ -3,11 +3,13 @@ import {
   NONCE_HEADER,
   createRequestSigner,
   createRequestVerifier,
+  createWebCryptoSigning,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
   timingSafeEqual,
   type ReceivedRequest,
 } from '../../../host-agent/src/api/auth';
+import { nodeSigningCrypto } from '../../../host-agent/src/middleware/node-signing-crypto';
 
 const SECRET = 'a'.repeat(40);
 const OTHER = 'b'.repeat(40);
@@ -98,6 +100,24 @@ describe('request signing', () => {
     const v = createRequestVerifier({ secrets: [SECRET], now: () => T0 });
     const req = await signed(SECRET, T0);
     expect(await v.verify({ ...req, body: new TextEncoder().encode('{"a":1}') })).toEqual({ ok: true });
+  });
+});
+
+describe('signing crypto providers', () => {
+  it('node:crypto and WebCrypto agree, so a Workers client verifies on the agent and back', async () => {
+    const web = createWebCryptoSigning();
+    const data = new TextEncoder().encode('{"name":"tf-macos-1"}');
+    expect(await web.sha256Hex(data)).toBe(nodeSigningCrypto.sha256Hex(data));
+    expect(await web.hmacSha256Hex(SECRET, data)).toBe(nodeSigningCrypto.hmacSha256Hex(SECRET, data));
+    const nodeVerifier = createRequestVerifier({ secrets: [SECRET], now: () => T0, crypto: nodeSigningCrypto });
+    expect(await nodeVerifier.verify(await signed(SECRET, T0))).toEqual({ ok: true });
+    const headers = await createRequestSigner(SECRET, nodeSigningCrypto).sign({ method: 'GET', path: '/v1/host', body: '' }, T0);
+    const webVerifier = createRequestVerifier({ secrets: [SECRET], now: () => T0 });
+    expect(await webVerifier.verify({ method: 'GET', path: '/v1/host', body: '', timestamp: headers[TIMESTAMP_HEADER], nonce: headers[NONCE_HEADER], signature: headers[SIGNATURE_HEADER] })).toEqual({ ok: true });
+  });
+
+  it('hashes the empty body like any other (precomputed constant is correct)', () => {
+    expect(nodeSigningCrypto.sha256Hex(new Uint8Array(0))).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
   });
 });
 

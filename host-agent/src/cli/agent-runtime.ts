@@ -2,10 +2,13 @@
  * The real collaborators of `serve` and `doctor`, built from the loaded config. Kept in one place so
  * main.ts only wires and tests can hand `runCli` fakes instead.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import type { AgentConfig } from '../config/schema';
+import { createFileJournal } from '../journal/journal';
+import { createRunnerService } from '../lifecycle/runner-service';
 import { createMetrics, type AgentMetrics } from '../metrics/create-metrics';
 import type { RunnerService } from '../service';
 import { createSsh2RemoteShell } from '../ssh/remote-shell';
@@ -13,6 +16,7 @@ import type { RemoteShell } from '../ssh/remote-shell';
 import { createTartCli, type TartCli } from '../tart/tart-cli';
 import type { Clock } from '../util/clock';
 import type { Logger } from '../util/logger';
+import { AGENT_VERSION } from './version';
 
 /** What `serve` runs on. */
 export interface ServeRuntime {
@@ -53,7 +57,18 @@ interface RunnerServiceInputs {
   shell: RemoteShell;
 }
 
-/** The lifecycle's RunnerService (host-agent/src/lifecycle, owned by agent-core). */
-function buildRunnerService(_inputs: RunnerServiceInputs): RunnerService {
-  throw new Error('the runner lifecycle (host-agent/src/lifecycle createRunnerService) is not in this build yet; serve cannot start');
+/** The lifecycle's RunnerService over the on-disk journal in `stateDir`. */
+function buildRunnerService(inputs: RunnerServiceInputs): RunnerService {
+  const { config, logger } = inputs;
+  return createRunnerService({
+    config,
+    tart: inputs.tart,
+    shell: inputs.shell,
+    journal: createFileJournal({ stateDir: config.stateDir, logger }),
+    observer: inputs.observer,
+    logger,
+    version: AGENT_VERSION,
+    clock: inputs.clock,
+    ...(config.ssh.privateKeyFile === undefined ? {} : { sshPrivateKey: readFileSync(config.ssh.privateKeyFile, 'utf8') }),
+  });
 }

@@ -1,0 +1,67 @@
+/**
+ * Builds the real collaborators from validated inputs: one agent client per host, the dispatcher's
+ * placement engine, and GitHub through the dispatcher's Octokit wrapper (retries off for minting).
+ */
+import { Octokit } from '@octokit/rest';
+import { createAppAuth } from '@octokit/auth-app';
+import { createAgentClient, type AgentClient } from '../host-agent/src/api/client';
+import { createPlacer, type Placer } from '../dispatcher/src/placement';
+import { createOctokitGitHub } from '../dispatcher/src/github/create-octokit-github';
+import type { GitHubApi } from '../dispatcher/src/github/github-api';
+import { ActionError, errorMessage } from './errors';
+import type { ActionInputs, RunContext } from './inputs';
+
+export interface ActionDeps {
+  agents: Map<string, AgentClient>;
+  placer: Placer;
+  /** Undefined when no GitHub credentials were given (drain/resume/status). */
+  github: GitHubApi | undefined;
+}
+
+/** An App without an installation id: find the installation of the org or repository (JWT auth). */
+async function resolveInstallationId(inputs: ActionInputs, ctx: RunContext, appId: string, privateKey: string): Promise<number> {
+  const kit = new Octokit({ baseUrl: inputs.githubApiUrl, authStrategy: createAppAuth, auth: { appId, privateKey } });
+  const [owner = '', repo = ''] = ctx.repository.split('/');
+  try {
+    const res = inputs.org ? await kit.rest.apps.getOrgInstallation({ org: inputs.org }) : await kit.rest.apps.getRepoInstallation({ owner, repo });
+    return res.data.id;
+  } catch (error: unknown) {
+    throw new ActionError('github', `could not find the GitHub App's installation on ${inputs.org ?? ctx.repository}: ${errorMessage(error)}`);
+  }
+}
+
+export async function buildDeps(inputs: ActionInputs, ctx: RunContext, fetchImpl?: typeof fetch): Promise<ActionDeps> {
+  const agents = new Map(
+    inputs.hosts.map((host) => [
+      host,
+      createAgentClient({ baseUrl: host, secret: inputs.agentSecret, timeoutMs: 10_000, allowInsecure: inputs.allowInsecure, ...(fetchImpl ? { fetch: fetchImpl } : {}) }),
+    ]),
+  );
+  const placer = createPlacer({
+    agents,
+    poolHosts: new Map([[inputs.pool, [...inputs.hosts]]]),
+    clock: { now: () => Date.now() },
+    cacheMs: 0,
+    timeoutMs: 5_000,
+  });
+
+  let github: GitHubApi | undefined;
+  const a = inputs.githubAuth;
+  if (a) {
+    const auth =
+      'token' in a
+        ? { token: a.token }
+        : { appId: a.appId, privateKey: a.privateKey, installationId: a.installationId ?? (await resolveInstallationId(inputs, ctx, a.appId, a.privateKey)) };
+    github = createOctokitGitHub({
+      github: {
+        apiUrl: inputs.githubApiUrl,
+        auth,
+        ...(inputs.org ? { org: inputs.org } : { repo: ctx.repository }),
+        runnerGroup: inputs.runnerGroup,
+        writesPerMinute: 150,
+      },
+      ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    });
+  }
+  return { agents, placer, github };
+}

@@ -1,0 +1,15 @@
+/** The action's one error type: `input` errors name the input, what was expected and what was got. */
+export class ActionError extends Error {
+  override readonly name = 'ActionError';
+  constructor(
+    readonly code: 'input' | 'github' | 'placement' | 'agent' | 'timeout',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : JSON.stringify(error);
+}

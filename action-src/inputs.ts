@@ -1,0 +1,179 @@
+/**
+ * Every input is read and validated here, once; nothing else calls getInput. Secrets are masked the
+ * moment they are read. Errors name the input, what was expected and what was received.
+ */
+import { LABEL, POOL_NAME } from '../host-agent/src/api/contract';
+import { Inputs, MAX_COUNT, MODES, type Mode } from './constants';
+import type { ActionCore } from './core';
+import { ActionError } from './errors';
+
+export type GitHubAuth =
+  | { token: string }
+  | { appId: string; privateKey: string; installationId: number | undefined };
+
+export interface ActionInputs {
+  readonly mode: Mode;
+  readonly pool: string;
+  readonly count: number;
+  readonly extraLabels: readonly string[];
+  readonly hosts: readonly string[];
+  /** For drain/resume: one of `hosts`. */
+  readonly host: string | undefined;
+  readonly agentSecret: string;
+  readonly allowInsecure: boolean;
+  /** Needed by start and stop; drain/resume/status talk to agents only. */
+  readonly githubAuth: GitHubAuth | undefined;
+  readonly org: string | undefined;
+  readonly runnerGroup: string;
+  readonly githubApiUrl: string;
+  readonly waitOnline: boolean;
+  readonly waitTimeoutSeconds: number;
+}
+
+/** Facts about the workflow run, from the runner's environment. */
+export interface RunContext {
+  readonly runId: string;
+  readonly runAttempt: string;
+  /** `owner/name` */
+  readonly repository: string;
+}
+
+function bool(core: ActionCore, name: string, fallback: boolean): boolean {
+  const raw = core.getInput(name).trim();
+  if (raw === '') return fallback;
+  if (/^(true|True|TRUE)$/.test(raw)) return true;
+  if (/^(false|False|FALSE)$/.test(raw)) return false;
+  throw new ActionError('input', `Input '${name}' must be true or false, got '${raw}'`);
+}
+
+function int(core: ActionCore, name: string, fallback: number, min: number, max: number): number {
+  const raw = core.getInput(name).trim();
+  if (raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ActionError('input', `Input '${name}' must be a whole number from ${min} to ${max}, got '${raw}'`);
+  }
+  return Number(raw);
+}
+
+function list(raw: string): string[] {
+  return raw
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function parseHosts(raw: string): string[] {
+  const hosts = list(raw);
+  for (const h of hosts) {
+    let url: URL;
+    try {
+      url = new URL(h);
+    } catch {
+      throw new ActionError('input', `Input '${Inputs.Hosts}' must list agent URLs like https://mac-mini-1.example:8420, got '${h}'`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new ActionError('input', `Input '${Inputs.Hosts}' must list http(s) URLs, got '${h}'`);
+    }
+  }
+  return hosts.map((h) => h.replace(/\/+$/, ''));
+}
+
+function githubAuth(core: ActionCore): GitHubAuth | undefined {
+  const token = core.getInput(Inputs.GitHubToken).trim();
+  const appId = core.getInput(Inputs.AppId).trim();
+  const privateKey = core.getInput(Inputs.PrivateKey).trim();
+  if (token) core.setSecret(token);
+  if (privateKey) core.setSecret(privateKey);
+  if (appId || privateKey) {
+    if (!/^\d+$/.test(appId)) throw new ActionError('input', `Input '${Inputs.AppId}' must be the GitHub App's numeric id, got '${appId}'`);
+    if (!privateKey.includes('PRIVATE KEY')) {
+      throw new ActionError('input', `Input '${Inputs.PrivateKey}' must be the App's PEM private key (-----BEGIN … PRIVATE KEY-----), got ${privateKey ? 'something else' : 'nothing'}`);
+    }
+    const inst = core.getInput(Inputs.InstallationId).trim();
+    if (inst !== '' && !/^\d+$/.test(inst)) throw new ActionError('input', `Input '${Inputs.InstallationId}' must be numeric, got '${inst}'`);
+    return { appId, privateKey: privateKey.replace(/\\n/g, '\n'), installationId: inst === '' ? undefined : Number(inst) };
+  }
+  return token ? { token } : undefined;
+}
+
+/** Reads and validates every input. Throws ActionError('input') for the first bad one. */
+export function parseInputs(core: ActionCore): ActionInputs {
+  const agentSecret = core.getInput(Inputs.AgentSecret).trim();
+  if (agentSecret) core.setSecret(agentSecret);
+  const auth = githubAuth(core);
+
+  const modeRaw = core.getInput(Inputs.Mode).trim() || 'start';
+  if (!(MODES as readonly string[]).includes(modeRaw)) {
+    throw new ActionError('input', `Input '${Inputs.Mode}' must be one of ${MODES.join(', ')}, got '${modeRaw}'`);
+  }
+  const mode = modeRaw as Mode;
+
+  const pool = core.getInput(Inputs.Pool).trim() || 'macos';
+  if (!POOL_NAME.test(pool)) throw new ActionError('input', `Input '${Inputs.Pool}' must match ${POOL_NAME} (lowercase letters, digits, dashes), got '${pool}'`);
+
+  const extraLabels = list(core.getInput(Inputs.Labels));
+  for (const l of extraLabels) {
+    if (!LABEL.test(l)) throw new ActionError('input', `Input '${Inputs.Labels}' entries must be letters, digits, '.', '_' or '-' (at most 100), got '${l}'`);
+  }
+
+  const hosts = parseHosts(core.getInput(Inputs.Hosts));
+  if (hosts.length === 0) throw new ActionError('input', `Input '${Inputs.Hosts}' must list at least one agent URL, got nothing`);
+  if (agentSecret.length < 32) {
+    throw new ActionError('input', `Input '${Inputs.AgentSecret}' must be the agents' shared secret (at least 32 characters), got ${agentSecret.length} characters`);
+  }
+
+  const hostRaw = core.getInput(Inputs.Host).trim().replace(/\/+$/, '');
+  let host: string | undefined;
+  if (mode === 'drain' || mode === 'resume') {
+    if (hostRaw === '' && hosts.length !== 1) {
+      throw new ActionError('input', `Input '${Inputs.Host}' must name one of the hosts for mode '${mode}', got nothing (hosts: ${hosts.join(', ')})`);
+    }
+    host = hostRaw || hosts[0];
+    if (!hosts.includes(host!)) throw new ActionError('input', `Input '${Inputs.Host}' must be one of ${hosts.join(', ')}, got '${hostRaw}'`);
+  }
+
+  if ((mode === 'start' || mode === 'stop') && auth === undefined) {
+    throw new ActionError('input', `Input '${Inputs.GitHubToken}' or '${Inputs.AppId}' + '${Inputs.PrivateKey}' is required for mode '${mode}' (runner registrations need admin rights), got neither`);
+  }
+
+  const org = core.getInput(Inputs.Org).trim() || undefined;
+  if (org !== undefined && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(org)) throw new ActionError('input', `Input '${Inputs.Org}' must be an organisation login, got '${org}'`);
+
+  const apiUrl = core.getInput(Inputs.GitHubApiUrl).trim() || 'https://api.github.com';
+  try {
+    new URL(apiUrl);
+  } catch {
+    throw new ActionError('input', `Input '${Inputs.GitHubApiUrl}' must be a URL like https://api.github.com, got '${apiUrl}'`);
+  }
+
+  return Object.freeze({
+    mode,
+    pool,
+    count: int(core, Inputs.Count, 1, 1, MAX_COUNT),
+    extraLabels: Object.freeze(extraLabels),
+    hosts: Object.freeze(hosts),
+    host,
+    agentSecret,
+    allowInsecure: bool(core, Inputs.AllowInsecure, false),
+    githubAuth: auth,
+    org,
+    runnerGroup: core.getInput(Inputs.RunnerGroup).trim() || 'Default',
+    githubApiUrl: apiUrl.replace(/\/+$/, ''),
+    waitOnline: bool(core, Inputs.WaitOnline, false),
+    waitTimeoutSeconds: int(core, Inputs.WaitTimeoutSeconds, 300, 10, 3600),
+  });
+}
+
+/** The run's identity from the runner environment; every value is required. */
+export function readRunContext(env: Record<string, string | undefined>): RunContext {
+  const get = (name: string, re: RegExp): string => {
+    const v = env[name] ?? '';
+    if (!re.test(v)) throw new ActionError('input', `Environment variable ${name} must be set by the runner (${re}), got '${v}'`);
+    return v;
+  };
+  return Object.freeze({
+    runId: get('GITHUB_RUN_ID', /^\d+$/),
+    runAttempt: get('GITHUB_RUN_ATTEMPT', /^\d+$/),
+    repository: get('GITHUB_REPOSITORY', /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/),
+  });
+}

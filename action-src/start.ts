@@ -1,0 +1,84 @@
+/**
+ * mode `start`: mint `count` JIT runners carrying the run's unique label and place each on a host.
+ * State is saved after every runner, so the post step can remove whatever a failure left behind.
+ */
+import type { AgentClient } from '../host-agent/src/api/client';
+import type { Placer } from '../dispatcher/src/placement';
+import type { GitHubApi } from '../dispatcher/src/github/github-api';
+import { Outputs, State } from './constants';
+import type { ActionCore } from './core';
+import { ActionError, errorMessage } from './errors';
+import type { ActionInputs, RunContext } from './inputs';
+import { runLabel, runLabels, runRunnerName, type SavedRunner } from './run-runners';
+
+export interface StartDeps {
+  inputs: ActionInputs;
+  context: RunContext;
+  core: ActionCore;
+  github: GitHubApi;
+  placer: Placer;
+  agents: ReadonlyMap<string, Pick<AgentClient, 'getRunner'>>;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export async function start(deps: StartDeps): Promise<SavedRunner[]> {
+  const { inputs, context, core, github, placer } = deps;
+  const labels = runLabels(context, inputs.extraLabels);
+  const saved: SavedRunner[] = [];
+  const save = () => core.saveState(State.Runners, JSON.stringify(saved));
+  core.setOutput(Outputs.Label, runLabel(context));
+
+  for (let i = 1; i <= inputs.count; i++) {
+    const name = runRunnerName(inputs.pool, context, i);
+    let minted;
+    try {
+      minted = await github.generateJitConfig({ name, labels });
+    } catch (error: unknown) {
+      throw new ActionError('github', `minting runner ${i} of ${inputs.count} ('${name}') failed: ${errorMessage(error)}`);
+    }
+    core.setSecret(minted.encodedJitConfig);
+    const entry: SavedRunner = { name, runnerId: minted.runnerId };
+    saved.push(entry);
+    save();
+
+    const placed = await placer.place({ name, pool: inputs.pool, labels, jitConfig: minted.encodedJitConfig });
+    if (!placed.placed) {
+      const where = placed.tried.length > 0 ? `tried ${placed.tried.join(', ')}` : `no host of pool '${inputs.pool}' had a free slot`;
+      throw new ActionError('placement', `runner ${i} of ${inputs.count} ('${name}') could not be placed (${placed.reason}): ${where}`);
+    }
+    entry.host = placed.host;
+    save();
+    core.info(`runner ${name} accepted by ${placed.host}`);
+  }
+
+  if (inputs.waitOnline) await waitOnline(deps, saved);
+  core.setOutput(Outputs.Runners, JSON.stringify(saved.map(({ name, host }) => ({ name, host }))));
+  core.saveState(State.Complete, 'true');
+  return saved;
+}
+
+/** Poll each runner's record until it is online (or already running a job); fail on `failed`. */
+async function waitOnline(deps: StartDeps, runners: SavedRunner[]): Promise<void> {
+  const deadline = deps.now() + deps.inputs.waitTimeoutSeconds * 1000;
+  const pending = new Set(runners.map((r) => r.name));
+  while (pending.size > 0) {
+    for (const r of runners) {
+      if (!pending.has(r.name)) continue;
+      const agent = deps.agents.get(r.host ?? '');
+      const record = await agent?.getRunner(r.name).catch(() => undefined);
+      if (record?.stage === 'failed' || record?.stage === 'gone') {
+        throw new ActionError('agent', `runner '${r.name}' on ${r.host} ended before it came online: ${record.failure?.reason ?? record.stage} ${record.failure?.message ?? ''}`.trim());
+      }
+      if (record?.stage === 'online' || record?.stage === 'running') {
+        pending.delete(r.name);
+        deps.core.info(`runner ${r.name} is online`);
+      }
+    }
+    if (pending.size === 0) break;
+    if (deps.now() > deadline) {
+      throw new ActionError('timeout', `runners not online after ${deps.inputs.waitTimeoutSeconds} s: ${[...pending].join(', ')}`);
+    }
+    await deps.sleep(1000);
+  }
+}

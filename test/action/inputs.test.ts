@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { parseInputs, readRunContext } from '../../action-src/inputs';
+import type { ActionCore } from '../../action-src/core';
+
+const SECRET = 'x'.repeat(40);
+
+function fakeCore(inputs: Record<string, string>): ActionCore & { secrets: string[] } {
+  const secrets: string[] = [];
+  return {
+    secrets,
+    getInput: (name) => inputs[name] ?? '',
+    setSecret: (v) => secrets.push(v),
+    setOutput: () => {},
+    saveState: () => {},
+    getState: () => '',
+    debug: () => {},
+    info: () => {},
+    warning: () => {},
+    summary: async () => {},
+  };
+}
+
+const base = { hosts: 'https://mac-1.example:8420', 'agent-secret': SECRET, 'github-token': 'ghp_token' };
+
+describe('parseInputs', () => {
+  it('applies defaults and masks secrets as soon as they are read', () => {
+    const core = fakeCore(base);
+    const inputs = parseInputs(core);
+    expect(inputs).toMatchObject({ mode: 'start', pool: 'macos', count: 1, hosts: ['https://mac-1.example:8420'], waitOnline: false });
+    expect(core.secrets).toEqual(expect.arrayContaining([SECRET, 'ghp_token']));
+    expect(Object.isFrozen(inputs)).toBe(true);
+  });
+
+  it.each([
+    [{ mode: 'explode' }, "Input 'mode' must be one of start, stop, drain, resume, status, got 'explode'"],
+    [{ count: '0' }, "Input 'count' must be a whole number from 1 to 50, got '0'"],
+    [{ count: 'two' }, "Input 'count' must be a whole number from 1 to 50, got 'two'"],
+    [{ hosts: 'not a url' }, "Input 'hosts' must list agent URLs like https://mac-mini-1.example:8420, got 'not a url'"],
+    [{ hosts: 'ftp://mac-1:8420' }, "Input 'hosts' must list http(s) URLs, got 'ftp://mac-1:8420'"],
+    [{ hosts: '' }, "Input 'hosts' must list at least one agent URL, got nothing"],
+    [{ 'agent-secret': 'short' }, "Input 'agent-secret' must be the agents' shared secret (at least 32 characters), got 5 characters"],
+    [{ pool: 'Mac OS' }, "Input 'pool' must match"],
+    [{ labels: 'ok, bad label' }, "Input 'labels' entries must be letters, digits"],
+    [{ 'wait-online': 'yes' }, "Input 'wait-online' must be true or false, got 'yes'"],
+    [{ 'github-token': '' }, "Input 'github-token' or 'app-id' + 'private-key' is required for mode 'start'"],
+    [{ 'app-id': 'abc', 'private-key': 'x' }, "Input 'app-id' must be the GitHub App's numeric id, got 'abc'"],
+    [{ mode: 'drain', hosts: 'https://a:1,https://b:2' }, "Input 'host' must name one of the hosts for mode 'drain'"],
+  ])('rejects %o naming the input', (override, message) => {
+    expect(() => parseInputs(fakeCore({ ...base, ...override }))).toThrow(message);
+  });
+
+  it('splits hosts and labels on commas and newlines', () => {
+    const inputs = parseInputs(fakeCore({ ...base, hosts: 'https://a:1/\nhttps://b:2, https://c:3', labels: 'xcode-26\n arm64 ' }));
+    expect(inputs.hosts).toEqual(['https://a:1', 'https://b:2', 'https://c:3']);
+    expect(inputs.extraLabels).toEqual(['xcode-26', 'arm64']);
+  });
+
+  it('drain and status need no GitHub credentials', () => {
+    expect(parseInputs(fakeCore({ ...base, 'github-token': '', mode: 'status' })).githubAuth).toBeUndefined();
+    expect(parseInputs(fakeCore({ ...base, 'github-token': '', mode: 'drain' })).host).toBe('https://mac-1.example:8420');
+  });
+});
+
+describe('readRunContext', () => {
+  it('reads the run identity and rejects a missing one', () => {
+    expect(readRunContext({ GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2', GITHUB_REPOSITORY: 'acme/app' })).toEqual({ runId: '42', runAttempt: '2', repository: 'acme/app' });
+    expect(() => readRunContext({ GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/app' })).toThrow('GITHUB_RUN_ID');
+  });
+});

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cacheConfigSchema } from '../../host-agent/src/cache/cache-config-schema';
-import { gatewayForVmIp, mirrorEnv, mirrorEnvForVm } from '../../host-agent/src/cache/mirror-env';
+import { gatewayForVmIp, mirrorEnv, mirrorEnvForVm, runnerEnvForVm } from '../../host-agent/src/cache/mirror-env';
 import { resolveUpstreams } from '../../host-agent/src/cache/mirror-routes';
 
 const RUNNER_ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -74,5 +74,24 @@ describe('gatewayForVmIp / mirrorEnvForVm', () => {
   it('prefers a configured gateway over the derived one', () => {
     const config = cacheConfigSchema.parse({ vmGateway: '172.16.0.1', listen: [{ address: '172.16.0.1', port: 8480 }] });
     expect(mirrorEnvForVm(config, '192.168.64.9').HOMEBREW_API_DOMAIN).toBe('http://172.16.0.1:8480/homebrew-api');
+  });
+
+  it('needs a configured gateway or a VM address', () => {
+    expect(() => mirrorEnvForVm(cacheConfigSchema.parse({}))).toThrow("the mirror address needs cache.vmGateway or the VM's IP address; got neither");
+    expect(mirrorEnvForVm(cacheConfigSchema.parse({ vmGateway: '192.168.64.1' })).TARTFLEET_CACHE_URL).toBe('http://192.168.64.1:8480');
+  });
+});
+
+describe('runnerEnvForVm', () => {
+  it("adds the mirror variables under the operator's runnerEnv, which wins on a clash", () => {
+    const cache = cacheConfigSchema.parse({});
+    const env = runnerEnvForVm(cache, { npm_config_registry: 'https://npm.corp.example/', FOO: 'bar' }, '192.168.64.5');
+    expect(env.npm_config_registry).toBe('https://npm.corp.example/');
+    expect(env.FOO).toBe('bar');
+    expect(env.HOMEBREW_ARTIFACT_DOMAIN).toBe('http://192.168.64.1:8480/homebrew');
+  });
+
+  it('is just runnerEnv without a cache section', () => {
+    expect(runnerEnvForVm(undefined, { FOO: 'bar' }, '192.168.64.5')).toEqual({ FOO: 'bar' });
   });
 });

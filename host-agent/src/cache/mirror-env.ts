@@ -86,9 +86,19 @@ export function gatewayForVmIp(vmIp: string): string {
  * The mirror variables for one VM: the configured `vmGateway`, or x.y.z.1 of the VM's address. The
  * port is that of the listen address VMs reach (the one equal to the gateway, else the first).
  */
-export function mirrorEnvForVm(config: Pick<CacheConfig, 'vmGateway' | 'listen' | 'upstreams' | 'prefixes'>, vmIp: string): Record<string, string> {
-  const gateway = config.vmGateway ?? gatewayForVmIp(vmIp);
+export function mirrorEnvForVm(config: Pick<CacheConfig, 'vmGateway' | 'listen' | 'upstreams' | 'prefixes'>, vmIp?: string): Record<string, string> {
+  if (config.vmGateway === undefined && vmIp === undefined) throw new Error('the mirror address needs cache.vmGateway or the VM\'s IP address; got neither');
+  const gateway = config.vmGateway ?? gatewayForVmIp(vmIp ?? '');
   const listen = config.listen.find((l) => l.address === gateway) ?? config.listen[0];
   if (listen === undefined) throw new Error('cache.listen is empty; expected at least one address for the mirror');
   return mirrorEnv({ gateway, port: listen.port, upstreams: resolveUpstreams(config) });
+}
+
+/**
+ * The whole runner `.env` for a VM: the mirror variables (when a `cache` section is configured)
+ * under the operator's `runnerEnv`, which wins on a clash so a pool can point a tool elsewhere.
+ * This is what the lifecycle hands the guest bootstrap once the VM's address is known.
+ */
+export function runnerEnvForVm(cache: CacheConfig | undefined, runnerEnv: Readonly<Record<string, string>>, vmIp: string): Record<string, string> {
+  return cache === undefined ? { ...runnerEnv } : { ...mirrorEnvForVm(cache, vmIp), ...runnerEnv };
 }

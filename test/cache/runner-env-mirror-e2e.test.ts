@@ -1,0 +1,99 @@
+/**
+ * End to end: the agent's full cycle on the tart simulator hands the runner the mirror settings, and
+ * a job in the simulated VM downloads through the real nginx mirror with them.
+ *
+ * The lifecycle passes the static `runnerEnv` today, so the mirror address is the configured
+ * `cache.vmGateway` (the mirror's loopback address here); deriving it from each VM's IP needs the
+ * lifecycle to call runnerEnvForVm (see the cache report). The runner stand-in does not load `.env`
+ * into job steps as Runner.Listener does, so the job script sources the file the bootstrap wrote.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cacheConfigSchema } from '../../host-agent/src/cache/cache-config-schema';
+import { mirrorEnvForVm } from '../../host-agent/src/cache/mirror-env';
+import { createFileJournal } from '../../host-agent/src/journal/journal';
+import { createRunnerService, type LifecycleRunnerService } from '../../host-agent/src/lifecycle/runner-service';
+import { createSsh2RemoteShell } from '../../host-agent/src/ssh/remote-shell';
+import { createMemoryLogger } from '../fakes/memory-logger';
+import { createRecordingObserver } from '../fakes/recording-observer';
+import { createSimEnv, type SimEnv } from '../host-agent/core/helpers/sim-env';
+import { waitFor } from '../host-agent/core/helpers/wait-for';
+import { loopbackHost, startMirror, type Mirror } from './helpers/nginx-harness';
+import { startUpstream, type UpstreamServer } from './helpers/upstream-server';
+
+const TARBALL = '/left-pad/-/left-pad-1.3.0.tgz';
+
+let env: SimEnv | undefined;
+let service: LifecycleRunnerService | undefined;
+let mirror: Mirror | undefined;
+let upstream: UpstreamServer | undefined;
+afterEach(async () => {
+  await service?.shutdown(1_000).catch(() => undefined);
+  service = undefined;
+  await env?.close();
+  env = undefined;
+  await mirror?.stop();
+  mirror = undefined;
+  await upstream?.close();
+  upstream = undefined;
+});
+
+describe('runner environment in a simulated VM', () => {
+  it('carries the mirror settings, and the job downloads through the mirror with them', async () => {
+    upstream = await startUpstream({ host: loopbackHost() });
+    const body = randomBytes(40_000);
+    upstream.objects.set(TARBALL, { body });
+    mirror = await startMirror({ upstreams: [{ kind: 'npm', url: upstream.url }, { kind: 'homebrew-bottles', url: upstream.url }, { kind: 'homebrew-api', url: upstream.url }] });
+    const listen = mirror.config.listen[0];
+    if (listen === undefined) throw new Error('test mirror has no listen address');
+    const cache = cacheConfigSchema.parse({ ...mirror.config, vmGateway: listen.address });
+    const runnerEnv = mirrorEnvForVm(cache);
+
+    env = await createSimEnv();
+    const e = env;
+    const logger = createMemoryLogger();
+    const config = e.config({ runnerEnv });
+    service = createRunnerService({
+      config,
+      tart: e.tart,
+      shell: createSsh2RemoteShell({ logger }),
+      journal: createFileJournal({ stateDir: config.stateDir, logger }),
+      observer: createRecordingObserver(),
+      logger,
+      version: '0.0.0-test',
+    });
+    await service.ready;
+    // The job: load the runner's .env as Runner.Listener would, print what npm and brew would see,
+    // and fetch a tarball twice the way npm would, through the registry it was given.
+    const script = [
+      'set -euo pipefail',
+      'set -a; . "$HOME/actions-runner/.env"; set +a',
+      'echo "mirror-check npm_config_registry=$npm_config_registry HOMEBREW_ARTIFACT_DOMAIN=$HOMEBREW_ARTIFACT_DOMAIN HOMEBREW_API_DOMAIN=$HOMEBREW_API_DOMAIN"',
+      `for i in 1 2; do curl -fsS -o /dev/null -w "mirror-check status=%{http_code} bytes=%{size_download}\\n" "\${npm_config_registry}${TARBALL.slice(1)}"; done`,
+    ].join('\n');
+    const { jobIds } = e.github.enqueueRun({ jobs: [{ name: 'npm-ci', labels: ['self-hosted', 'macos'], durationMs: 500, script }] });
+    const name = 'tf-mac-m1r';
+    const jit = await e.mint(name, ['self-hosted', 'macos']);
+
+    service.start({ name, pool: 'mac', labels: ['self-hosted', 'macos'], jitConfig: jit, jobId: jobIds[0] });
+    const done = await waitFor('the runner to be gone', () => (service?.get(name)?.stage === 'gone' ? service.get(name) : undefined), 60_000);
+
+    expect(done.failure).toBeUndefined();
+    expect(done.jobResult).toBe('Succeeded');
+    const base = `http://${listen.address}:${listen.port}`;
+    const consoleText = logger.text();
+    expect(consoleText).toContain(`mirror-check npm_config_registry=${base}/npm/ HOMEBREW_ARTIFACT_DOMAIN=${base}/homebrew HOMEBREW_API_DOMAIN=${base}/homebrew-api`);
+    expect(consoleText.match(/mirror-check status=200 bytes=40000/g)).toHaveLength(2);
+    // The first download filled the cache, the second came from it: the upstream saw one request.
+    expect(upstream.count(TARBALL)).toBe(1);
+    const lines = readFileSync(mirror.accessLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(TARBALL))
+      .map((l) => JSON.parse(l) as { cache: string; upstream: string });
+    expect(lines.map((l) => [l.upstream, l.cache])).toEqual([
+      ['npm', 'MISS'],
+      ['npm', 'HIT'],
+    ]);
+  }, 90_000);
+});

@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseCliArgs } from './src/cli';
+import { killAllRunners, startRunner } from './helpers/runner-process';
+import { waitFor } from './helpers/wait-for';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'bin/fake-github');
+let child: ChildProcess | undefined;
+let dir: string | undefined;
+
+afterEach(async () => {
+  await killAllRunners();
+  if (child && child.exitCode === null) {
+    const exited = new Promise((resolve) => child?.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+  child = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('fake-github CLI', () => {
+  it('parses its arguments and names bad ones', () => {
+    expect(parseCliArgs(['--port', '8080', '--state', 'seed.json'])).toEqual({ port: 8080, host: '127.0.0.1', statePath: 'seed.json' });
+    expect(() => parseCliArgs(['--port', 'x'])).toThrow("--port must be an integer 0-65535, got 'x'");
+    expect(() => parseCliArgs(['--nope'])).toThrow("unknown argument '--nope'");
+  });
+
+  it('serves a seeded fake on a free port; the control API drives jobs for a runner stand-in', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'fgh-cli-'));
+    const seed = path.join(dir, 'seed.json');
+    writeFileSync(seed, JSON.stringify({ orgs: ['globex'], repos: ['globex/site'], tokens: ['seed-token'], jitKeyBits: 1024 }));
+    child = spawn(BIN, ['--port', '0', '--state', seed], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+    const url = await waitFor('listening line', () => /fake-github listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], 30_000);
+
+    const jit = await fetch(`${url}/repos/globex/site/actions/runners/generate-jitconfig`, {
+      method: 'POST', headers: { authorization: 'Bearer seed-token' }, body: JSON.stringify({ name: 'cli-runner', runner_group_id: 1, labels: ['self-hosted', 'macOS'] }),
+    });
+    expect(jit.status).toBe(201);
+    expect((await fetch(`${url}/orgs/acme/actions/runners`, { headers: { authorization: 'Bearer seed-token' } })).status).toBe(404);
+    const { encoded_jit_config: config } = (await jit.json()) as { encoded_jit_config: string };
+
+    const run = await fetch(`${url}/_control/runs`, { method: 'POST', body: JSON.stringify({ repo: 'globex/site', jobs: [{ name: 'via-control', labels: ['self-hosted', 'MACOS'], durationMs: 100 }] }) });
+    expect(run.status).toBe(201);
+    const { jobIds } = (await run.json()) as { jobIds: number[] };
+    const proc = startRunner(config, { home: dir });
+    expect(await proc.exited).toBe(0);
+    const job = (await (await fetch(`${url}/_control/jobs/${jobIds[0]}`)).json()) as { status: string; conclusion: string; runnerName: string };
+    expect(job).toMatchObject({ status: 'completed', conclusion: 'success', runnerName: 'cli-runner' });
+
+    const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});

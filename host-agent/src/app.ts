@@ -11,6 +11,7 @@ import { createMetrics, type AgentMetrics } from './metrics/create-metrics';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { hmacAuth } from './middleware/hmac-auth';
 import { nodeSigningCrypto } from './middleware/node-signing-crypto';
+import { requestLog } from './middleware/request-log';
 import { requestMetrics } from './middleware/request-metrics';
 import { ApiError } from './routes/api-error';
 import { healthRoutes } from './routes/health';
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): Hono {
   app.onError(errorHandler(log));
   app.notFound(notFoundHandler());
   app.use('*', requestMetrics(metrics.http, () => deps.clock.now()));
+  app.use('*', requestLog(log, () => deps.clock.now()));
   app.use(
     '*',
     bodyLimit({

@@ -16,7 +16,7 @@ import {
 import { createRequestSigner, type SigningCrypto } from './auth';
 
 /** Error codes a client can see: the agent's own, plus failures that happen before or after HTTP. */
-export type AgentClientErrorCode = ErrorCode | 'network' | 'timeout' | 'invalid_response' | 'insecure_url';
+export type AgentClientErrorCode = ErrorCode | 'network' | 'timeout' | 'invalid_response' | 'invalid_url' | 'insecure_url';
 
 /** The one error type the client throws. `status` is 0 when no HTTP response was received. */
 export class AgentClientError extends Error {
@@ -80,17 +80,17 @@ function parseRetryAfter(value: string | null): number | undefined {
   return Number(value.trim());
 }
 
-/** Create a client for one agent. Throws AgentClientError(`insecure_url`) for plain HTTP to a
- * non-loopback host unless `allowInsecure` is set. */
+/** Create a client for one agent. Throws AgentClientError(`invalid_url`) for a base URL that is not
+ * http(s), and (`insecure_url`) for plain HTTP to a non-loopback host unless `allowInsecure` is set. */
 export function createAgentClient(options: AgentClientOptions): AgentClient {
   let base: URL;
   try {
     base = new URL(options.baseUrl);
   } catch {
-    throw new AgentClientError(0, 'insecure_url', `agent baseUrl must be an absolute http(s) URL like https://host:8420, got '${options.baseUrl}'`);
+    throw new AgentClientError(0, 'invalid_url', `agent baseUrl must be an absolute http(s) URL like https://host:8420, got '${options.baseUrl}'`);
   }
   if (base.protocol !== 'https:' && base.protocol !== 'http:') {
-    throw new AgentClientError(0, 'insecure_url', `agent baseUrl must use https: or http:, got '${base.protocol}'`);
+    throw new AgentClientError(0, 'invalid_url', `agent baseUrl must use https: or http:, got '${base.protocol}'`);
   }
   if (base.protocol === 'http:' && !isLoopback(base.hostname) && options.allowInsecure !== true) {
     throw new AgentClientError(

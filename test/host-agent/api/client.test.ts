@@ -51,7 +51,7 @@ describe('createAgentClient transport policy', () => {
   });
 
   it('rejects a base URL that is not http(s)', () => {
-    expect(() => createAgentClient({ baseUrl: 'ftp://x', secret: SECRET, timeoutMs: 1000 })).toThrow(/https: or http:/);
+    expect(() => createAgentClient({ baseUrl: 'ftp://x', secret: SECRET, timeoutMs: 1000 })).toThrow(expect.objectContaining({ code: 'invalid_url', message: expect.stringContaining('https: or http:') }));
     expect(() => createAgentClient({ baseUrl: 'not a url', secret: SECRET, timeoutMs: 1000 })).toThrow(/absolute http\(s\) URL/);
   });
 });

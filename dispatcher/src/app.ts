@@ -14,7 +14,7 @@ import { createDedupeStore, type DedupeStore } from './dedupe-store';
 import { errorMessage } from './errors';
 import type { GitHubApi } from './github/github-api';
 import type { Logger } from './logger';
-import type { DispatcherMetrics, WebhookResult } from './metrics';
+import type { DispatcherMetrics, WebhookResult } from './metrics-port';
 import type { Placer } from './placement';
 import { matchPool } from './pool-match';
 import type { ReconcileAgent, Reconciler } from './reconciler';

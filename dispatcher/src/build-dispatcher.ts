@@ -10,7 +10,7 @@ import type { DispatcherConfig } from './config';
 import { createOctokitGitHub } from './github/create-octokit-github';
 import type { GitHubApi } from './github/github-api';
 import { silentLogger, type Logger } from './logger';
-import { noopMetrics, type DispatcherMetrics } from './metrics';
+import { noopMetrics, type DispatcherMetrics } from './metrics-port';
 import { createPlacer, type Placer } from './placement';
 import { createReconciler, type Reconciler } from './reconciler';
 import { createRunnerStarter } from './start-runner';

@@ -3,24 +3,9 @@
  * are bounded: pools, results, host URLs from config — never job ids or runner names.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { WEBHOOK_RESULTS, type DispatcherMetrics } from './metrics-port';
 
-export const WEBHOOK_RESULTS = ['started', 'duplicate', 'ignored', 'unmatched', 'no_capacity', 'failed', 'bad_signature', 'malformed', 'disabled'] as const;
-export type WebhookResult = (typeof WEBHOOK_RESULTS)[number];
-
-export interface DispatcherMetrics {
-  webhook(result: WebhookResult): void;
-  mintSeconds(pool: string, outcome: 'ok' | 'conflict' | 'error', seconds: number): void;
-  placementSeconds(pool: string, outcome: 'placed' | 'no_capacity' | 'uncertain', seconds: number): void;
-  /** Runners a pool still needs after a reconcile pass. */
-  deficit(pool: string, value: number): void;
-  rateLimitRemaining(value: number): void;
-  /** Job created → in progress, from `in_progress` webhooks. */
-  queueWaitSeconds(pool: string, seconds: number): void;
-  runnersStarted(pool: string, via: 'webhook' | 'reconciler'): void;
-  runnersDeleted(reason: 'unplaced' | 'stale' | 'left_behind' | 'surplus'): void;
-  unplaced(pool: string): void;
-  reconcile(outcome: 'ok' | 'error', seconds: number): void;
-}
+export { WEBHOOK_RESULTS, noopMetrics, type DispatcherMetrics, type WebhookResult } from './metrics-port';
 
 export function createMetrics(registry: Registry): DispatcherMetrics {
   const registers = [registry];
@@ -48,17 +33,3 @@ export function createMetrics(registry: Registry): DispatcherMetrics {
     reconcile: (outcome, s) => reconcile.observe({ outcome }, s),
   };
 }
-
-/** For runtimes without prom-client (or tests that do not look). */
-export const noopMetrics: DispatcherMetrics = {
-  webhook() {},
-  mintSeconds() {},
-  placementSeconds() {},
-  deficit() {},
-  rateLimitRemaining() {},
-  queueWaitSeconds() {},
-  runnersStarted() {},
-  runnersDeleted() {},
-  unplaced() {},
-  reconcile() {},
-};

@@ -18,7 +18,7 @@ import type { DispatcherConfig, PoolConfig } from './config';
 import { errorMessage } from './errors';
 import type { GitHubApi, GitHubRunner } from './github/github-api';
 import type { Logger } from './logger';
-import type { DispatcherMetrics } from './metrics';
+import type { DispatcherMetrics } from './metrics-port';
 import type { Placer } from './placement';
 import { matchPool } from './pool-match';
 import { parseRunnerName } from './runner-name';

@@ -7,7 +7,7 @@ import type { PoolConfig } from './config';
 import { DispatcherError, errorMessage } from './errors';
 import type { GitHubApi } from './github/github-api';
 import type { Logger } from './logger';
-import type { DispatcherMetrics } from './metrics';
+import type { DispatcherMetrics } from './metrics-port';
 import type { Placer } from './placement';
 import { runnerLabels } from './pool-match';
 import { formatRunnerName } from './runner-name';

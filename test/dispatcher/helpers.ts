@@ -20,9 +20,10 @@ export function workflowJobExamples(): Record<string, unknown>[] {
 }
 
 /** A `queued` delivery built from GitHub's real example, with our job id and labels. */
-export function queuedPayload(jobId: number, labels: string[], action = 'queued'): string {
-  const example = structuredClone(workflowJobExamples().find((e) => e.action === 'queued')!) as { action: string; workflow_job: Record<string, unknown> };
+export function queuedPayload(jobId: number, labels: string[], action = 'queued', repo = 'acme/app'): string {
+  const example = structuredClone(workflowJobExamples().find((e) => e.action === 'queued')!) as { action: string; workflow_job: Record<string, unknown>; repository: Record<string, unknown> };
   example.action = action;
+  example.repository = { ...example.repository, full_name: repo, name: repo.split('/')[1] };
   example.workflow_job = { ...example.workflow_job, id: jobId, labels, status: action === 'queued' ? 'queued' : action, runner_id: null, runner_name: null };
   return JSON.stringify(example);
 }

@@ -1,0 +1,47 @@
+/**
+ * Cloudflare Workers: `fetch` serves the app (webhook work continues after the response through
+ * `waitUntil`), `scheduled` (a Cron Trigger) runs one reconcile pass. One dispatcher per isolate,
+ * built on first use from the `TARTFLEET_CONFIG` binding. No prom-client here: /metrics is absent
+ * (use Workers analytics); everything else is the same app as on Node.
+ */
+import type { ExecutionContext } from 'hono';
+import { buildDispatcher, type BuiltDispatcher } from '../build-dispatcher';
+import { errorMessage } from '../errors';
+import type { Logger } from '../logger';
+import { configFromEnv } from './env-config';
+
+/** JSON lines on the console: Workers logs pick them up. */
+const consoleLogger: Logger = {
+  debug: () => {},
+  info: (obj, msg) => console.log(JSON.stringify({ level: 'info', msg, ...obj })),
+  warn: (obj, msg) => console.log(JSON.stringify({ level: 'warn', msg, ...obj })),
+  error: (obj, msg) => console.log(JSON.stringify({ level: 'error', msg, ...obj })),
+};
+
+let built: { env: unknown; dispatcher: BuiltDispatcher } | undefined;
+
+function dispatcherFor(env: Record<string, unknown>): BuiltDispatcher {
+  if (built?.env !== env) built = { env, dispatcher: buildDispatcher({ config: configFromEnv(env), logger: consoleLogger }) };
+  return built.dispatcher;
+}
+
+export default {
+  async fetch(request: Request, env: Record<string, unknown>, ctx: ExecutionContext): Promise<Response> {
+    let dispatcher: BuiltDispatcher;
+    try {
+      dispatcher = dispatcherFor(env);
+    } catch (error: unknown) {
+      consoleLogger.error({ err: errorMessage(error) }, 'dispatcher not configured');
+      return Response.json({ error: { code: 'internal', message: 'dispatcher is not configured; see the Worker logs' } }, { status: 500 });
+    }
+    return dispatcher.app.fetch(request, env, ctx);
+  },
+
+  async scheduled(_event: unknown, env: Record<string, unknown>, ctx: ExecutionContext): Promise<void> {
+    const pass = dispatcherFor(env)
+      .reconciler.reconcile()
+      .then((report) => consoleLogger.info({ pools: report.pools, deleted: report.deleted.length }, 'scheduled reconcile'));
+    ctx.waitUntil(pass);
+    await pass;
+  },
+};

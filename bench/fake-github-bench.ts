@@ -105,7 +105,7 @@ async function connectRunner(encoded: string): Promise<{ base: string; headers: 
   return { base, headers, sessionId: session.sessionId };
 }
 
-async function connectedRunners(url: string, count: number): Promise<Record<string, number>> {
+async function connectedRunners(url: string, count: number): Promise<{ runners: number; mintSeconds: number; connectSeconds: number; onlineAtOnce: number; jobsCompleted: number; assignAndCompleteSeconds: number }> {
   const t0 = Date.now();
   const configs: string[] = [];
   for (let i = 0; i < count; i += 25) {

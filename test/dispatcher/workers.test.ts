@@ -78,7 +78,8 @@ describe('Workers adapter inside workerd (miniflare)', () => {
   it('runs the reconciler on a cron trigger', async () => {
     // No webhook for this one: only the scheduled pass can find it.
     const { jobIds } = gh.enqueueRun({ jobs: [{ name: 'b', labels: ['macos'] }] });
-    const worker = await mf.getWorker();
+    // miniflare's Fetcher type omits scheduled(); the runtime object has it.
+    const worker = (await mf.getWorker()) as unknown as { scheduled(options: { cron: string }): Promise<unknown> };
     await worker.scheduled({ cron: '* * * * *' });
     await waitFor('runner placed by the scheduled reconcile', () => agent.started.some((s) => s.name === `tf-macos-j${jobIds[0]}a0`), 20_000);
   });

@@ -24,3 +24,4 @@ const app = createApp({
   clock: systemClock,
 });
 serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => process.stdout.write(`http://127.0.0.1:${info.port}\n`));
+process.once('SIGTERM', () => process.exit(0));

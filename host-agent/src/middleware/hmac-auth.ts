@@ -17,15 +17,20 @@ const MESSAGES: Record<VerifyFailure, string> = {
   'replay-cache-full': 'too many signed requests within the replay window; retry shortly',
 };
 
+const NO_BODY = new Uint8Array(0);
+
 /** Verify the HMAC over method, path with query, timestamp and the raw body before anything parses
  * the body. Hono caches the body, so the JSON validator downstream reads the same bytes. */
 export function hmacAuth(options: HmacAuthOptions): MiddlewareHandler {
   return async (c, next) => {
     const url = new URL(c.req.url);
+    // A GET or HEAD Request never carries a body (fetch spec; the Node adapter drops one), so skip
+    // materialising it: most /v1 calls are GETs, and reading forces a full Request object.
+    const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD';
     const result = await options.verifier.verify({
       method: c.req.method,
       path: url.pathname + url.search,
-      body: new Uint8Array(await c.req.arrayBuffer()),
+      body: hasBody ? new Uint8Array(await c.req.arrayBuffer()) : NO_BODY,
       timestamp: c.req.header(TIMESTAMP_HEADER),
       nonce: c.req.header(NONCE_HEADER),
       signature: c.req.header(SIGNATURE_HEADER),

@@ -190,24 +190,29 @@ describe('nginx pull-through mirror when the upstream fails', () => {
     removeDir(dir);
   });
 
-  it('serves the stale copy of an expired object when the upstream is down', async () => {
+  it('serves the stale copy of an expired document when the upstream is down, while tarballs stay fresh', async () => {
     dir = makeTempDir('tf-mirror-');
     upstream = await startUpstream({ host: loopbackHost() });
     mirror = await startMirror({ upstreams: [{ kind: 'npm', url: upstream.url }], freshness: { metadata: '1s' } }, { dir });
     const doc = '{"name":"react","dist-tags":{"latest":"19.0.0"}}';
     upstream.objects.set('/react', { body: doc });
+    upstream.objects.set('/react/-/react-19.0.0.tgz', { body: 'tarball' });
 
     const fresh = await httpGet(mirror.baseUrl, '/npm/react');
-    expect(fresh.headers['x-cache-status']).toBe('MISS');
+    const tarball = await httpGet(mirror.baseUrl, '/npm/react/-/react-19.0.0.tgz');
+    expect([fresh.headers['x-cache-status'], tarball.headers['x-cache-status']]).toEqual(['MISS', 'MISS']);
     await upstream.close();
     upstream = undefined;
     // Wait until the 1 s freshness has certainly run out; nginx's clock has second resolution.
     await new Promise((r) => setTimeout(r, 2100));
     const stale = await httpGet(mirror.baseUrl, '/npm/react');
+    const stillFresh = await httpGet(mirror.baseUrl, '/npm/react/-/react-19.0.0.tgz');
 
     expect(stale.status).toBe(200);
     expect(['STALE', 'UPDATING']).toContain(stale.headers['x-cache-status']);
     expect(stale.body.toString()).toBe(doc);
+    // The tarball took the immutable route (30 d), not the 1 s document route.
+    expect(stillFresh.headers['x-cache-status']).toBe('HIT');
   });
 
   it('answers 502 for an object it never had when the upstream is down', async () => {

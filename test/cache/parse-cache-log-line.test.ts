@@ -11,6 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCacheMetrics } from '../../host-agent/src/cache/cache-metrics';
 import { followCacheLog } from '../../host-agent/src/cache/follow-cache-log';
 import { parseCacheLogLine } from '../../host-agent/src/cache/parse-cache-log-line';
+import { cacheConfigSchema } from '../../host-agent/src/cache/cache-config-schema';
+import { startCacheLogMetrics } from '../../host-agent/src/cache/start-cache-log-metrics';
 
 const fixture = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/nginx-access.jsonl'), 'utf8');
 
@@ -111,5 +113,30 @@ describe('followCacheLog', () => {
 
     expect(lines).toEqual(['first']);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('startCacheLogMetrics', () => {
+  it('counts what nginx appends to the configured access log, by configured mirror', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tf-follow-'));
+    try {
+      const accessLog = path.join(dir, 'access.log');
+      writeFileSync(accessLog, fixture);
+      const registry = new Registry();
+      const cache = cacheConfigSchema.parse({ accessLog });
+      const started = await startCacheLogMetrics({ registry, cache, intervalMs: 10 });
+      appendFileSync(accessLog, fixture.split('\n').slice(0, 2).join('\n') + '\n');
+      const deadline = Date.now() + 5000;
+      let text = '';
+      while (Date.now() < deadline && !(text = await registry.metrics()).includes('result="hit",upstream="npm"} 1')) await new Promise((r) => setTimeout(r, 10));
+      await started.stop();
+
+      // Only the two lines written after the start count; homebrew is a configured mirror here.
+      expect(text).toContain('runner_cache_requests_total{result="hit",upstream="npm"} 1');
+      expect(text).toContain('runner_cache_requests_total{result="miss",upstream="npm"} 1');
+      expect(text).toContain('runner_cache_requests_total{result="miss",upstream="homebrew"} 0');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -36,8 +36,10 @@ function listenAddress(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
+/** A double-quoted nginx string. Inside quotes nginx turns `\"`, `\'`, `\\`, `\t`, `\r` and `\n` into
+ * one character and keeps every other backslash, so regex escapes like `\.` stay readable. */
 function quote(text: string): string {
-  return `"${text.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+  return `"${text.replace(/\\(?=["'\\trn])/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 /** The directory for responses nginx buffers outside the cache: beside the cache (same disk), not

@@ -1,4 +1,4 @@
-import { createPublicKey, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { identify, type Identity } from './auth';
 import type { FakeContext, ResolvedOptions } from './context';
@@ -217,6 +217,17 @@ function buildApp(ctx: FakeContext, fake: FakeGitHub): Hono {
       if (fault?.status && !fault.afterCommit) return apply(githubError(c, fault.status, fault.status === 503 ? 'Service Unavailable' : 'Server Error'), decision.headers);
       await next();
       if (fault?.status && fault.afterCommit) c.res = githubError(c, fault.status, fault.status === 503 ? 'Service Unavailable' : 'Server Error');
+      if (method === 'GET' && c.res.status === 200) {
+        const etag = `W/"${createHash('sha1').update(await c.res.clone().text()).digest('hex')}"`;
+        if (c.req.header('if-none-match') === etag) {
+          // GitHub: a 304 to a correctly authorized conditional request does not count against the primary limit.
+          ctx.limiter.refund(who.key);
+          // After next() a middleware replaces c.res; a returned Response would be ignored.
+          c.res = apply(new Response(null, { status: 304, headers: { etag } }), { ...decision.headers, ...ctx.limiter.headers(who.key) });
+          return;
+        }
+        c.res.headers.set('etag', etag);
+      }
       apply(c.res, decision.headers);
     } finally {
       decision.release();

@@ -46,6 +46,10 @@ export interface RateLimiter {
   /** Sets the remaining budget of an identity key (`pat:login`, `installation:ID`) for this window. */
   setRemaining(key: string, remaining: number): void;
   check(key: string, subject: string, method: string, path: string, routeKey: string, requestId: string, counts: boolean): RateDecision;
+  /** Gives back one request of the current window (conditional requests answered 304). */
+  refund(key: string): void;
+  /** The `x-ratelimit-*` headers of an identity right now. */
+  headers(key: string): Record<string, string>;
   /** Current usage of an identity (for `GET /rate_limit`). */
   usage(key: string): { limit: number; used: number; remaining: number; reset: number };
 }
@@ -65,6 +69,14 @@ export function createRateLimiter(clock: Clock, primary: Partial<PrimaryLimitCon
     setRemaining(key, remaining) {
       const w = window(key);
       w.used = Math.max(0, limiter.primary.limit - remaining);
+    },
+    refund(key) {
+      const w = window(key);
+      w.used = Math.max(0, w.used - 1);
+    },
+    headers(key) {
+      const u = limiter.usage(key);
+      return { 'x-ratelimit-limit': String(u.limit), 'x-ratelimit-remaining': String(u.remaining), 'x-ratelimit-used': String(u.used), 'x-ratelimit-reset': String(u.reset), 'x-ratelimit-resource': 'core' };
     },
     usage(key) {
       const w = window(key);

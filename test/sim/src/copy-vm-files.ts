@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { lazy } from './lazy-node';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -12,5 +12,5 @@ export function copyVmFiles(srcDir: string, dstDir: string, names = ['config.jso
   const sources = names.map((n) => path.join(srcDir, n)).filter((p) => existsSync(p));
   if (sources.length === 0) return;
   const args = process.platform === 'darwin' ? ['-c', '-R', '-p'] : ['-a', '--reflink=auto', '--sparse=always'];
-  execFileSync('cp', [...args, ...sources, dstDir + '/'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  lazy.childProcess().execFileSync('cp', [...args, ...sources, dstDir + '/'], { stdio: ['ignore', 'ignore', 'pipe'] });
 }

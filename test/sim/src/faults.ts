@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { lazy } from './lazy-node';
 import type { TartHome } from './tart-home';
 
 /** One fault rule: `<fault>[@<vm-glob>][%<probability>][=<value>]` (see test/sim/README.md). */
@@ -43,7 +43,7 @@ function globMatches(glob: string, name: string): boolean {
 }
 
 function roll(seed: string, fault: string, vm: string): number {
-  const digest = createHash('sha256').update(`${seed}\0${fault}\0${vm}`).digest();
+  const digest = lazy.crypto().createHash('sha256').update(`${seed}\0${fault}\0${vm}`).digest();
   return digest.readUInt32BE(0) / 0x1_0000_0000;
 }
 

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { lazy } from './lazy-node';
 import { loadSsh2 } from './load-ssh2';
 
 /** Guest paths relative to the guest root (see the guest contract in test/sim/README.md). */
@@ -76,7 +76,7 @@ export function installShims(guestRoot: string): void {
 /** `SHA256:<base64>` of an OpenSSH public key line, as `ssh-keygen -lf` prints it. */
 export function sshFingerprint(publicKeyLine: string): string {
   const blob = Buffer.from(publicKeyLine.trim().split(/\s+/)[1] ?? '', 'base64');
-  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+  return `SHA256:${lazy.crypto().createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { lazy } from './lazy-node';
 
 /**
  * Kills a stopped VM's guest processes even when `tart run` itself dies by SIGKILL or SIGTERM (when
@@ -11,7 +12,7 @@ export class GuestReaper {
 
   constructor() {
     const script = 'pgs=""; while IFS= read -r pg; do pgs="$pgs $pg"; done; for pg in $pgs; do kill -s KILL -- "-$pg" 2>/dev/null; done';
-    this.child = spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    this.child = lazy.childProcess().spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
     this.child.unref();
     this.child.stdin?.on('error', () => undefined);
   }

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { AuthContext, Connection, Server, ServerChannel, Session } from 'ssh2';
 import { guestEnv } from './guest-env';
 import { guestPaths } from './guest-image';
+import { lazy } from './lazy-node';
 import { loadSsh2 } from './load-ssh2';
 
 /** What the guest's SSH server needs from the VM around it. */
@@ -143,7 +143,7 @@ export class GuestSsh {
       SSH_CONNECTION: `${remote} ${this.options.address} 22`,
       SSH_CLIENT: `${remote} 22`,
     });
-    const child = spawn('/bin/bash', bashArgs, { cwd: env.HOME, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = lazy.childProcess().spawn('/bin/bash', bashArgs, { cwd: env.HOME, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     if (child.pid !== undefined) {
       this.groups.add(child.pid);
       this.options.onProcessGroup(child.pid);

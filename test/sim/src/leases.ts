@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { lazy } from './lazy-node';
 import type { TartHome } from './tart-home';
 
 /**
@@ -73,7 +73,7 @@ export function leasedAddresses(home: TartHome, exceptMac: string, nowMs = Date.
  * hash of TART_HOME and MAC so VMs of parallel test runs (separate TART_HOMEs) spread out.
  */
 export function candidateAddress(home: TartHome, mac: string, attempt: number): string {
-  const d = createHash('sha256').update(`${home.root}\0${mac.toLowerCase()}\0${attempt}`).digest();
+  const d = lazy.crypto().createHash('sha256').update(`${home.root}\0${mac.toLowerCase()}\0${attempt}`).digest();
   const a = 16 + ((d[0] as number) % 239);
   const b = d[1] as number;
   const c = 1 + ((d[2] as number) % 254);

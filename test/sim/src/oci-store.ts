@@ -1,4 +1,3 @@
-import { createHash, randomUUID } from 'node:crypto';
 import {
   existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs';
@@ -6,6 +5,7 @@ import path from 'node:path';
 import type { Ctx } from './context';
 import { copyVmFiles } from './copy-vm-files';
 import { genericError } from './errors';
+import { lazy } from './lazy-node';
 import { tryLock, unlock } from './pid-lock';
 import { encodeHost, formatRemoteName, type RemoteName } from './remote-name';
 import { tmpOwnerPath } from './tart-home';
@@ -47,12 +47,12 @@ function readlinkOrSelf(p: string): string {
 }
 
 function sha256(data: string | Buffer): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  return `sha256:${lazy.crypto().createHash('sha256').update(data).digest('hex')}`;
 }
 
 /** Hashes a directory tree (paths, modes, contents) so an unchanged guest image keeps its digest. */
 function treeDigest(dir: string): string {
-  const hash = createHash('sha256');
+  const hash = lazy.crypto().createHash('sha256');
   const walk = (d: string): void => {
     if (!existsSync(d)) return;
     for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -93,7 +93,7 @@ export function pushToRegistry(ctx: Ctx, vm: VmDir, r: RemoteName): string {
   const repo = repoDir(registryRoot(ctx), r);
   const blob = path.join(repo, 'blobs', digest);
   if (!existsSync(path.join(blob, 'manifest.json'))) {
-    const staging = `${blob}.${randomUUID()}`;
+    const staging = `${blob}.${lazy.crypto().randomUUID()}`;
     mkdirSync(staging, { recursive: true });
     copyVmFiles(vm.dir, staging, ['config.json', 'nvram.bin', 'disk.img', 'guest']);
     writeFileSync(path.join(staging, 'manifest.json'), manifest);
@@ -158,7 +158,7 @@ export function pullImage(ctx: Ctx, r: RemoteName): VmDir {
     return new VmDir(digestDir);
   }
   ctx.out('pulling manifest...\n');
-  const entry = createHash('md5').update(shown).digest('hex');
+  const entry = lazy.crypto().createHash('md5').update(shown).digest('hex');
   const owner = tmpOwnerPath(ctx.home, entry);
   if (!tryLock(owner)) ctx.out('waiting for lock...\n');
   const work = path.join(ctx.home.tmp, entry);

@@ -1,4 +1,4 @@
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { sleepSync } from './sleep';
 
 /**
@@ -41,6 +41,8 @@ export function ownerAlive(owner: LockOwner): boolean {
 }
 
 function readOwner(path: string): LockOwner | undefined {
+  // Most VMs are stopped: skip the exception a missing file would cost (`tart list` reads 50 of these).
+  if (!existsSync(path)) return undefined;
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as LockOwner;
     return typeof parsed.pid === 'number' ? parsed : undefined;

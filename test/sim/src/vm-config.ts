@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { lazy } from './lazy-node';
 
 /** tart's config.json (VMConfig.swift), as written by `VMConfig.save`. */
 export interface VmConfig {
@@ -24,12 +24,12 @@ export interface VmConfig {
 
 /** A random locally administered unicast MAC, like `VZMACAddress.randomLocallyAdministered()`. */
 export function randomMac(): string {
-  const bytes = randomBytes(6);
+  const bytes = lazy.crypto().randomBytes(6);
   bytes[0] = ((bytes[0] as number) & 0xfc) | 0x02;
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
 /** A fake binary-plist blob for `ecid`/`hardwareModel` (opaque to every consumer). */
 export function fakePlist(kind: string): string {
-  return Buffer.concat([Buffer.from(`bplist00${kind}`), randomBytes(8)]).toString('base64');
+  return Buffer.concat([Buffer.from(`bplist00${kind}`), lazy.crypto().randomBytes(8)]).toString('base64');
 }

@@ -74,12 +74,24 @@ export class VmDir {
 
   /** Apparent size of config.json + disk.img + nvram.bin in bytes. */
   sizeBytes(): number {
-    return [this.configPath, this.diskPath, this.nvramPath].reduce((sum, p) => sum + statSync(p).size, 0);
+    return this.sizes().size;
   }
 
   /** Allocated bytes of the same three files. */
   allocatedBytes(): number {
-    return [this.configPath, this.diskPath, this.nvramPath].reduce((sum, p) => sum + statSync(p).blocks * 512, 0);
+    return this.sizes().allocated;
+  }
+
+  /** Apparent and allocated bytes of the three files, from one stat each. */
+  sizes(): { size: number; allocated: number } {
+    let size = 0;
+    let allocated = 0;
+    for (const p of [this.configPath, this.diskPath, this.nvramPath]) {
+      const s = statSync(p);
+      size += s.size;
+      allocated += s.blocks * 512;
+    }
+    return { size, allocated };
   }
 
   /** Last access date (the directory's atime, which tart sets whenever it opens a VM). */

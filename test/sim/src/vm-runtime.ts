@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, rmSync, unlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import path from 'node:path';
 import type { Ctx } from './context';
 import { guestPaths, installShims } from './guest-image';
 import { GuestReaper } from './guest-reaper';
 import type { GuestSsh } from './guest-ssh';
+import { lazy } from './lazy-node';
 import { candidateAddress, leasedAddresses, readLease, writeLease } from './leases';
 import { unlock } from './pid-lock';
 import type { VmConfig } from './vm-config';
@@ -240,7 +241,7 @@ export class VmRuntime {
 
 function listen(host: string, port: number, onConnection: (socket: Socket) => void): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(onConnection);
+    const server = lazy.net().createServer(onConnection);
     server.once('error', reject);
     server.listen({ host, port, exclusive: true }, () => {
       server.off('error', reject);

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Ctx } from '../context';
 import { copyVmFiles } from '../copy-vm-files';
 import { genericError, usageError, vmDoesNotExist } from '../errors';
+import { lazy } from '../lazy-node';
 import { localVms, macOf } from '../local-vms';
 import { cachedImage, pullImage } from '../oci-store';
 import { parseUInt, type CommandSpec, type ParsedArgs } from '../parse-args';
@@ -50,7 +50,7 @@ export function cloneCommand(ctx: Ctx, args: ParsedArgs): void {
   const fail = ctx.faults.find('clone-fail', target) ?? ctx.faults.find('clone-fail', source);
   if (fail !== undefined) throw genericError(fail.value ?? noSpace);
 
-  const entry = randomUUID();
+  const entry = lazy.crypto().randomUUID();
   const owner = tmpOwnerPath(ctx.home, entry);
   tryLock(owner);
   const work = new VmDir(path.join(ctx.home.tmp, entry));

@@ -1,9 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Ctx } from '../context';
 import { usageError } from '../errors';
 import { buildGuestRoot } from '../guest-image';
+import { lazy } from '../lazy-node';
 import { parseChoice, parseUInt, type CommandSpec, type ParsedArgs } from '../parse-args';
 import { tryLock, unlock } from '../pid-lock';
 import { tmpOwnerPath } from '../tart-home';
@@ -38,7 +38,7 @@ export async function createCommand(ctx: Ctx, args: ParsedArgs): Promise<void> {
         version: 1, os: 'darwin', arch: 'arm64', cpuCountMin: 4, cpuCount: 4, memorySizeMin: 4 * GiB, memorySize: 8 * GiB,
         macAddress: randomMac(), display: { width: 1024, height: 768 }, diskFormat, ecid: fakePlist('ecid'), hardwareModel: fakePlist('hardwareModel'),
       };
-  const entry = randomUUID();
+  const entry = lazy.crypto().randomUUID();
   const owner = tmpOwnerPath(ctx.home, entry);
   tryLock(owner);
   const work = new VmDir(path.join(ctx.home.tmp, entry));
@@ -48,12 +48,12 @@ export async function createCommand(ctx: Ctx, args: ParsedArgs): Promise<void> {
     const fd = openSync(work.diskPath, 'w');
     try {
       // A little real data so copies and the `Size` column have something to count; the rest is a hole.
-      writeSync(fd, randomBytes(1024 * 1024));
+      writeSync(fd, lazy.crypto().randomBytes(1024 * 1024));
       ftruncateSync(fd, diskGb * 1e9);
     } finally {
       closeSync(fd);
     }
-    writeFileSync(work.nvramPath, randomBytes(64 * 1024));
+    writeFileSync(work.nvramPath, lazy.crypto().randomBytes(64 * 1024));
     await buildGuestRoot(work.guestRoot, ctx.repoRoot);
     const target = VmDir.local(ctx.home, name);
     rmSync(target.dir, { recursive: true, force: true });

@@ -30,11 +30,12 @@ interface Row {
 function row(source: Row['Source'], name: string, vm: VmDir): Row | undefined {
   try {
     const state = vm.state();
+    const { size, allocated } = vm.sizes();
     return {
       Source: source,
       Name: name,
-      Disk: Math.floor(vm.sizeBytes() / 1e9),
-      Size: Math.floor(vm.allocatedBytes() / 1e9),
+      Disk: Math.floor(size / 1e9),
+      Size: Math.floor(allocated / 1e9),
       Accessed: vm.accessDate(),
       Running: state === 'running',
       State: state,

@@ -58,6 +58,7 @@ describe('renderNginxConfig', () => {
         clients: ['127.0.0.0/8', '::1', '10.0.0.0/8'],
         workerProcesses: 2,
         maxSize: '2g',
+        minFree: '512m',
         inactive: '7d',
         keysZoneMb: 8,
         freshness: { metadata: '90s', immutable: '1y' },
@@ -98,7 +99,7 @@ describe('renderNginxConfig', () => {
     expect(conf).toContain('add_header X-Cache-Status $upstream_cache_status always;');
     expect(conf).toContain('proxy_ssl_server_name on;');
     expect(conf).toContain('proxy_ssl_verify on;');
-    expect(conf).toContain('max_size=50g inactive=30d');
+    expect(conf).toContain('max_size=50g min_free=20g inactive=30d');
     const proxied = locations(conf).filter((l) => l.includes('proxy_pass'));
     expect(proxied.length).toBeGreaterThanOrEqual(10);
     for (const block of proxied) {

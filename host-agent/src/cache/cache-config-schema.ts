@@ -128,6 +128,9 @@ export const cacheConfigSchema = z
     cacheDir: pathSchema.default('/opt/homebrew/var/cache/tartfleet-mirror'),
     /** Upper bound of the cache on disk; nginx's cache manager evicts least recently used beyond it. */
     maxSize: sizeSchema.default('50g'),
+    /** Evict until the disk has this much free space: Tart clones VMs onto the same volume, and a
+     * full disk fails the next clone long before the cache reaches maxSize. */
+    minFree: sizeSchema.default('20g'),
     /** Evict what nobody asked for during this long, fresh or not. */
     inactive: timeSchema.default('30d'),
     /** Shared-memory key zone; 1 MB holds about 8,000 keys. */

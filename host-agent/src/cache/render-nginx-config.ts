@@ -92,7 +92,7 @@ export function renderNginxConfig(input: CacheConfigInput | CacheConfig = {}): s
   line(1, 'resolver_timeout 10s;');
   line(0);
   const temp = tempDirFor(config.cacheDir);
-  line(1, `proxy_cache_path ${config.cacheDir} levels=1:2 keys_zone=${CACHE_ZONE}:${config.keysZoneMb}m max_size=${config.maxSize} inactive=${config.inactive} use_temp_path=off;`);
+  line(1, `proxy_cache_path ${config.cacheDir} levels=1:2 keys_zone=${CACHE_ZONE}:${config.keysZoneMb}m max_size=${config.maxSize} min_free=${config.minFree} inactive=${config.inactive} use_temp_path=off;`);
   line(1, `proxy_temp_path ${temp};`);
   line(1, '# Request bodies (npm audit posts the dependency tree) pass through uncached.');
   line(1, 'client_max_body_size 16m;');

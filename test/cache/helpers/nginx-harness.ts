@@ -47,6 +47,8 @@ export function testPaths(dir: string, host: string, port: number): CacheConfigI
     errorLog: path.join(dir, 'error.log'),
     pidFile: path.join(dir, 'nginx.pid'),
     workerProcesses: 1,
+    // The default 20g would let a nearly full CI disk evict test objects mid-test.
+    minFree: '1k',
     // Upstreams here are plain http or carry their own test CA (see the TLS test).
     tls: { verify: false },
   };

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,8 +54,26 @@ describe('fake-github CLI', () => {
     const job = (await (await fetch(`${url}/_control/jobs/${jobIds[0]}`)).json()) as { status: string; conclusion: string; runnerName: string };
     expect(job).toMatchObject({ status: 'completed', conclusion: 'success', runnerName: 'cli-runner' });
 
+    const kept = await fetch(`${url}/repos/globex/site/actions/runners/generate-jitconfig`, {
+      method: 'POST', headers: { authorization: 'Bearer seed-token' }, body: JSON.stringify({ name: 'kept', runner_group_id: 1, labels: ['self-hosted'] }),
+    });
+    expect(kept.status).toBe(201);
+
     const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    // The state file now carries a snapshot (and never the JIT config); a restart picks it up.
+    const written = readFileSync(seed, 'utf8');
+    expect(written).toContain('"snapshot"');
+    expect(written).not.toContain(config.slice(0, 40));
+
+    child = spawn(BIN, ['--port', '0', '--state', seed], { stdio: ['ignore', 'pipe', 'pipe'] });
+    out = '';
+    child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+    const url2 = await waitFor('listening again', () => /fake-github listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], 30_000);
+    const again = (await (await fetch(`${url2}/_control/jobs/${jobIds[0]}`)).json()) as { status: string; runnerName: string };
+    expect(again).toMatchObject({ status: 'completed', runnerName: 'cli-runner' });
+    const runners = (await (await fetch(`${url2}/repos/globex/site/actions/runners`, { headers: { authorization: 'Bearer seed-token' } })).json()) as { runners: Array<{ name: string; status: string }> };
+    expect(runners.runners.map((r) => [r.name, r.status])).toEqual([['kept', 'offline']]);
   });
 });

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { AppSeed, FakeGitHubOptions, WebhookSeed } from './create-fake-github';
+import type { StateSnapshot } from './state-file';
 
 /** Parsed command line of `fake-github`. */
 export interface CliArgs {
@@ -13,6 +14,8 @@ export interface CliArgs {
 export interface SeedFile extends FakeGitHubOptions {
   webhooks?: WebhookSeed[];
   apps?: AppSeed[];
+  /** Written back by the CLI on SIGTERM/SIGINT; restored on the next start. */
+  snapshot?: StateSnapshot;
 }
 
 /** Parses `--port N [--host H] [--state FILE]`; throws with a usage message on anything else. */
@@ -40,11 +43,19 @@ export function parseCliArgs(argv: string[]): CliArgs {
   return args;
 }
 
-/** Reads a seed file (JSON). */
+/** Reads a seed file (JSON); a missing file is an empty seed (it is created on shutdown). */
 export function readSeedFile(path: string): SeedFile {
+  if (!existsSync(path)) return {};
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as SeedFile;
   } catch (error: unknown) {
     throw new Error(`fake-github: --state ${path} must be a readable JSON seed file: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
+}
+
+/** Writes the seed back with the current snapshot (atomically: temp file + rename). */
+export function writeSeedFile(path: string, seed: SeedFile, snapshot: StateSnapshot): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify({ ...seed, snapshot }, null, 1)}\n`);
+  renameSync(tmp, path);
 }

@@ -13,6 +13,7 @@ import { runnerProtocolRoutes } from './routes/runner-protocol';
 import { runnerRoutes } from './routes/runners';
 import { createRunnerSessions } from './runner-sessions';
 import { addOrg, addRepo, addRunnerGroup, createState, type Clock, type FakeState } from './state';
+import { restoreState, snapshotState, type StateSnapshot } from './state-file';
 import type { HookRecord, JobRecord, RunRecord, RunSpec, RunnerGroupRecord, RunnerRecord } from './types';
 import { createWebhookSender, type WebhookSender } from './webhook-sender';
 
@@ -77,6 +78,10 @@ export interface FakeGitHub {
   addToken(token: string, login?: string): void;
   addApp(seed: AppSeed): void;
   addWebhook(seed: WebhookSeed): number;
+  /** The durable state (for `--state FILE`): no secrets, no sessions. */
+  snapshot(): StateSnapshot;
+  /** Loads a snapshot taken by `snapshot()` into this (fresh) fake. */
+  restore(snapshot: StateSnapshot): void;
   /** Sets the URL clients reach the fake on (JIT configs, links, webhook payloads). */
   setPublicUrl(url: string): void;
   close(): void;
@@ -151,6 +156,10 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       };
       state.hooks.set(hook.id, hook);
       return hook.id;
+    },
+    snapshot: () => snapshotState(state),
+    restore(snapshot) {
+      engine.resume(restoreState(state, snapshot));
     },
     setPublicUrl(url) {
       publicUrl = url.replace(/\/+$/, '');

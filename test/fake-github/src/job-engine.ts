@@ -32,6 +32,8 @@ export interface JobEngine {
   heartbeat(runner: RunnerRecord, jobId: number): { cancelRequested: boolean } | undefined;
   /** The runner reports the end of its job. */
   complete(runner: RunnerRecord, jobId: number, result: JobResult): boolean;
+  /** After a state restore: queue the still-queued jobs (oldest first) and watch the running ones. */
+  resume(queuedIds: number[]): void;
   /** A runner registration was deleted: stop waiting for it. */
   forgetRunner(runnerId: number): void;
   close(): void;
@@ -226,6 +228,11 @@ export function createJobEngine(options: JobEngineOptions): JobEngine {
       finish(job, job.cancelRequested ? 'cancelled' : result);
       if (runner.ephemeral) removeRunner(runner);
       return true;
+    },
+
+    resume(queuedIds) {
+      for (const id of queuedIds) if (!queue.includes(id)) queue.push(id);
+      for (const job of state.jobs.values()) if (job.status === 'in_progress') armLostTimer(job);
     },
 
     forgetRunner(runnerId) {

@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunnerRecord } from '../../../host-agent/src/api/contract';
+import { agentConfigSchema } from '../../../host-agent/src/config/schema';
+import { createFileJournal } from '../../../host-agent/src/journal/journal';
+import { createRunnerService, type LifecycleRunnerService } from '../../../host-agent/src/lifecycle/runner-service';
+import { createFakeRemoteShell } from '../../fakes/fake-remote-shell';
+import { createFakeTart } from '../../fakes/fake-tart';
+import { createMemoryLogger } from '../../fakes/memory-logger';
+import { createRecordingObserver } from '../../fakes/recording-observer';
+import { waitFor } from './helpers/wait-for';
+
+let dir: string;
+let service: LifecycleRunnerService | undefined;
+afterEach(async () => {
+  await service?.shutdown(200);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const rec = (name: string, stage: RunnerRecord['stage'], extra: Partial<RunnerRecord> = {}): RunnerRecord => ({
+  name,
+  pool: 'mac',
+  labels: ['macos'],
+  stage,
+  timestamps: {
+    requested: new Date(Date.now() - 5_000).toISOString(),
+    ...(stage === 'running' || stage === 'tearing-down' ? { online: new Date().toISOString() } : {}),
+    [stage]: new Date().toISOString(),
+  },
+  registrationLeftBehind: false,
+  adopted: false,
+  ...extra,
+});
+
+describe('reconcile after a restart (fakes)', () => {
+  it('adopts running jobs, tears down everything else it owns, finishes teardowns and leaves foreign VMs alone', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'tf-reconcile-'));
+    const logger = createMemoryLogger();
+    const journal = createFileJournal({ stateDir: dir, logger });
+    const tart = createFakeTart();
+    const running = (name: string) => {
+      tart.vms.set(name, { name, state: 'stopped', cpu: 4, memoryMb: 8192 });
+      tart.run(name, { logFile: '/dev/null' });
+    };
+    // Previous life: a job in progress (VM running), a boot in progress, an interrupted teardown,
+    // a job whose VM already stopped, a record whose VM vanished; plus an orphan and a foreign VM.
+    running('tf-mac-job1');
+    running('tf-mac-boot1');
+    tart.vms.set('tf-mac-tear1', { name: 'tf-mac-tear1', state: 'stopped', cpu: 4, memoryMb: 8192 });
+    tart.vms.set('tf-mac-done1', { name: 'tf-mac-done1', state: 'stopped', cpu: 4, memoryMb: 8192 });
+    running('tf-mac-orphan1');
+    running('dev-vm');
+    running('tf-Mac-weird');
+    await journal.save({ record: rec('tf-mac-job1', 'running'), ip: '127.9.0.1' });
+    await journal.save({ record: rec('tf-mac-boot1', 'booting') });
+    await journal.save({ record: rec('tf-mac-tear1', 'tearing-down', { failure: { stage: 'running', reason: 'canceled', message: 'x' } }) });
+    await journal.save({ record: rec('tf-mac-done1', 'running') });
+    await journal.save({ record: rec('tf-mac-lost1', 'cloning') });
+
+    const observer = createRecordingObserver();
+    const shell = createFakeRemoteShell(async (_c, _s, io) => {
+      await io.closed;
+      return null;
+    });
+    const config = agentConfigSchema.parse({
+      hostId: 'h',
+      secrets: ['s'.repeat(32)],
+      stateDir: dir,
+      pools: [{ name: 'mac', image: 'base', labels: ['macos'] }],
+      ssh: { password: 'admin' },
+      maxVms: 8,
+    });
+    service = createRunnerService({ config, tart, shell, journal, observer, logger, version: 't', timing: { adoptPollMs: 20, stopTimeoutSeconds: 1 } });
+    await service.ready;
+    await waitFor('everything but the adopted job gone', () => ['tf-mac-boot1', 'tf-mac-tear1', 'tf-mac-done1', 'tf-mac-lost1', 'tf-mac-orphan1'].every((n) => service?.get(n)?.stage === 'gone'), 5_000, 10);
+    expect(service.get('tf-mac-job1')).toMatchObject({ stage: 'running', adopted: true });
+    expect(service.get('tf-mac-boot1')?.failure).toMatchObject({ stage: 'booting', reason: 'agent-shutdown' });
+    expect(service.get('tf-mac-boot1')?.registrationLeftBehind).toBe(true);
+    expect(service.get('tf-mac-tear1')?.failure?.reason).toBe('canceled');
+    expect(service.get('tf-mac-lost1')?.failure).toMatchObject({ stage: 'cloning', reason: 'agent-shutdown' });
+    expect(observer.orphans).toBe(1);
+    expect([...tart.vms.keys()].sort()).toEqual(['base', 'dev-vm', 'tf-Mac-weird', 'tf-mac-job1']);
+    // The adopted job's guest powers off; the agent notices through `tart get` and deletes the VM.
+    tart.powerOff('tf-mac-job1');
+    await waitFor('adopted job gone', () => service?.get('tf-mac-job1')?.stage === 'gone', 5_000, 10);
+    expect([...tart.vms.keys()].sort()).toEqual(['base', 'dev-vm', 'tf-Mac-weird']);
+    expect(tart.calls.some((c) => /(stop|delete) (dev-vm|tf-Mac-weird)/.test(c))).toBe(false);
+  });
+});

@@ -1,0 +1,251 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { agentConfigSchema } from '../../../host-agent/src/config/schema';
+import { createFileJournal } from '../../../host-agent/src/journal/journal';
+import { createRunnerService, type LifecycleRunnerService } from '../../../host-agent/src/lifecycle/runner-service';
+import { StartRejectedError } from '../../../host-agent/src/service';
+import { createFakeRemoteShell, type FakeGuestIo } from '../../fakes/fake-remote-shell';
+import { createFakeTart, type FakeTart } from '../../fakes/fake-tart';
+import { createMemoryLogger } from '../../fakes/memory-logger';
+import { createRecordingObserver, type RecordingObserver } from '../../fakes/recording-observer';
+import { waitFor } from './helpers/wait-for';
+
+const JIT = 'ZmFrZS1qaXQtY29uZmln';
+let dirs: string[] = [];
+let services: LifecycleRunnerService[] = [];
+afterEach(async () => {
+  for (const s of services) await s.shutdown(200).catch(() => undefined);
+  services = [];
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
+
+type Guest = (command: string, stdin: string | undefined, io: FakeGuestIo, tart: FakeTart) => Promise<number | null>;
+
+/** A guest that runs one job and powers off, like the real bootstrap + runner. */
+const jobGuest =
+  (result = 'Succeeded', holdMs = 20): Guest =>
+  async (_command, _stdin, io, tart) => {
+    io.line('2026-01-01 00:00:00Z: Listening for Jobs');
+    await new Promise((r) => setTimeout(r, holdMs));
+    io.line('2026-01-01 00:00:01Z: Running job: build');
+    await new Promise((r) => setTimeout(r, holdMs));
+    io.line(`2026-01-01 00:00:02Z: Job build completed with result: ${result}`);
+    io.line('runner-bootstrap: runner exited with code 0; powering the guest off');
+    const name = [...tart.vms.values()].find((vm) => vm.state === 'running')?.name;
+    if (name) tart.powerOff(name);
+    return null;
+  };
+
+function setup(options: { guest?: Guest; maxVms?: number; deadlines?: Record<string, number>; timing?: Record<string, number>; runnerEnv?: Record<string, string> } = {}) {
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'tf-svc-'));
+  dirs.push(stateDir);
+  const tart = createFakeTart();
+  const guest = options.guest ?? jobGuest();
+  const shell = createFakeRemoteShell((command, stdin, io) => guest(command, stdin, io, tart));
+  const observer: RecordingObserver = createRecordingObserver();
+  const logger = createMemoryLogger();
+  const config = agentConfigSchema.parse({
+    hostId: 'h1',
+    secrets: ['s'.repeat(32)],
+    stateDir,
+    maxVms: options.maxVms ?? 2,
+    pools: [{ name: 'mac', image: 'base', labels: ['macos'], cpu: 6, memoryMb: 12288 }],
+    ssh: { password: 'admin' },
+    deadlines: { cloneMs: 2_000, bootMs: 2_000, sshMs: 1_000, onlineMs: 1_000, jobMs: 5_000, teardownMs: 2_000, ...options.deadlines },
+    runnerEnv: options.runnerEnv ?? {},
+    reconcileIntervalMs: 60_000,
+  });
+  const journal = createFileJournal({ stateDir, logger });
+  const service = createRunnerService({ config, tart, shell, journal, observer, logger, version: '1.2.3', timing: { stopTimeoutSeconds: 1, poweroffGraceMs: 200, ...options.timing } });
+  services.push(service);
+  return { service, tart, shell, observer, logger, stateDir, config };
+}
+
+const start = (service: LifecycleRunnerService, id: string) => service.start({ name: `tf-mac-${id}`, pool: 'mac', labels: ['macos'], jitConfig: JIT });
+const gone = (service: LifecycleRunnerService, name: string) => waitFor(`${name} gone`, () => (service.get(name)?.stage === 'gone' ? service.get(name) : undefined), 10_000, 10);
+
+describe('createRunnerService with fakes', () => {
+  it('walks every stage, hands the JIT config and runner env over stdin only, and tears down', async () => {
+    const { service, tart, shell, observer, logger, stateDir } = setup({ runnerEnv: { CACHE_URL: 'http://127.0.0.1:3128', BAD: 'a\nb' } });
+    await service.ready;
+    const record = start(service, 'a1');
+    expect(record).toMatchObject({ stage: 'requested', labels: ['macos'], registrationLeftBehind: false });
+    const done = await gone(service, 'tf-mac-a1');
+    expect(done).toMatchObject({ jobResult: 'Succeeded', registrationLeftBehind: false, adopted: false });
+    expect(done.failure).toBeUndefined();
+    expect(observer.stages.map((s) => s.stage)).toEqual(['requested', 'cloning', 'booting', 'ssh-ready', 'registering', 'online', 'running', 'tearing-down', 'gone']);
+    expect(tart.calls.filter((c) => !c.startsWith('list') && !c.startsWith('--version') && !c.startsWith('get'))).toEqual([
+      'clone base tf-mac-a1',
+      'set tf-mac-a1',
+      'run --no-graphics tf-mac-a1',
+      'ip tf-mac-a1',
+      'stop tf-mac-a1',
+      'delete tf-mac-a1',
+    ]);
+    expect(tart.vms.get('tf-mac-a1')).toBeUndefined();
+    expect(shell.execs).toEqual([{ command: '"$HOME/.tartfleet/runner-bootstrap.sh"', stdin: `${JIT}\nCACHE_URL=http://127.0.0.1:3128\n` }]);
+    expect(shell.connects[0]).toMatchObject({ host: '127.9.0.1', port: 22, username: 'admin', password: 'admin', hostKey: { mode: 'accept-new' } });
+    expect(observer.jobs).toEqual(['succeeded']);
+    expect(observer.lastCounts).toMatchObject({ busy: 0, free: 2 });
+    expect(logger.text()).not.toContain(JIT);
+    for (const file of readdirSync(path.join(stateDir, 'runners'))) expect(readFileSync(path.join(stateDir, 'runners', file), 'utf8')).not.toContain(JIT);
+  });
+
+  it('rejects work it cannot take, with the reason and Retry-After', async () => {
+    const hold: Guest = async (_c, _s, io) => {
+      io.line('Listening for Jobs');
+      await io.closed;
+      return null;
+    };
+    const { service } = setup({ maxVms: 1, guest: hold });
+    await service.ready;
+    start(service, 'b1');
+    const noSlot = (() => {
+      try {
+        start(service, 'b2');
+      } catch (error: unknown) {
+        return error;
+      }
+    })();
+    expect(noSlot).toBeInstanceOf(StartRejectedError);
+    expect(noSlot).toMatchObject({ code: 'no_slot', retryAfterSeconds: 30 });
+    expect(() => start(service, 'b1')).toThrow(/already exists/);
+    expect(() => service.start({ name: 'tf-mac-c1', pool: 'linux', labels: ['x'], jitConfig: JIT })).toThrow(/pool 'linux' is not configured/);
+    expect(() => service.start({ name: 'tf-other-c1', pool: 'mac', labels: ['x'], jitConfig: JIT })).toThrow(/must be tf-mac-<id>/);
+    service.drain();
+    expect(() => start(service, 'c2')).toThrow(expect.objectContaining({ code: 'draining' }) as Error);
+    expect((await service.hostInfo()).draining).toBe(true);
+    service.resume();
+    expect((await service.hostInfo()).slots).toMatchObject({ total: 1, busy: 1, free: 0, warm: 0 });
+    expect(await service.cancel('tf-mac-b1')).toBe(true);
+    expect(service.get('tf-mac-b1')).toMatchObject({ stage: 'gone', failure: { reason: 'canceled' } });
+    expect(await service.cancel('tf-mac-nope')).toBe(false);
+    expect((await service.hostInfo()).slots).toMatchObject({ busy: 0, free: 1 });
+  });
+
+  it('fails a runner that never comes online, and marks its registration left behind', async () => {
+    const silent: Guest = async (_c, _s, io) => {
+      await io.closed;
+      return null;
+    };
+    const { service, observer, tart } = setup({ guest: silent, deadlines: { onlineMs: 300 } });
+    await service.ready;
+    start(service, 'd1');
+    const done = await gone(service, 'tf-mac-d1');
+    expect(done.failure).toMatchObject({ stage: 'registering', reason: 'online-timeout' });
+    expect(done.registrationLeftBehind).toBe(true);
+    expect(observer.failures).toEqual([{ stage: 'registering', reason: 'online-timeout' }]);
+    expect(observer.jobs).toEqual(['failed']);
+    expect(tart.vms.has('tf-mac-d1')).toBe(false);
+  });
+
+  it('reports a bootstrap that exits before the runner is online, with its error output', async () => {
+    const broken: Guest = async (_c, _s, io) => {
+      io.stderr('runner-bootstrap: expected an executable runner at /Users/admin/actions-runner/run.sh, found none');
+      return 69;
+    };
+    const { service } = setup({ guest: broken });
+    await service.ready;
+    start(service, 'e1');
+    const done = await gone(service, 'tf-mac-e1');
+    expect(done.failure?.reason).toBe('register-failed');
+    expect(done.failure?.message).toMatch(/exit 69.*expected an executable runner/);
+  });
+
+  it('ends a job that runs past the job deadline', async () => {
+    const endless: Guest = async (_c, _s, io) => {
+      io.line('Listening for Jobs');
+      io.line('Running job: forever');
+      await io.closed;
+      return null;
+    };
+    const { service, tart } = setup({ guest: endless, deadlines: { jobMs: 300 } });
+    await service.ready;
+    start(service, 'f1');
+    const done = await gone(service, 'tf-mac-f1');
+    expect(done.failure).toMatchObject({ stage: 'running', reason: 'job-timeout' });
+    expect(done.registrationLeftBehind).toBe(false);
+    expect(tart.vms.has('tf-mac-f1')).toBe(false);
+  });
+
+  it('treats a session that ends after the job as the end of the job when the guest stays up', async () => {
+    const noPoweroff: Guest = async (_c, _s, io) => {
+      io.line('Listening for Jobs');
+      io.line('Running job: x');
+      io.line('Job x completed with result: Canceled');
+      return 70;
+    };
+    const { service } = setup({ guest: noPoweroff });
+    await service.ready;
+    start(service, 'g1');
+    const done = await gone(service, 'tf-mac-g1');
+    expect(done.failure).toBeUndefined();
+    expect(done.jobResult).toBe('Canceled');
+  });
+
+  it('an SSH authentication refusal fails the runner at once as ssh-failed (no retry)', async () => {
+    const a = setup();
+    await a.service.ready;
+    a.shell.refuse('auth');
+    start(a.service, 'h1');
+    expect((await gone(a.service, 'tf-mac-h1')).failure).toMatchObject({ stage: 'booting', reason: 'ssh-failed' });
+    expect(a.shell.connects).toHaveLength(1);
+  });
+
+  it('shutdown tears down runners without a job at once and lets running jobs finish within the timeout', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    // j1 runs a job until released; j2 (started later) only listens.
+    const guest: Guest = async (_command, _s, io, tart) => {
+      io.line('Listening for Jobs');
+      if (tart.vms.get('tf-mac-j1')?.state === 'running' && !tart.calls.some((c) => c.includes('j2'))) {
+        io.line('Running job: long');
+        await released;
+        io.line('Job long completed with result: Succeeded');
+        tart.powerOff('tf-mac-j1');
+      }
+      await io.closed;
+      return null;
+    };
+    const { service } = setup({ guest, deadlines: { jobMs: 30_000 } });
+    await service.ready;
+    start(service, 'j1');
+    await waitFor('j1 running', () => service.get('tf-mac-j1')?.stage === 'running', 5_000, 10);
+    start(service, 'j2');
+    await waitFor('j2 online', () => service.get('tf-mac-j2')?.stage === 'online', 5_000, 10);
+    const stopping = service.shutdown(5_000);
+    await waitFor('j2 gone', () => service.get('tf-mac-j2')?.stage === 'gone', 5_000, 10);
+    expect(service.get('tf-mac-j1')?.stage).toBe('running');
+    expect(() => start(service, 'j3')).toThrow(/draining/);
+    release();
+    await stopping;
+    expect(service.get('tf-mac-j1')).toMatchObject({ stage: 'gone', jobResult: 'Succeeded' });
+    expect(service.get('tf-mac-j2')?.failure).toMatchObject({ stage: 'online', reason: 'agent-shutdown' });
+  });
+
+  it('keeps a VM whose teardown failed in tearing-down, holding its slot, until the reconciler finishes it', async () => {
+    const { service, tart } = setup();
+    await service.ready;
+    tart.failNext('delete', 'failed to delete: Operation not permitted', 1, 1);
+    start(service, 'k1');
+    await waitFor('teardown failed', () => service.get('tf-mac-k1')?.failure?.reason === 'teardown-failed', 5_000, 10);
+    await waitFor('task settled', async () => (await service.hostInfo()).slots.busy === 1 && service.get('tf-mac-k1')?.stage === 'tearing-down', 5_000, 10);
+    expect(tart.vms.has('tf-mac-k1')).toBe(true);
+    await service.reconcileNow();
+    await gone(service, 'tf-mac-k1');
+    expect(tart.vms.has('tf-mac-k1')).toBe(false);
+    expect((await service.hostInfo()).slots.busy).toBe(0);
+  });
+
+  it('hostInfo reports pools, images present and the tart version without calling tart per request', async () => {
+    const { service, tart } = setup();
+    await service.ready;
+    const before = tart.calls.length;
+    const info = await service.hostInfo();
+    expect(info).toMatchObject({ id: 'h1', version: '1.2.3', tartVersion: '2.32.1', images: ['base'], pools: [{ name: 'mac', image: 'base', labels: ['macos'], warm: 0 }] });
+    expect(tart.calls.length).toBe(before);
+  });
+});

@@ -126,11 +126,20 @@ describe('renderNginxConfig', () => {
     expect(metadata).toContain('proxy_cache_key $request_uri|$tf_npm_variant;');
   });
 
-  it('refuses a wildcard listen address unless allowed', () => {
-    const result = cacheConfigSchema.safeParse({ listen: [{ address: '0.0.0.0', port: 8480 }] });
+  it('refuses a wildcard listen address unless allowed, and then wants the clients spelled out', () => {
+    const result = cacheConfigSchema.safeParse({ listen: [{ address: '0.0.0.0', port: 8480 }], clients: ['192.168.64.0/24'] });
     expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.message).toMatch(/0\.0\.0\.0 exposes the unauthenticated mirror on every interface/);
-    expect(renderNginxConfig({ listen: [{ address: '0.0.0.0', port: 8480 }], allowWildcardListen: true })).toContain('listen 0.0.0.0:8480;');
+    expect(result.error?.issues.map((i) => i.message)).toEqual([expect.stringMatching(/0\.0\.0\.0 exposes the unauthenticated mirror on every interface/)]);
+    const noClients = cacheConfigSchema.safeParse({ listen: [{ address: '0.0.0.0', port: 8480 }], allowWildcardListen: true });
+    expect(noClients.error?.issues.map((i) => i.message)).toEqual(['clients must be set when listening on 0.0.0.0: no VM network can be derived from that address']);
+    const conf = renderNginxConfig({ listen: [{ address: '0.0.0.0', port: 8480 }], allowWildcardListen: true, clients: ['192.168.64.0/24'] });
+    expect(conf).toContain('listen 0.0.0.0:8480;');
+    expect(conf).toContain('allow 192.168.64.0/24;\n        deny all;');
+  });
+
+  it('allows the /24 behind each listen address when clients are not given', () => {
+    const conf = renderNginxConfig({ listen: [{ address: '192.168.64.1', port: 8480 }, { address: '10.7.0.1', port: 8480 }] });
+    expect(conf).toContain('allow 192.168.64.0/24;\n        allow 10.7.0.0/24;\n        deny all;');
   });
 
   it('refuses values that would change the meaning of the config file, naming them', () => {

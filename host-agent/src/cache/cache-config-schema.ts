@@ -5,7 +5,7 @@
  * Every string here ends up inside nginx.conf, so each one is held to a narrow alphabet at the door:
  * a stray `;`, quote or brace in a path or URL would otherwise change the meaning of the config.
  */
-import { isIP } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import { z } from 'zod';
 
 /** The mirrors this project knows how to route and how to point a package manager at. */
@@ -118,8 +118,9 @@ export const cacheConfigSchema = z
     /** Permit 0.0.0.0 / :: in `listen`. The mirror is unauthenticated; on a wildcard address it serves
      * (and fills its disk for) anyone who can reach the host. */
     allowWildcardListen: z.boolean().default(false),
-    /** Client addresses allowed to use the mirror; everyone else gets 403. */
-    clients: z.array(cidrSchema).min(1).default(['192.168.64.0/24']),
+    /** Client addresses allowed to use the mirror; everyone else gets 403. Unset: the /24 of each
+     * listen address (the VM network behind that bridge). */
+    clients: z.array(cidrSchema).min(1).optional(),
     /** The host's address as the VMs see it. Unset: derived per VM as x.y.z.1 of its /24. */
     vmGateway: ipSchema.optional(),
     /** nginx `user` directive; only meaningful when nginx starts as root. */
@@ -170,6 +171,13 @@ export const cacheConfigSchema = z
   })
   .superRefine((config, ctx) => {
     config.listen.forEach((l, i) => {
+      if (config.clients === undefined && (!isIPv4(l.address) || l.address === '0.0.0.0')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clients'],
+          message: `clients must be set when listening on ${l.address}: no VM network can be derived from that address`,
+        });
+      }
       if (!config.allowWildcardListen && (l.address === '0.0.0.0' || l.address === '::')) {
         ctx.addIssue({
           code: 'custom',
@@ -187,6 +195,10 @@ export const cacheConfigSchema = z
     config.upstreams.forEach((u, i) => claim(u.name ?? UPSTREAM_DEFAULTS[u.kind].name, `upstreams[${i}] (${u.kind})`, ['upstreams', i]));
     config.prefixes.forEach((p, i) => claim(p.name, `prefixes[${i}]`, ['prefixes', i, 'name']));
     if (seen.has(RESERVED_NAME)) ctx.addIssue({ code: 'custom', path: ['upstreams'], message: `mirror name '${RESERVED_NAME}' is reserved` });
-  });
+  })
+  .transform((config) => ({
+    ...config,
+    clients: config.clients ?? [...new Set(config.listen.map((l) => `${l.address.split('.').slice(0, 3).join('.')}.0/24`))],
+  }));
 export type CacheConfig = z.infer<typeof cacheConfigSchema>;
 export type CacheConfigInput = z.input<typeof cacheConfigSchema>;

@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+/**
+ * `tartfleet-agent` entrypoint: wiring only (style guide §1). Parsing, config, the service and the
+ * exit code all live in the other cli/ modules.
+ */
+import { realCliDeps } from './real-deps';
+import { runCli } from './run-cli';
+
+const code = await runCli(process.argv.slice(2), realCliDeps());
+process.exit(code);

@@ -75,6 +75,17 @@ function isLoopback(hostname: string): boolean {
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
+/** fetch's own message is often just "fetch failed"; the cause says why (ECONNREFUSED, a TLS error). */
+function describeNetworkError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return `${error.message} (${typeof code === 'string' ? `${code}: ` : ''}${cause.message})`;
+  }
+  return error.message;
+}
+
 function parseRetryAfter(value: string | null): number | undefined {
   if (value === null || !/^\d+$/.test(value.trim())) return undefined;
   return Number(value.trim());
@@ -122,7 +133,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
         response = await doFetch(origin + fullPath, { method, headers, body: body === undefined ? undefined : payload, signal: controller.signal });
       } catch (error: unknown) {
         if (controller.signal.aborted) throw new AgentClientError(0, 'timeout', `${what} got no response within ${options.timeoutMs} ms`);
-        throw new AgentClientError(0, 'network', `${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+        throw new AgentClientError(0, 'network', `${what} failed: ${describeNetworkError(error)}`);
       }
       const text = await response.text().catch((error: unknown) => {
         if (controller.signal.aborted) throw new AgentClientError(0, 'timeout', `${what}: body not received within ${options.timeoutMs} ms`);

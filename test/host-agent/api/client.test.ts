@@ -129,6 +129,8 @@ describe('createAgentClient requests', () => {
     await expect(slow.listRunners()).rejects.toMatchObject({ status: 0, code: 'timeout', message: expect.stringContaining('50 ms') });
     const down = createAgentClient({ baseUrl: 'http://127.0.0.1:1', secret: SECRET, timeoutMs: 1000, fetch: () => Promise.reject(new TypeError('fetch failed')) });
     await expect(down.drain()).rejects.toMatchObject({ status: 0, code: 'network', retryable: true });
+    const refused = createAgentClient({ baseUrl: 'http://127.0.0.1:1', secret: SECRET, timeoutMs: 5000 });
+    await expect(refused.host()).rejects.toMatchObject({ code: 'network', message: expect.stringContaining('ECONNREFUSED') });
   });
 
   it('lists, drains and resumes', async () => {

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AgentClientError, createAgentClient } from '../../../host-agent/src/api/client';
 import { createRequestVerifier, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../host-agent/src/api/auth';
@@ -129,7 +130,13 @@ describe('createAgentClient requests', () => {
     await expect(slow.listRunners()).rejects.toMatchObject({ status: 0, code: 'timeout', message: expect.stringContaining('50 ms') });
     const down = createAgentClient({ baseUrl: 'http://127.0.0.1:1', secret: SECRET, timeoutMs: 1000, fetch: () => Promise.reject(new TypeError('fetch failed')) });
     await expect(down.drain()).rejects.toMatchObject({ status: 0, code: 'network', retryable: true });
-    const refused = createAgentClient({ baseUrl: 'http://127.0.0.1:1', secret: SECRET, timeoutMs: 5000 });
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const refused = createAgentClient({ baseUrl: `http://127.0.0.1:${closedPort}`, secret: SECRET, timeoutMs: 5000 });
     await expect(refused.host()).rejects.toMatchObject({ code: 'network', message: expect.stringContaining('ECONNREFUSED') });
   });
 

@@ -11,7 +11,7 @@ let home: string;
 
 beforeEach(async () => {
   home = mkdtempSync(path.join(os.tmpdir(), 'fgh-runner-'));
-  fake = await startFakeGitHub({ jitKeyBits: 1024, jobLostTimeoutMs: 1500, runnerOfflineAfterMs: 1000, heartbeatIntervalMs: 200 });
+  fake = await startFakeGitHub({ jitKeyBits: 1024, jobLostTimeoutMs: 3000, runnerOfflineAfterMs: 2000, heartbeatIntervalMs: 200 });
 });
 afterEach(async () => {
   await killAllRunners();

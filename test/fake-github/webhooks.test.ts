@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { sign, verify } from '@octokit/webhooks-methods';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type RunningFakeGitHub } from './src';
@@ -63,6 +64,7 @@ describe('webhook deliveries', () => {
       expect(r.headers['x-github-hook-installation-target-type']).toBe('organization');
       expect(r.headers['user-agent']).toMatch(/^GitHub-Hookshot\//);
       expect(await verify('s3cret', r.body, String(r.headers['x-hub-signature-256']))).toBe(true);
+      expect(r.headers['x-hub-signature']).toBe(`sha1=${createHmac('sha1', 's3cret').update(r.body).digest('hex')}`);
       expect(validateWorkflowJobStrict(JSON.parse(r.body) as { action: string })).toEqual([]);
     }
     const completed = JSON.parse(receiver.received[4]?.body ?? '{}') as { workflow_job: { conclusion: string; status: string } };
@@ -114,7 +116,7 @@ describe('webhook deliveries', () => {
     expect(names()).toEqual(['twice', 'twice']);
     expect(receiver.received[0]?.headers['x-github-delivery']).toBe(receiver.received[1]?.headers['x-github-delivery']);
 
-    fake.webhooks.inject({ kind: 'delay', delayMs: 400 });
+    fake.webhooks.inject({ kind: 'delay', delayMs: 2000 });
     fake.enqueueRun({ jobs: [{ name: 'late', labels: ['a'] }, { name: 'early', labels: ['a'] }] });
     await waitFor('the undelayed delivery', () => names().includes('early'));
     expect(names()).not.toContain('late');

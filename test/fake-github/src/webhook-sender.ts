@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { sign } from '@octokit/webhooks-methods';
 import type { JobAction } from './job-engine';
 import type { FakeState } from './state';
@@ -115,7 +115,11 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       'x-github-hook-installation-target-type': hook.targetType,
       'x-github-hook-installation-target-id': String(hook.targetType === 'integration' ? hook.appId : hook.targetType === 'repository' ? state.repos.get(hook.target) ?? 0 : 0),
     };
-    if (hook.secret) headers['x-hub-signature-256'] = await sign(hook.secret, raw);
+    if (hook.secret) {
+      headers['x-hub-signature-256'] = await sign(hook.secret, raw);
+      // GitHub still sends the legacy SHA-1 signature beside the SHA-256 one.
+      headers['x-hub-signature'] = `sha1=${createHmac('sha1', hook.secret).update(raw).digest('hex')}`;
+    }
     return {
       id: state.nextId(), guid, hookId: hook.id, deliveredAt: state.clock.now(), redelivery, durationMs: 0, status: 'pending', statusCode: 0,
       event: 'workflow_job', action, installationId: installation?.id ?? null, repositoryId: state.repos.get(job.repo) ?? null, jobId: job.id,

@@ -31,7 +31,7 @@ export function prefixEnvName(name: string): string {
  *   (`…/v2/homebrew/core/<f>/blobs/sha256:…`) and prefixes other downloads with it; the mirror
  *   serves the former and 404s the latter, after which brew fetches the original URL.
  * - HOMEBREW_API_DOMAIN: replaces https://formulae.brew.sh/api.
- * - npm_config_registry: npm and pnpm; npm's `replace-registry-host` (default `npmjs`) also sends
+ * - npm_config_registry: npm and pnpm; npm's `replace-registry-host` (npm ≥ 8.16, default `npmjs`) sends
  *   tarball URLs that name registry.npmjs.org, lockfile ones included, to the mirror.
  * - TARTFLEET_COCOAPODS_CDN, TARTFLEET_RUBYGEMS_MIRROR, TARTFLEET_ACTIONS_RUNNER_MIRROR,
  *   TARTFLEET_MIRROR_<NAME>: no environment variable of CocoaPods or Bundler selects a mirror for

@@ -27,9 +27,9 @@ export function prefixEnvName(name: string): string {
 /**
  * Variables for the runner's `.env`. When two upstreams share a kind, the first one listed wins.
  *
- * - HOMEBREW_ARTIFACT_DOMAIN: brew swaps the `https://ghcr.io` of bottle URLs for this value
- *   (`…/v2/homebrew/core/<f>/blobs/sha256:…`) and prefixes other downloads with it; the mirror
- *   serves the former and 404s the latter, after which brew fetches the original URL.
+ * - HOMEBREW_ARTIFACT_DOMAIN: brew swaps the `https://ghcr.io` of bottle and manifest URLs for this
+ *   value (`…/v2/homebrew/core/<f>/blobs/sha256:…`; download_strategy.rb). It sends no
+ *   Authorization to such a mirror unless a registry token is configured.
  * - HOMEBREW_API_DOMAIN: replaces https://formulae.brew.sh/api.
  * - npm_config_registry: npm and pnpm; npm's `replace-registry-host` (npm ≥ 8.16, default `npmjs`) sends
  *   tarball URLs that name registry.npmjs.org, lockfile ones included, to the mirror.

@@ -85,7 +85,7 @@ export function mirrorRoutes(config: Pick<CacheConfig, 'upstreams' | 'prefixes' 
             ...metadata,
             match: prefix,
             action: 'refuse' as const,
-            comment: 'HOMEBREW_ARTIFACT_DOMAIN also prefixes non-bottle URLs (/<domain>/https://…); this is not an open relay, so 404 and brew falls back to the original URL.',
+            comment: 'Anything else, e.g. whole URLs that Homebrew documents prefixing with HOMEBREW_ARTIFACT_DOMAIN (/homebrew/https://…): 404, this is not an open relay.',
           },
         ];
       case 'homebrew-api':

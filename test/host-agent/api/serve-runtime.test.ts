@@ -44,6 +44,13 @@ describe('tartfleet-agent serve with the real runtime on the tart simulator', ()
     await expect(client.startRunner({ name: 'tf-macos-e2e1', pool: 'macos', labels: ['macos'], jitConfig: 'QUJDRA==' })).rejects.toMatchObject({ status: 503, code: 'draining' });
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('runner_slots{state="free"}');
+    const promtool = await new Promise<string>((resolve, reject) => {
+      const child = execFile('promtool', ['check', 'metrics'], { timeout: 30_000 }, (error, stdout, stderr) =>
+        error && typeof error.code !== 'number' ? reject(error) : resolve(`${stdout}${stderr}${error ? ` exit ${String(error.code)}` : ''}`),
+      );
+      child.stdin?.end(metrics);
+    });
+    expect(promtool).toBe('');
 
     stop('SIGTERM');
     expect(await exit).toBe(0);

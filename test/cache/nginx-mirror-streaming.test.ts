@@ -1,7 +1,7 @@
 /**
  * A 200 MB object goes through the mirror as a stream: the client gets its first bytes before the
  * upstream has finished sending, and neither nginx nor the upstream process grows by anything near
- * the object's size, on the miss (fill) or on the hit (served from the cache file).
+ * the object's size, on the miss (fill), the hit (served from the cache file) or a bypass.
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,7 +51,7 @@ describe('nginx mirror streaming a 200 MB object', () => {
     removeDir(dir);
   });
 
-  it('streams the miss without holding the object in nginx or the upstream, then serves the hit from disk', async () => {
+  it('streams the miss without holding the object in nginx or the upstream, serves the hit from disk, and passes a bypass through', async () => {
     const path = '/xcode/iOS_18.2_Simulator_Runtime.dmg';
     const nginxBefore = mirror.rssBytes();
     const upstreamBefore = upstream.rssBytes();
@@ -91,9 +91,17 @@ describe('nginx mirror streaming a 200 MB object', () => {
     expect(hit.result.headers['x-cache-status']).toBe('HIT');
     expect(hit.result.sha256).toBe(expected);
     expect(hit.peak - nginxBefore).toBeLessThan(48 * MB);
+
+    // With credentials nothing is cached: the body goes straight through, still in small buffers.
+    const bypass = await peakDuring(() => mirror.rssBytes(), httpGet(mirror.baseUrl, path, { hashOnly: true, headers: { authorization: 'Bearer t' } }));
+
+    expect(bypass.result.headers['x-cache-status']).toBe('BYPASS');
+    expect(bypass.result.sha256).toBe(expected);
+    expect(bypass.peak - nginxBefore).toBeLessThan(48 * MB);
     console.log(
       `200 MB object: nginx RSS ${(nginxBefore / MB).toFixed(1)} MB before, peak ${(miss.peak / MB).toFixed(1)} MB on the miss, ${(hit.peak / MB).toFixed(1)} MB on the hit; ` +
-        `upstream RSS ${(upstreamBefore / MB).toFixed(1)} → peak ${(miss.result.peak / MB).toFixed(1)} MB; miss ${fetched.ms.toFixed(0)} ms, hit ${hit.result.ms.toFixed(0)} ms`,
+        `${(bypass.peak / MB).toFixed(1)} MB on a bypass; upstream RSS ${(upstreamBefore / MB).toFixed(1)} → peak ${(miss.result.peak / MB).toFixed(1)} MB; ` +
+        `miss ${fetched.ms.toFixed(0)} ms, hit ${hit.result.ms.toFixed(0)} ms, bypass ${bypass.result.ms.toFixed(0)} ms`,
     );
   }, 180_000);
 });

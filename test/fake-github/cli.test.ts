@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCliArgs } from './src/cli';
+import { createControlClient } from './src';
 import { killAllRunners, startRunner } from './helpers/runner-process';
 import { waitFor } from './helpers/wait-for';
 
@@ -46,13 +47,13 @@ describe('fake-github CLI', () => {
     expect((await fetch(`${url}/orgs/acme/actions/runners`, { headers: { authorization: 'Bearer seed-token' } })).status).toBe(404);
     const { encoded_jit_config: config } = (await jit.json()) as { encoded_jit_config: string };
 
-    const run = await fetch(`${url}/_control/runs`, { method: 'POST', body: JSON.stringify({ repo: 'globex/site', jobs: [{ name: 'via-control', labels: ['self-hosted', 'MACOS'], durationMs: 100 }] }) });
-    expect(run.status).toBe(201);
-    const { jobIds } = (await run.json()) as { jobIds: number[] };
+    const control = createControlClient(url);
+    const { jobIds } = await control.enqueueRun({ repo: 'globex/site', jobs: [{ name: 'via-control', labels: ['self-hosted', 'MACOS'], durationMs: 100 }] });
+    await expect(control.enqueueRun({ repo: 'nope/nope', jobs: [] })).rejects.toThrow(/expected 2xx, got 400 .*unknown repo 'nope\/nope'/);
     const proc = startRunner(config, { home: dir });
     expect(await proc.exited).toBe(0);
-    const job = (await (await fetch(`${url}/_control/jobs/${jobIds[0]}`)).json()) as { status: string; conclusion: string; runnerName: string };
-    expect(job).toMatchObject({ status: 'completed', conclusion: 'success', runnerName: 'cli-runner' });
+    expect(await control.job(jobIds[0] ?? 0)).toMatchObject({ status: 'completed', conclusion: 'success', runnerName: 'cli-runner' });
+    expect(await control.job(999_999)).toBeUndefined();
 
     const kept = await fetch(`${url}/repos/globex/site/actions/runners/generate-jitconfig`, {
       method: 'POST', headers: { authorization: 'Bearer seed-token' }, body: JSON.stringify({ name: 'kept', runner_group_id: 1, labels: ['self-hosted'] }),

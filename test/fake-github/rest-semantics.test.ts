@@ -125,4 +125,13 @@ describe('REST semantics of the fake', () => {
     expect((await call(gh, '/repos/acme/app/actions/runs?status=bogus')).status).toBe(422);
     expect((await call(gh, '/repos/acme/nope/actions/runs')).status).toBe(404);
   });
+
+  it('a PAT limited to other orgs sees 404, not 403', async () => {
+    const gh = make({ orgs: ['acme', 'initech'] });
+    gh.addToken('initech-admin', 'milton', ['initech']);
+    const own = await gh.app.request('http://127.0.0.1:7777/orgs/initech/actions/runners', { headers: { authorization: 'token initech-admin' } });
+    expect(own.status).toBe(200);
+    const other = await gh.app.request('http://127.0.0.1:7777/orgs/acme/actions/runners', { headers: { authorization: 'token initech-admin' } });
+    expect([other.status, ((await other.json()) as { message: string }).message]).toEqual([404, 'Not Found']);
+  });
 });

@@ -45,8 +45,8 @@ export function authorize(c: Context, state: FakeState, who: Identity, org: stri
     return githubError(c, 401, 'A JSON web token could not be decoded');
   }
   if (who.kind === 'pat') {
-    const orgs = who.token.permissions?.orgs;
-    if (orgs !== undefined && !orgs.split(',').includes(org)) return githubError(c, 404, 'Not Found');
+    const orgs = who.token.orgs;
+    if (orgs !== undefined && !orgs.some((o) => o.toLowerCase() === org.toLowerCase())) return githubError(c, 404, 'Not Found');
     return undefined;
   }
   const installation = state.installations.get(who.installationId);

@@ -75,7 +75,8 @@ export interface FakeGitHub {
   addOrg(org: string): void;
   addRepo(fullName: string): void;
   addRunnerGroup(org: string, name: string): RunnerGroupRecord;
-  addToken(token: string, login?: string): void;
+  /** Accepts a classic PAT; `orgs` limits what its user administers (others → 404). */
+  addToken(token: string, login?: string, orgs?: string[]): void;
   addApp(seed: AppSeed): void;
   addWebhook(seed: WebhookSeed): number;
   /** The durable state (for `--state FILE`): no secrets, no sessions. */
@@ -133,8 +134,8 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     addOrg: (org) => addOrg(state, org),
     addRepo: (full) => addRepo(state, full),
     addRunnerGroup: (org, name) => addRunnerGroup(state, org, name),
-    addToken(token, login = 'octocat') {
-      state.tokens.set(token, { token, kind: 'pat', login });
+    addToken(token, login = 'octocat', orgs) {
+      state.tokens.set(token, { token, kind: 'pat', login, ...(orgs ? { orgs } : {}) });
     },
     addApp(seed) {
       const publicKeyPem = createPublicKey(seed.key).export({ format: 'pem', type: 'spki' }).toString();

@@ -5,3 +5,4 @@ export { runnerMatchesJob } from './job-engine';
 export type { JobSpec, RunSpec, JobRecord, RunnerRecord } from './types';
 export type { DeliveryRecord, WebhookFault } from './webhook-sender';
 export type { FaultSpec } from './faults';
+export { createControlClient, type ControlClient } from './control-client';

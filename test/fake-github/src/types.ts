@@ -141,8 +141,10 @@ export interface TokenRecord {
   installationId?: number;
   /** Epoch ms; absent = never. */
   expiresAt?: number;
-  /** Installation permissions; PATs are treated as admin everywhere. */
+  /** Installation permissions (installation tokens only). */
   permissions?: Record<string, string>;
+  /** PATs only: orgs the token's user administers; absent = every org. Others answer 404. */
+  orgs?: string[];
 }
 
 /** A repository or organisation webhook. */

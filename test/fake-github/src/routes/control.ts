@@ -45,7 +45,7 @@ export function controlRoutes(ctx: FakeContext, fake: FakeGitHub): Hono {
   app.post('/orgs', (c) => guarded(c, async () => { fake.addOrg((await body<{ org: string }>(c)).org); return c.body(null, 204); }));
   app.post('/repos', (c) => guarded(c, async () => { fake.addRepo((await body<{ repo: string }>(c)).repo); return c.body(null, 204); }));
   app.post('/runner-groups', (c) => guarded(c, async () => { const b = await body<{ org: string; name: string }>(c); return c.json(fake.addRunnerGroup(b.org, b.name), 201); }));
-  app.post('/tokens', (c) => guarded(c, async () => { const b = await body<{ token: string; login?: string }>(c); fake.addToken(b.token, b.login); return c.body(null, 204); }));
+  app.post('/tokens', (c) => guarded(c, async () => { const b = await body<{ token: string; login?: string; orgs?: string[] }>(c); fake.addToken(b.token, b.login, b.orgs); return c.body(null, 204); }));
   app.post('/apps', (c) => guarded(c, async () => { fake.addApp(await body<AppSeed>(c)); return c.body(null, 204); }));
 
   app.post('/webhooks', (c) => guarded(c, async () => c.json({ id: fake.addWebhook(await body<WebhookSeed>(c)) }, 201)));

@@ -35,6 +35,8 @@ export interface FleetOptions {
   /** Register a webhook from the fake GitHub to the dispatcher (false: poll-only mode). */
   webhooks?: boolean;
   github?: FakeGitHubOptions;
+  /** More host URLs for every pool, with no agent behind them (fault tests: a host that hangs). */
+  extraHosts?: { url: string; secret: string }[];
   /** Extra environment for agent processes (e.g. TART_SIM_FAULTS). */
   agentEnv?: (index: number) => NodeJS.ProcessEnv;
   /** Lines from every process, prefixed with its name. */
@@ -109,7 +111,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const workDir = await mkdtemp(path.join(tmpdir(), 'tartfleet-fleet-'));
   const procs: Proc[] = [];
   const tart = path.join(options.root, 'test/sim/bin/tart');
-  const agentBundle = path.join(options.root, 'build/host-agent/tartfleet-agent.mjs');
+  // TARTFLEET_AGENT_BUNDLE runs the fleet against another agent build (e.g. a released one).
+  const agentBundle = process.env.TARTFLEET_AGENT_BUNDLE ?? path.join(options.root, 'build/host-agent/tartfleet-agent.mjs');
   const dispatcherBundle = path.join(options.root, 'build/dispatcher/tartfleet-dispatcher.mjs');
   const webhookSecret = randomSecret();
   const fleetToken = randomSecret();
@@ -185,7 +188,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
             name: p.name,
             labels: p.labels,
             image: `base-${p.name}`,
-            hosts: agents.map((a, i) => ({ url: a.url, secret: `env:AGENT_SECRET_${i}` })),
+            hosts: [...agents.map((a, i) => ({ url: a.url, secret: `env:AGENT_SECRET_${i}` })), ...(options.extraHosts ?? []).map((h, i) => ({ url: h.url, secret: `env:EXTRA_HOST_SECRET_${i}` }))],
           })),
           reconcile: { intervalMs: d.intervalMs ?? 5_000, busyIntervalMs: d.busyIntervalMs ?? 1_000, offlineGraceMs: d.offlineGraceMs ?? 30_000, idleGraceMs: d.idleGraceMs ?? 60_000 },
           placement: { timeoutMs: d.timeoutMs ?? 1_000, cacheMs: 500 },
@@ -200,6 +203,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       FLEET_TOKEN: fleetToken,
       TARTFLEET_GITHUB_RETRY_BASE_MS: '100',
       ...Object.fromEntries(agents.map((a, i) => [`AGENT_SECRET_${i}`, (a as FleetAgent & { secret: string }).secret])),
+      ...Object.fromEntries((options.extraHosts ?? []).map((h, i) => [`EXTRA_HOST_SECRET_${i}`, h.secret])),
     };
     const startDispatcher = async (): Promise<void> => {
       await writeDispatcherConfig();

@@ -77,8 +77,16 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
       id: `tartfleet-${Math.random().toString(36).slice(2)}`,
       retryAfterBaseValue: base,
       write,
-      onRateLimit: (_after: number, _opts: unknown, _kit: unknown, retryCount: number) => retryCount < maxRateRetries,
-      onSecondaryRateLimit: (_after: number, _opts: unknown, _kit: unknown, retryCount: number) => retryCount < maxRateRetries,
+      onRateLimit: (after: number, opts: { method: string; url: string }, _kit: unknown, retryCount: number) => {
+        const retry = retryCount < maxRateRetries;
+        options.log?.warn(`GitHub primary rate limit on ${opts.method} ${opts.url}; ${retry ? `retrying after ${after} s (retry ${retryCount + 1} of ${maxRateRetries})` : 'giving up'}`);
+        return retry;
+      },
+      onSecondaryRateLimit: (after: number, opts: { method: string; url: string }, _kit: unknown, retryCount: number) => {
+        const retry = retryCount < maxRateRetries;
+        options.log?.warn(`GitHub secondary rate limit on ${opts.method} ${opts.url}; ${retry ? `retrying after ${after} s (retry ${retryCount + 1} of ${maxRateRetries})` : 'giving up'}`);
+        return retry;
+      },
     } as never,
   });
   kit.hook.after('request', (response) => {

@@ -11,13 +11,19 @@ import { silentLogger } from '../../../host-agent/src/util/logger';
  * only records what it was asked to start. Lets dispatcher tests cross the real wire before, and
  * independently of, the VM lifecycle.
  */
-export async function startStubAgentServer(options: { secret: string; slots: number; hostId?: string }) {
+export async function startStubAgentServer(options: { secret: string; slots: number; hostId?: string; refuseStarts?: boolean }) {
   const records = new Map<string, RunnerRecord>();
   const started: StartRunnerRequest[] = [];
+  /** Start requests refused with 503 (`refuseStarts`: reports free slots, then refuses — a lost race). */
+  const refused: string[] = [];
   const state = { slots: options.slots, draining: false };
   const active = () => [...records.values()].filter((r) => r.stage !== 'gone' && r.stage !== 'failed').length;
   const service: RunnerService = {
     start(request) {
+      if (options.refuseStarts) {
+        refused.push(request.name);
+        throw new StartRejectedError('no_slot', 'no free slot', 5);
+      }
       if (records.has(request.name)) throw new StartRejectedError('conflict', `runner ${request.name} exists`);
       if (active() >= state.slots) throw new StartRejectedError('no_slot', 'no free slot', 5);
       started.push(request);
@@ -50,6 +56,7 @@ export async function startStubAgentServer(options: { secret: string; slots: num
     url,
     records,
     started,
+    refused,
     state,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

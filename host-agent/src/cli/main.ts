@@ -7,5 +7,5 @@ import { realCliDeps } from './real-deps';
 import { runCli } from './run-cli';
 
 const code = await runCli(process.argv.slice(2), realCliDeps());
-// On macOS, stdout to a pipe is asynchronous: exit only once `doctor --json | jq` got every byte.
-process.stdout.write('', () => process.exit(code));
+// On macOS, stdout/stderr to a pipe are asynchronous: exit only once `doctor --json | jq` got every byte.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

@@ -147,8 +147,9 @@ export interface RequestVerifierOptions {
   windowSeconds?: number;
   /** Defaults to WebCrypto. */
   crypto?: SigningCrypto;
-  /** Upper bound on remembered signatures. Only verified requests are remembered, so only holders of
-   * a secret can fill it; when full the verifier refuses rather than forgets (fail closed). */
+  /** Upper bound on remembered signatures (default 100,000, about 10 MB: 333 requests/s sustained
+   * for the whole window). Only verified requests are remembered, so only holders of a secret can
+   * fill it; when full the verifier refuses rather than forgets (fail closed). */
   maxRemembered?: number;
 }
 
@@ -198,12 +199,14 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
       if (!match) return { ok: false, reason: 'bad-signature' };
 
       prune(nowSeconds, false);
-      if (seen.has(signature)) return { ok: false, reason: 'replayed' };
+      // 128 bits of the MAC identify it well enough and halve the cache's memory.
+      const id = signature.slice(SIGNATURE_PREFIX.length, SIGNATURE_PREFIX.length + 32);
+      if (seen.has(id)) return { ok: false, reason: 'replayed' };
       if (seen.size >= maxRemembered) {
         prune(nowSeconds, true);
         if (seen.size >= maxRemembered) return { ok: false, reason: 'replay-cache-full' };
       }
-      seen.set(signature, ts + windowSeconds);
+      seen.set(id, ts + windowSeconds);
       return { ok: true };
     },
   };

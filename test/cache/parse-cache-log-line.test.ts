@@ -2,6 +2,7 @@
  * The access-log parser on lines real nginx wrote (fixtures/nginx-access.jsonl), and the follower on a
  * file that grows, is rotated and truncated.
  */
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,6 +62,8 @@ describe('parseCacheLogLine', () => {
     expect(text).toContain('runner_cache_requests_total{result="uncached",upstream="other"} 1');
     expect(text).toContain('runner_cache_requests_total{result="revalidated",upstream="npm"} 0');
     expect(text).not.toContain('upstream="homebrew"');
+    // Prometheus' own linter accepts the exposition (names, units, help texts).
+    expect(execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 30_000 })).toBe('');
   });
 });
 

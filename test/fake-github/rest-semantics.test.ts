@@ -89,6 +89,8 @@ describe('REST semantics of the fake', () => {
     const version = await call(gh, '/orgs/acme/actions/runners', { headers: { 'x-github-api-version': '1999-01-01' } });
     expect(version.status).toBe(400);
     expect((await call(gh, '/orgs/acme/actions/runners', { headers: { 'x-github-api-version': '2022-11-28' } })).status).toBe(200);
+    const unknown = await call(gh, '/no/such/route');
+    expect([unknown.status, ((await unknown.json()) as { message: string }).message]).toEqual([404, 'Not Found']);
   });
 
   it('faults: 5xx before commit, latency, and secondary limits as 429 with retry-after or by points per minute', async () => {

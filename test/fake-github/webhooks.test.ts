@@ -62,6 +62,7 @@ describe('webhook deliveries', () => {
       expect(r.headers['x-github-delivery']).toMatch(/^[0-9a-f-]{36}$/);
       expect(r.headers['x-github-hook-id']).toBe(String(hookId));
       expect(r.headers['x-github-hook-installation-target-type']).toBe('organization');
+      expect(r.headers['x-github-hook-installation-target-id']).toBe(String((JSON.parse(r.body) as { organization: { id: number } }).organization.id));
       expect(r.headers['user-agent']).toMatch(/^GitHub-Hookshot\//);
       expect(await verify('s3cret', r.body, String(r.headers['x-hub-signature-256']))).toBe(true);
       expect(r.headers['x-hub-signature']).toBe(`sha1=${createHmac('sha1', 's3cret').update(r.body).digest('hex')}`);

@@ -248,6 +248,7 @@ function buildApp(ctx: FakeContext, fake: FakeGitHub): Hono {
   rest.route('/', appRoutes(ctx));
   rest.notFound((c) => githubError(c, 404, 'Not Found'));
   app.route('/', rest);
+  app.notFound((c) => githubError(c, 404, 'Not Found'));
   app.onError((error, c) => githubError(c, 500, `Server Error: ${error.message}`));
   return app;
 }

@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { sign } from '@octokit/webhooks-methods';
 import type { JobAction } from './job-engine';
+import { ownerIdOf } from './serialize';
 import type { FakeState } from './state';
 import type { HookRecord, JobRecord } from './types';
 import { workflowJobPayload } from './webhook-payload';
@@ -113,7 +114,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       'x-github-delivery': guid,
       'x-github-hook-id': String(hook.id),
       'x-github-hook-installation-target-type': hook.targetType,
-      'x-github-hook-installation-target-id': String(hook.targetType === 'integration' ? hook.appId : hook.targetType === 'repository' ? state.repos.get(hook.target) ?? 0 : 0),
+      'x-github-hook-installation-target-id': String(hook.targetType === 'integration' ? hook.appId : hook.targetType === 'repository' ? state.repos.get(hook.target) ?? 0 : ownerIdOf(hook.target)),
     };
     if (hook.secret) {
       headers['x-hub-signature-256'] = await sign(hook.secret, raw);

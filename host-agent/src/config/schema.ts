@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { poolNameSchema, labelSchema } from '../api/contract';
+import { cacheConfigSchema } from '../cache/cache-config-schema';
+import { hostDirsSchema } from '../cache/host-dirs';
 
 /** Apple's macOS licence allows two macOS guests per host and Virtualization.framework enforces it
  * (tart-cli.md §4): a third `tart run` fails. So macOS capacity can be configured lower, never higher. */
@@ -19,6 +21,8 @@ export const poolConfigSchema = z.strictObject({
   labels: z.array(labelSchema).min(1),
   /** Pre-booted VMs kept ready (warm-pool issue); 0 until then. */
   warm: z.number().int().min(0).max(MACOS_VM_LIMIT).default(0),
+  /** Host folders shared into the pool's VMs (`tart run --dir`), read-only unless marked writable. */
+  dirs: hostDirsSchema,
 });
 export type PoolConfig = z.infer<typeof poolConfigSchema>;
 
@@ -70,5 +74,7 @@ export const agentConfigSchema = z.strictObject({
   drainTimeoutMs: z.number().int().positive().default(3600_000),
   /** Extra variables for the runner's `.env` (e.g. the cache mirror settings). */
   runnerEnv: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+  /** The host's pull-through mirror (nginx); its settings reach every runner's environment. */
+  cache: cacheConfigSchema.optional(),
 });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;

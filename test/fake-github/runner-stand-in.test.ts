@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type RunningFakeGitHub } from './src';
-import { killAllRunners, startRunner } from './helpers/runner-process';
+import { killAllRunners, RUN_SH, startRunner } from './helpers/runner-process';
 import { waitFor } from './helpers/wait-for';
 
 let fake: RunningFakeGitHub;
@@ -54,6 +54,17 @@ describe('runner stand-in (~/actions-runner/run.sh)', () => {
     expect(proc.stdout() + proc.stderr()).not.toContain(config.slice(0, 40));
     // Spent JIT registration is removed.
     expect(await runnerStatus(id)).toBe(404);
+  });
+
+  it('works when its folder alone is copied into a guest home (no repo imports)', async () => {
+    const guest = path.join(home, 'Users/admin');
+    const runnerDir = path.join(guest, 'actions-runner');
+    cpSync(path.dirname(RUN_SH), runnerDir, { recursive: true });
+    const { config } = await mint('copied');
+    fake.enqueueRun({ jobs: [{ name: 'copied-job', labels: ['self-hosted'], durationMs: 50 }] });
+    const proc = startRunner(config, { home: guest, runSh: path.join(runnerDir, 'run.sh') });
+    expect(await proc.exited).toBe(0);
+    expect(proc.stdout()).toContain('Job copied-job completed with result: Succeeded');
   });
 
   it('a reused JIT config fails like the real runner; --jitconfig works too', async () => {

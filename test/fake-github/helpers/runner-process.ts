@@ -20,11 +20,11 @@ const started = new Set<RunnerProcess>();
  * Starts `run.sh` the way the guest bootstrap does: JIT config in ACTIONS_RUNNER_INPUT_JITCONFIG
  * (or as `--jitconfig` when `viaArgv`), its own process group so a kill reaches its children.
  */
-export function startRunner(jitConfig: string | undefined, options: { home: string; viaArgv?: boolean } ): RunnerProcess {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: options.home, USER: 'admin' };
+export function startRunner(jitConfig: string | undefined, options: { home: string; viaArgv?: boolean; runSh?: string }): RunnerProcess {
+  const env: NodeJS.ProcessEnv = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: options.home, USER: 'admin' };
   if (jitConfig !== undefined && !options.viaArgv) env.ACTIONS_RUNNER_INPUT_JITCONFIG = jitConfig;
   const args = jitConfig !== undefined && options.viaArgv ? ['--jitconfig', jitConfig] : [];
-  const child = spawn(RUN_SH, args, { env, cwd: options.home, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.runSh ?? RUN_SH, args, { env, cwd: options.home, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });

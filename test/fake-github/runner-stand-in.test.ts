@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -61,10 +61,13 @@ describe('runner stand-in (~/actions-runner/run.sh)', () => {
     const runnerDir = path.join(guest, 'actions-runner');
     cpSync(path.dirname(RUN_SH), runnerDir, { recursive: true });
     const { config } = await mint('copied');
-    fake.enqueueRun({ jobs: [{ name: 'copied-job', labels: ['self-hosted'], durationMs: 50 }] });
+    fake.enqueueRun({ jobs: [{ name: 'copied-job', labels: ['self-hosted'], durationMs: 50, script: 'echo "registry=$NPM_CONFIG_REGISTRY"' }] });
+    // Like Runner.Listener, the stand-in exports the runner root's .env to its job steps.
+    writeFileSync(path.join(runnerDir, '.env'), 'LANG=en_US.UTF-8\nNPM_CONFIG_REGISTRY=http://127.0.0.1:9/npm/\n');
     const proc = startRunner(config, { home: guest, runSh: path.join(runnerDir, 'run.sh') });
     expect(await proc.exited).toBe(0);
     expect(proc.stdout()).toContain('Job copied-job completed with result: Succeeded');
+    expect(proc.stdout()).toContain('registry=http://127.0.0.1:9/npm/');
   });
 
   it('a reused JIT config fails like the real runner; --jitconfig works too', async () => {

@@ -4,8 +4,10 @@
 // host agent parses them; see test/fake-github/README.md. Self-contained: node built-ins only.
 import { createPrivateKey, createSign, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { URLSearchParams } from 'node:url';
+import path from 'node:path';
+import { fileURLToPath, URLSearchParams } from 'node:url';
 
 const RUNNER_VERSION = '2.330.0';
 const RETRY_MS = 1000;
@@ -20,6 +22,22 @@ class Fatal extends Error {
   constructor(message, code = 1) {
     super(message);
     this.code = code;
+  }
+}
+
+/**
+ * Runner.Listener's LoadAndSetEnv: every `KEY=VALUE` line of `.env` in the runner root becomes an
+ * environment variable of the runner, and so of every job step it starts.
+ */
+function loadDotEnv() {
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '.env');
+  if (!existsSync(file)) return;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const at = line.indexOf('=');
+    if (at <= 0) continue;
+    const key = line.slice(0, at).trim();
+    const value = line.slice(at + 1).trim();
+    if (key && value) process.env[key] = value;
   }
 }
 
@@ -100,6 +118,7 @@ async function connect(config) {
 }
 
 async function main() {
+  loadDotEnv();
   const encoded = await readStdin();
   if (!encoded) throw new Fatal('An error occurred: Not configured. Run config.(sh/cmd) to configure the runner.');
   const config = decodeJitConfig(encoded);

@@ -24,6 +24,8 @@ export interface DemoOptions {
 
 export interface DemoResult {
   ok: boolean;
+  /** Stopped by Ctrl-C (exit 130). */
+  interrupted?: boolean;
   jobs: number;
   completed: number;
   vmsLeaked: number;
@@ -84,9 +86,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     });
     const foreign = gh.enqueueRun({ workflowName: FOREIGN.name, jobs: [{ name: FOREIGN.name, labels: FOREIGN.labels }] }).jobIds[0] as number;
     const queuedAt = Date.now();
+    for (const wf of WORKFLOWS) {
+      const n = jobIds.filter((id) => gh.job(id)?.workflowName === wf.name).length;
+      o.out(`  queued ${String(n).padStart(3)} × ${wf.name.padEnd(20)} runs-on [${wf.labels.join(', ')}]\n`);
+    }
+    o.out(`  queued   1 × ${FOREIGN.name.padEnd(20)} runs-on [${FOREIGN.labels.join(', ')}]  (no pool serves it)\n\n`);
 
     const boots = new Map<string, number>();
-    const vmsSeen = new Set<string>();
     let lastPrint = 0;
     let drawn = 0;
     const deadline = t0 + o.deadlineMs;
@@ -97,10 +103,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       const queued = jobs.length - done - running;
       const records = await fleet.records();
       const hostLines: string[] = [];
+      const compact: string[] = [];
       for (const a of fleet.agents) {
         const rs = records.get(a.id) ?? [];
         for (const r of rs) {
-          vmsSeen.add(r.name);
           const from = r.timestamps.cloning ?? r.timestamps.requested;
           const to = r.timestamps['ssh-ready'];
           if (from && to && !boots.has(r.name)) boots.set(r.name, (Date.parse(to) - Date.parse(from)) / 1000);
@@ -109,6 +115,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         const booting = rs.filter((r) => BOOTING.has(r.stage)).length;
         const jobsRunning = rs.filter((r) => r.stage === 'running').length;
         hostLines.push(`  ${a.id}  slots ${'■'.repeat(alive)}${'□'.repeat(Math.max(0, 2 - alive))} ${alive}/2 busy   booting ${booting}   running ${jobsRunning}`);
+        compact.push(`${a.id} ${alive}/2 busy, ${booting} booting`);
       }
       const secs = ((Date.now() - queuedAt) / 1000).toFixed(1).padStart(5);
       const bar = `  jobs  queued ${String(queued).padStart(3)}   running ${String(running).padStart(3)}   done ${String(done).padStart(3)}/${jobs.length}   t=${secs}s`;
@@ -118,26 +125,35 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         o.out(frame.map((l) => `\x1b[2K${l}`).join('\n') + '\n');
         drawn = frame.length;
       } else if (Date.now() - lastPrint > 3_000 || done === jobs.length) {
-        o.out(`${bar.trim()}\n`);
+        o.out(`${bar.trim()}  |  ${compact.join('  ')}\n`);
         lastPrint = Date.now();
       }
       if (done === jobs.length || stopped || Date.now() > deadline) break;
       await sleep(250);
     }
-    if (stopped) o.out('\ninterrupted: stopping everything…\n');
+    if (stopped) {
+      o.out('\ninterrupted: stopping the dispatcher and draining the agents (their VMs are torn down)…\n');
+      const closed = await fleet.close();
+      fleet = undefined;
+      const clean = (closed.vmsAfterStop ?? []).length === 0 && closed.processes.length === 0;
+      o.out(`stopped. VMs left: ${(closed.vmsAfterStop ?? []).length}, processes left: ${closed.processes.length}${clean ? ' — nothing left behind' : ''}\n`);
+      return { ok: false, interrupted: true, jobs: jobIds.length, completed: 0, vmsLeaked: (closed.vmsAfterStop ?? []).length, runnersLeaked: 0, processesLeaked: closed.processes.length, startLatencyP50: 0, startLatencyP95: 0, bootP50: 0, wallSeconds: (Date.now() - t0) / 1000 };
+    }
 
     const allDone = jobIds.every((id) => gh.job(id)?.status === 'completed');
     if (!allDone && !stopped) o.out(`\ngave up after ${Math.round(o.deadlineMs / 1000)} s: ${jobIds.filter((id) => gh.job(id)?.status !== 'completed').length} jobs not completed\n`);
     // Teardown after the last job, then: what is left is leaked.
-    const settled = stopped ? await fleet.leftovers() : await fleet.settle(30_000);
+    const settled = await fleet.settle(30_000);
     const foreignUntouched = gh.job(foreign)?.status === 'queued' && gh.job(foreign)?.runnerName === null;
     gh.cancelJob(foreign);
     const latencies = jobIds.map((id) => gh.job(id)).filter((j) => j?.startedAt != null).map((j) => ((j!.startedAt as number) - j!.createdAt) / 1000);
     const completed = jobIds.filter((id) => gh.job(id)?.status === 'completed').length;
+    // Each runner is one VM: a runner name is the VM's name, used once.
+    const runnersUsed = new Set(jobIds.map((id) => gh.job(id)?.runnerName).filter((n) => n)).size;
     const closed = await fleet.close();
     fleet = undefined;
     const result: DemoResult = {
-      ok: allDone && settled.vms.length === 0 && settled.registrations.length === 0 && closed.processes.length === 0 && foreignUntouched && !stopped,
+      ok: allDone && runnersUsed === completed && settled.vms.length === 0 && settled.registrations.length === 0 && closed.processes.length === 0 && (closed.vmsAfterStop ?? []).length === 0 && foreignUntouched,
       jobs: jobIds.length,
       completed,
       vmsLeaked: settled.vms.length,
@@ -150,11 +166,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     };
     o.out('\n' + renderTable([
       ['jobs', `${result.jobs} (${result.completed} completed) in ${WORKFLOWS.length} workflows; 1 foreign job ${foreignUntouched ? 'left alone' : 'TOUCHED'}`],
-      ['VMs created', `${vmsSeen.size} (one per job)`],
+      ['VMs (runners) used', `${runnersUsed} for ${completed} jobs${runnersUsed === completed ? ' (one per job)' : ''}`],
       ['job start latency p50', `${result.startLatencyP50.toFixed(1)} s`],
       ['job start latency p95', `${result.startLatencyP95.toFixed(1)} s`],
       ['VM boot p50', `${result.bootP50.toFixed(1)} s`],
-      ['VMs leaked', String(result.vmsLeaked)],
+      ['VMs leaked', String(result.vmsLeaked + (closed.vmsAfterStop ?? []).length)],
       ['runners leaked', String(result.runnersLeaked)],
       ['processes leaked', String(result.processesLeaked)],
       ['wall time', `${result.wallSeconds.toFixed(1)} s`],

@@ -58,6 +58,8 @@ export interface Leftovers {
   registrations: string[];
   /** Processes still alive that belong to this fleet (agents, tart, guests, runners, dispatcher). */
   processes: string[];
+  /** From `close()`: VMs still in a TART_HOME after the agents stopped (their drain tears VMs down). */
+  vmsAfterStop?: string[];
 }
 
 export interface Fleet {
@@ -267,6 +269,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       async close() {
         const left = await leftovers().catch((): Leftovers => ({ vms: [], registrations: [], processes: [] }));
         await closeAll();
+        left.vmsAfterStop = [...(await vms().catch(() => new Map<string, string[]>())).values()].flat();
         // Guests and runners exit shortly after their `tart run`; give them a moment, then report and
         // kill (by pid) whatever of ours is still there.
         let alive = await processesMentioning(workDir);

@@ -24,4 +24,4 @@ const result = await runDemo({
 });
 log.end();
 process.stdout.write(`process logs: ${logFile}\n`);
-process.exit(result.ok ? 0 : 1);
+process.exit(result.interrupted ? 130 : result.ok ? 0 : 1);

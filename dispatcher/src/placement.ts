@@ -44,8 +44,14 @@ interface CacheEntry {
 export interface Placer {
   /** Free slots across the pool's reachable, non-draining hosts (cached). */
   freeSlots(pool: string): Promise<number>;
-  /** Start the runner on the best host; never throws for host trouble. */
-  place(request: StartRunnerRequest): Promise<PlaceResult>;
+  /** Hold a slot on the best host before minting, so a burst of webhooks does not mint more
+   * registrations than there are slots. Undefined when no host has room. */
+  reserve(pool: string): Promise<string | undefined>;
+  /** Give back a reservation that will not be used (minting failed). */
+  release(host: string): void;
+  /** Start the runner, on the reserved host first, then on the best other host; never throws for
+   * host trouble. */
+  place(request: StartRunnerRequest, reservedHost?: string): Promise<PlaceResult>;
   /** Latest known state of every host (for /v1/fleet). */
   snapshot(): Promise<{ host: string; info?: HostInfo; error?: string }[]>;
 }
@@ -110,15 +116,30 @@ export function createPlacer(options: PlacerOptions): Placer {
       return (await ranked(pool)).reduce((sum, x) => sum + x.e.free, 0);
     },
 
-    async place(request) {
+    async reserve(pool) {
+      const best = (await ranked(pool))[0];
+      if (!best || best.e.free <= 0) return undefined;
+      best.e.free -= 1;
+      return best.host;
+    },
+
+    release(host) {
+      const e = cache.get(host);
+      if (e) e.free += 1;
+    },
+
+    async place(request, reservedHost) {
       const tried: string[] = [];
-      for (const { host, e } of await ranked(request.pool)) {
+      const others = (await ranked(request.pool)).filter((x) => x.host !== reservedHost);
+      const reserved = reservedHost !== undefined ? cache.get(reservedHost) : undefined;
+      const candidates = reserved && reservedHost !== undefined ? [{ host: reservedHost, e: reserved, held: true }, ...others.map((x) => ({ ...x, held: false }))] : others.map((x) => ({ ...x, held: false }));
+      for (const { host, e, held } of candidates) {
         // Another placement may have taken the last slot while we waited.
-        if (e.free <= 0) continue;
+        if (!held && e.free <= 0) continue;
         tried.push(host);
         const agent = options.agents.get(host);
         if (!agent) continue;
-        e.free -= 1;
+        if (!held) e.free -= 1;
         try {
           const record = await withTimeout(agent.startRunner(request), options.timeoutMs * 3, `POST ${host}/v1/runners`);
           return { placed: true, host, record, duplicate: false };

@@ -69,7 +69,8 @@ export function createRunnerStarter(deps: StartRunnerDeps): RunnerStarter {
 
   return async function startRunner({ pool, jobId, attempt, via }) {
     const log = { pool: pool.name, job: jobId, via };
-    if ((await deps.placer.freeSlots(pool.name)) <= 0) {
+    const reserved = await deps.placer.reserve(pool.name);
+    if (reserved === undefined) {
       // Minting now would only create a registration to delete again.
       deps.metrics.unplaced(pool.name);
       return { outcome: 'no_capacity' };
@@ -87,20 +88,27 @@ export function createRunnerStarter(deps: StartRunnerDeps): RunnerStarter {
         const code = error instanceof DispatcherError ? error.code : 'github';
         deps.metrics.mintSeconds(pool.name, code === 'github_conflict' ? 'conflict' : 'error', seconds(t0));
         if (code === 'github_conflict') {
+          deps.placer.release(reserved);
           deps.logger.info({ ...log, runner: name }, 'runner name already registered; this job attempt is handled elsewhere');
           return { outcome: 'duplicate', name };
         }
         const retryable = error instanceof DispatcherError ? error.retryable && code === 'github' : false;
         deps.logger.warn({ ...log, runner: name, err: errorMessage(error) }, retryable ? 'minting a JIT config failed; retrying with the next name' : 'minting a JIT config failed');
-        if (!retryable) return { outcome: 'failed', name };
+        if (!retryable) {
+          deps.placer.release(reserved);
+          return { outcome: 'failed', name };
+        }
         await cleanupByName(name);
         if (a + 1 < attempt + MINT_ATTEMPTS) await sleep(200 * 2 ** (a - attempt) * (0.5 + Math.random()));
       }
     }
-    if (!minted) return { outcome: 'failed' };
+    if (!minted) {
+      deps.placer.release(reserved);
+      return { outcome: 'failed' };
+    }
 
     const t1 = deps.clock.now();
-    const placed = await deps.placer.place({ name: minted.name, pool: pool.name, labels: runnerLabels(pool), jitConfig: minted.jit, jobId });
+    const placed = await deps.placer.place({ name: minted.name, pool: pool.name, labels: runnerLabels(pool), jitConfig: minted.jit, jobId }, reserved);
     if (placed.placed) {
       deps.metrics.placementSeconds(pool.name, 'placed', seconds(t1));
       if (placed.duplicate) return { outcome: 'duplicate', name: minted.name, host: placed.host };

@@ -63,6 +63,15 @@ describe('starting a runner', () => {
     expect(gh.calls).toEqual([]);
   });
 
+  it('mints no more registrations than there are free slots in a concurrent burst', async () => {
+    const { gh, agent, start } = setup(2);
+    const results = await Promise.all([1, 2, 3, 4, 5].map((jobId) => start({ pool, jobId, attempt: 0, via: 'webhook' })));
+    expect(results.filter((r) => r.outcome === 'started')).toHaveLength(2);
+    expect(results.filter((r) => r.outcome === 'no_capacity')).toHaveLength(3);
+    expect(gh.calls.filter((c) => c.startsWith('mint'))).toHaveLength(2);
+    expect(agent.started).toHaveLength(2);
+  });
+
   it('deletes a registration that no host took', async () => {
     const { gh, agent, start } = setup(1);
     // The host looks free but refuses the POST (its slot went to someone else meanwhile).

@@ -13,9 +13,11 @@ const banner = { js: "import { createRequire as __tfCreateRequire } from 'node:m
 const targets = {
   // The published action: committed to dist/, one file per entrypoint.
   action: { entries: { main: 'action-src/main.ts', post: 'action-src/post.ts' }, outdir: 'dist' },
-  agent: { entries: { 'tartfleet-agent': 'host-agent/src/main.ts' }, outdir: 'build/host-agent', external: ['cpu-features'] },
+  // ssh2 stays external and loads from node_modules: it requires an optional native addon by path and
+  // reads __dirname at load time, neither of which survives bundling into ESM.
+  agent: { entries: { 'tartfleet-agent': 'host-agent/src/cli/main.ts' }, outdir: 'build/host-agent', external: ['ssh2', 'cpu-features'] },
   dispatcher: { entries: { 'tartfleet-dispatcher': 'dispatcher/src/main.ts' }, outdir: 'build/dispatcher' },
-  sim: { entries: { tart: 'test/sim/src/main.ts' }, outdir: 'build/sim', external: ['cpu-features'] },
+  sim: { entries: { tart: 'test/sim/src/main.ts' }, outdir: 'build/sim', external: ['ssh2', 'cpu-features'] },
   'fake-github': { entries: { 'fake-github': 'test/fake-github/src/main.ts' }, outdir: 'build/fake-github' },
 };
 

@@ -21,15 +21,13 @@ describe('tartfleet-agent bundle as a process', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'tf-bundle-'));
     home = mkdtempSync(path.join(tmpdir(), 'tf-bundle-home-'));
-    // Inside the repository so the external ssh2 resolves from node_modules, as in build/.
-    bundle = path.join(root, 'build', `test-agent-${process.pid}`, 'tartfleet-agent.mjs');
-    await exec(process.execPath, [path.join(root, 'host-agent/bin/build-agent.mjs'), '--outfile', bundle], { timeout: 120_000 });
+    // Built by the test run's global setup (scripts/build.mjs agent), as `npm run build` builds it.
+    bundle = path.join(root, 'build/host-agent/tartfleet-agent.mjs');
     await exec(TART, ['create', 'tahoe-base', '--from-ipsw', 'latest', '--disk-size', '1'], { env: { ...process.env, TART_HOME: home }, timeout: 60_000 });
   }, 180_000);
 
   afterAll(() => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    rmSync(path.dirname(bundle), { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
     rmSync(home, { recursive: true, force: true });
   });

@@ -4,7 +4,8 @@
  * crash leaves either the old record or the new one. It never holds the JIT config: entries are
  * built from RunnerRecord, which has no field for it.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { runnerRecordSchema, type RunnerRecord } from '../api/contract';
@@ -37,26 +38,27 @@ export interface Journal {
   flush(): Promise<void>;
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
   try {
-    fsyncSync(fd);
+    await handle.sync();
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }
 
-function writeAtomic(file: string, text: string): void {
+/** Temp file, fsync, rename, fsync of the folder: after a crash the old or the new text, never half. */
+async function writeAtomic(file: string, text: string): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o600);
+  const handle = await open(tmp, 'w', 0o600);
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
+    await handle.writeFile(text);
+    await handle.sync();
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
-  renameSync(tmp, file);
-  fsyncDir(path.dirname(file));
+  await rename(tmp, file);
+  await fsyncDir(path.dirname(file));
 }
 
 /** Builds the file journal under `<stateDir>/runners/`. */
@@ -72,7 +74,8 @@ export function createFileJournal(options: { stateDir: string; logger: Logger })
     return path.join(dir, `${name}.json`);
   };
 
-  const enqueue = (name: string, work: () => void): Promise<void> => {
+  // Writes are async (fsync must not stall the event loop) and chained per runner, so they land in order.
+  const enqueue = (name: string, work: () => Promise<void>): Promise<void> => {
     const previous = chains.get(name) ?? Promise.resolve();
     const next = previous.then(work).catch((error: unknown) => log.error({ runner: name, error: errorMessage(error) }, 'journal write failed'));
     chains.set(name, next);
@@ -120,10 +123,10 @@ export function createFileJournal(options: { stateDir: string; logger: Logger })
     },
     remove(name) {
       const file = fileOf(name);
-      return enqueue(name, () => {
+      return enqueue(name, async () => {
         try {
-          unlinkSync(file);
-          fsyncDir(dir);
+          await unlink(file);
+          await fsyncDir(dir);
         } catch (error: unknown) {
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
         }

@@ -211,8 +211,9 @@ export function createSsh2RemoteShell(deps: Ssh2RemoteShellDeps): RemoteShell {
           clock,
           maxAttempts: 1_000,
           deadlineMs: options.deadlineMs,
-          baseDelayMs: 250,
-          maxDelayMs: 2_000,
+          // A refused dial costs one SYN; short waits catch the guest's sshd within ~0.1 s of it starting.
+          baseDelayMs: 25,
+          maxDelayMs: 100,
           signal: options.signal,
           retryable: (error) => error instanceof SshError && error.retryable,
           onRetry: (error, attempt, delayMs) => log.debug({ target, attempt, delayMs, error: errorMessage(error) }, 'ssh dial failed; retrying'),

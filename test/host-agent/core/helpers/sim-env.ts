@@ -13,7 +13,8 @@ import { createTartCli, type TartCli } from '../../../../host-agent/src/tart/tar
 import { silentLogger } from '../../../../host-agent/src/util/logger';
 import { startFakeGitHub, type RunningFakeGitHub } from '../../../fake-github/src';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+/** The repository root (benchmarks bundle this file elsewhere and say where the root is). */
+export const repoRoot = process.env.TARTFLEET_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const simBin = path.join(repoRoot, 'test/sim/bin/tart');
 
 export interface SimEnv {
@@ -89,17 +90,23 @@ export async function createSimEnv(options: { bootMs?: number; env?: Record<stri
     async close() {
       await github.close().catch(() => undefined);
       // Stop every VM this env started (the simulator's run processes live in their own sessions).
-      try {
-        for (const dir of readVmNames(tartHome)) {
-          try {
-            const lock = JSON.parse(readFileSync(path.join(tartHome, 'vms', dir, '.tart-sim-run.lock'), 'utf8')) as { pid: number };
-            process.kill(lock.pid, 'SIGKILL');
-          } catch {
-            // Not running.
-          }
+      for (const dir of readVmNames(tartHome)) {
+        try {
+          const lock = JSON.parse(readFileSync(path.join(tartHome, 'vms', dir, '.tart-sim-run.lock'), 'utf8')) as { pid: number };
+          process.kill(lock.pid, 'SIGKILL');
+        } catch {
+          // Not running.
         }
-      } finally {
-        rmSync(root, { recursive: true, force: true });
+      }
+      // Guest processes of a just-killed VM, or a detached `tart delete`, may still be at work.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          rmSync(root, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
+          return;
+        } catch (error: unknown) {
+          if (attempt >= 10) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
       }
     },
   };

@@ -66,7 +66,7 @@ export function parseArgv(argv: readonly string[]): CliCommand {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') return { command: 'help' };
   if (first === '--version' || first === '-v' || first === 'version') return { command: 'version' };
-  if (!(first in SPECS)) throw new UsageError(`tartfleet-agent: unknown command '${first}'; expected serve, doctor, install-launchd, --help or --version`);
+  if (!(first in SPECS)) throw new UsageError(`tartfleet-agent: unknown command '${first}'; expected serve, doctor, install-launchd, cache-config, --help or --version`);
   const sub = first as Sub;
   if (rest.includes('--help') || rest.includes('-h')) return { command: 'help' };
   const { values, flags } = parseOptions(sub, rest);
@@ -100,6 +100,9 @@ Usage:
       [--agent-bin <path>] [--secret-file <path> | --keychain-service <service>]
       Write a launchd plist (RunAtLoad, KeepAlive, logs, environment without secrets).
       --dry-run prints it instead.
+  tartfleet-agent cache-config [--config <file>]
+      Print the nginx configuration of the host's pull-through mirror (the config's \`cache\`
+      section, or the default mirror set).
   tartfleet-agent --help | --version
 
 Configuration: a JSON or YAML file (--config or $TARTFLEET_AGENT_CONFIG) plus environment

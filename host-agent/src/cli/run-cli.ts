@@ -15,6 +15,7 @@ import { runDoctorChecks, type CheckResult } from './doctor-checks';
 import { runInstallLaunchd, type InstallLaunchdDeps } from './install-launchd';
 import { HELP_TEXT, parseArgv, UsageError } from './parse-argv';
 import { runServe } from './serve';
+import { runCacheConfigCommand } from '../cache/run-cache-config-command';
 import { AGENT_VERSION } from './version';
 
 export interface CliDeps {
@@ -91,6 +92,10 @@ async function serve(deps: CliDeps, configFile: string | undefined): Promise<num
 /** Run the CLI; resolves with the exit code. Usage errors exit 64, config errors 78 (EX_CONFIG). */
 export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
   try {
+    // cache-config has its own small parser (it reads only the `cache` section of a config file).
+    if (argv[0] === 'cache-config') {
+      return await runCacheConfigCommand(argv.slice(1), { readFile: async (p) => deps.readFile(p).toString('utf8'), stdout: deps.stdout, stderr: deps.stderr });
+    }
     const cmd = parseArgv(argv);
     switch (cmd.command) {
       case 'help':

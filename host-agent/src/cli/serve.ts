@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { createApp } from '../app';
+import { startCacheLogMetrics } from '../cache/start-cache-log-metrics';
 import type { AgentConfig } from '../config/schema';
 import type { AgentMetrics } from '../metrics/create-metrics';
 import type { RunnerService } from '../service';
@@ -62,9 +63,14 @@ export async function runServe(deps: ServeDeps): Promise<number> {
     log.warn({ url }, 'serving plain HTTP on a non-loopback address: JIT configs cross the network in clear text; set listen.tls or use a TLS tunnel');
   }
   log.info({ url, hostId: deps.config.hostId, maxVms: deps.config.maxVms }, 'agent listening');
+  // The mirror's hit/miss counters come from nginx's access log, onto the agent's own /metrics.
+  const cacheLog = deps.config.cache
+    ? await startCacheLogMetrics({ registry: deps.registry, cache: deps.config.cache, onError: (message) => log.warn({ accessLog: deps.config.cache?.accessLog }, message) })
+    : undefined;
   deps.onListening?.(url);
 
   const signal = await deps.stopRequested;
+  await cacheLog?.stop();
   log.info({ signal, drainTimeoutMs: deps.config.drainTimeoutMs }, 'stop requested: refusing new connections and draining');
   const closed = closeServer(server);
   try {

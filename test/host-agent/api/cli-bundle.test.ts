@@ -11,7 +11,7 @@ const root = path.resolve(__dirname, '../../..');
 const TART = path.join(root, 'test/sim/bin/tart');
 const SECRET = 'bundle-test-secret'.padEnd(48, '7');
 
-/** The real `tartfleet-agent` executable, built fresh into a temp dir and run as a process. */
+/** The real `tartfleet-agent` executable (the bundle `npm run build` makes), run as a process. */
 describe('tartfleet-agent bundle as a process', () => {
   let dir: string;
   let home: string;
@@ -69,6 +69,11 @@ describe('tartfleet-agent bundle as a process', () => {
     expect(lines.every((l) => typeof l.level === 'string' && typeof l.time === 'string')).toBe(true);
     expect(out).not.toContain(SECRET);
   }, 120_000);
+
+  it('cache-config prints the default mirror config, the one checked in under deploy/nginx', async () => {
+    const { stdout } = await exec(process.execPath, [bundle, 'cache-config']);
+    expect(stdout).toBe(readFileSync(path.join(root, 'deploy/nginx/tartfleet-mirror.conf'), 'utf8'));
+  });
 
   it('a bad config exits 78 with every problem on stderr', async () => {
     const result = await exec(process.execPath, [bundle, 'serve'], { env: { ...process.env, TARTFLEET_AGENT_SECRET: '', TARTFLEET_AGENT_PORT: 'x' } }).catch((e: { code: number; stderr: string }) => e);

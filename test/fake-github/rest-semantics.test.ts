@@ -88,6 +88,11 @@ describe('REST semantics of the fake', () => {
     expect(Number(conditional.headers.get('x-ratelimit-used'))).toBe(used);
     const version = await call(gh, '/orgs/acme/actions/runners', { headers: { 'x-github-api-version': '1999-01-01' } });
     expect(version.status).toBe(400);
+    expect(version.headers.get('x-ratelimit-limit')).toBe('60');
+    const unauthorized = await call(gh, '/orgs/acme/actions/runners', { headers: { authorization: 'token wrong' } });
+    expect(unauthorized.status).toBe(401);
+    expect(unauthorized.headers.get('x-github-request-id')).not.toBeNull();
+    expect(unauthorized.headers.get('x-ratelimit-remaining')).not.toBeNull();
     expect((await call(gh, '/orgs/acme/actions/runners', { headers: { 'x-github-api-version': '2022-11-28' } })).status).toBe(200);
     const unknown = await call(gh, '/no/such/route');
     expect([unknown.status, ((await unknown.json()) as { message: string }).message]).toEqual([404, 'Not Found']);

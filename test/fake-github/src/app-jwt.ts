@@ -43,6 +43,6 @@ export function verifyAppJwt(state: FakeState, jwt: string): { app: AppRecord } 
   const now = Math.floor(state.clock.now() / 1000);
   if (typeof claims.iat !== 'number' || claims.iat > now + 60) return { error: JWT_MESSAGES.iatFuture };
   if (typeof claims.exp !== 'number' || claims.exp <= now) return { error: JWT_MESSAGES.expired };
-  if (claims.exp - now > 600 + 60 || claims.exp - claims.iat > 600 + 60) return { error: JWT_MESSAGES.expTooFar };
+  if (claims.exp - now > 600 + 60) return { error: JWT_MESSAGES.expTooFar };
   return { app };
 }

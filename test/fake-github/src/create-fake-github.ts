@@ -208,12 +208,14 @@ function buildApp(ctx: FakeContext, fake: FakeGitHub): Hono {
       for (const [k, v] of Object.entries({ ...common, ...extra })) res.headers.set(k, v);
       return res;
     };
+    // Refused before we know who is asking: still send rate-limit headers (the unauthenticated budget's).
+    const anonymous = (): Record<string, string> => ctx.limiter.headers(`ip:${c.req.header('x-forwarded-for') ?? 'local'}`);
     const version = c.req.header('x-github-api-version');
     if (version !== undefined && !SUPPORTED_API_VERSIONS.has(version)) {
-      return apply(githubError(c, 400, `API version ${version} is not supported.`, '/about-the-rest-api/api-versions'));
+      return apply(githubError(c, 400, `API version ${version} is not supported.`, '/about-the-rest-api/api-versions'), anonymous());
     }
     const who = identify(c, ctx.state);
-    if (who instanceof Response) return apply(who);
+    if (who instanceof Response) return apply(who, anonymous());
     c.set('identity', who);
     const subject = who.kind === 'installation' ? `installation ID ${who.installationId}` : who.kind === 'pat' ? `user ID ${who.token.login}` : who.kind === 'app' ? `app ID ${who.app.id}` : 'your IP address';
     const decision = ctx.limiter.check(who.key, subject, method, path, `${method} ${c.req.routePath}`, id, path !== '/rate_limit');

@@ -2,8 +2,10 @@ import type { Clock } from './state';
 
 /** Settings of the primary (hourly) limit. */
 export interface PrimaryLimitConfig {
-  /** Requests per hour per identity; default 5000. */
+  /** Requests per hour per authenticated identity; default 5000. */
   limit: number;
+  /** Requests per hour per unauthenticated client; default 60 (GitHub's). */
+  anonymousLimit: number;
   /** Status of an exhausted primary limit: GitHub sends 403 or 429. */
   status: 403 | 429;
 }
@@ -61,14 +63,14 @@ export function createRateLimiter(clock: Clock, primary: Partial<PrimaryLimitCon
   const inflight = new Map<string, number>();
   const forced: ForcedSecondary[] = [];
   const limiter: RateLimiter = {
-    primary: { limit: 5000, status: 403, ...primary },
+    primary: { limit: 5000, anonymousLimit: 60, status: 403, ...primary },
     secondary: { pointsPerMinute: 0, maxConcurrent: 0, status: 403, retryAfterSeconds: 60, ...secondary },
     forceSecondary(f) {
       forced.push({ ...f });
     },
     setRemaining(key, remaining) {
       const w = window(key);
-      w.used = Math.max(0, limiter.primary.limit - remaining);
+      w.used = Math.max(0, limitOf(key) - remaining);
     },
     refund(key) {
       const w = window(key);
@@ -80,16 +82,16 @@ export function createRateLimiter(clock: Clock, primary: Partial<PrimaryLimitCon
     },
     usage(key) {
       const w = window(key);
-      return { limit: limiter.primary.limit, used: w.used, remaining: Math.max(0, limiter.primary.limit - w.used), reset: Math.ceil((w.start + 3_600_000) / 1000) };
+      return { limit: limitOf(key), used: w.used, remaining: Math.max(0, limitOf(key) - w.used), reset: Math.ceil((w.start + 3_600_000) / 1000) };
     },
     check(key, subject, method, path, routeKey, requestId, counts) {
       const w = window(key);
       const reset = Math.ceil((w.start + 3_600_000) / 1000);
-      const exhausted = counts && w.used >= limiter.primary.limit;
+      const exhausted = counts && w.used >= limitOf(key);
       if (counts && !exhausted) w.used++;
       const headers = {
-        'x-ratelimit-limit': String(limiter.primary.limit),
-        'x-ratelimit-remaining': String(Math.max(0, limiter.primary.limit - w.used)),
+        'x-ratelimit-limit': String(limitOf(key)),
+        'x-ratelimit-remaining': String(Math.max(0, limitOf(key) - w.used)),
         'x-ratelimit-used': String(w.used),
         'x-ratelimit-reset': String(reset),
         'x-ratelimit-resource': 'core',
@@ -132,6 +134,9 @@ export function createRateLimiter(clock: Clock, primary: Partial<PrimaryLimitCon
       return { headers, release };
     },
   };
+  function limitOf(key: string): number {
+    return key.startsWith('ip:') ? limiter.primary.anonymousLimit : limiter.primary.limit;
+  }
   function window(key: string): { start: number; used: number } {
     const now = clock.now();
     let w = windows.get(key);

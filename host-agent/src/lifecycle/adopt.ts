@@ -12,7 +12,8 @@ import { Interrupt, StageFailure } from './stage-failure';
 
 const CONSOLE_COMMAND = 'tail -n +1 -f "$HOME/.tartfleet/runner-console.log"';
 
-function reattachConsole(ctx: LifecycleContext, r: RunnerState): void {
+/** Follows the runner console (written by the bootstrap in the guest) over a new SSH session, best effort. */
+export function reattachConsole(ctx: LifecycleContext, r: RunnerState): void {
   const ip = r.ip;
   if (!ip) return;
   const { ssh } = ctx.config;

@@ -7,6 +7,7 @@ import { SshError } from '../ssh/ssh-error';
 import type { RemoteExecResult } from '../ssh/remote-shell';
 import { TartError } from '../tart/tart-error';
 import { DeadlineError, errorMessage } from '../util/errors';
+import { reattachConsole } from './adopt';
 import { parseConsoleLine } from './console-parser';
 import type { LifecycleContext, RunnerState } from './context';
 import { whenAborted, withDeadline } from './deadline';
@@ -167,11 +168,19 @@ export async function driveRunner(ctx: LifecycleContext, r: RunnerState): Promis
   }
 
   // online → running → the runner exits and the guest powers itself off, which ends `tart run`.
-  void execEnded.then(async () => {
-    // The session ended without the VM stopping (no sudo rights? a dropped connection?): give the
-    // poweroff a grace period, then treat the runner as finished.
-    await ctx.clock.sleep(ctx.timing.poweroffGraceMs, signal).catch(() => undefined);
-    r.controller.abort(new Interrupt('session-ended', 'the bootstrap session ended and the guest did not power off'));
+  void execEnded.then(async ({ result }) => {
+    if (signal.aborted) return;
+    if (result && result.exitCode !== null) {
+      // The bootstrap itself ended (it only does once the runner has exited) and the guest did not
+      // power off (no sudo rights?): give the poweroff a grace period, then treat the runner as done.
+      await ctx.clock.sleep(ctx.timing.poweroffGraceMs, signal).catch(() => undefined);
+      r.controller.abort(new Interrupt('session-ended', `the bootstrap exited (${result.exitCode}) and the guest did not power off`));
+      return;
+    }
+    // The connection dropped. The runner runs detached from it in the guest, so the job goes on:
+    // keep waiting for the VM to stop and re-read the console over a new session, best effort.
+    r.log.warn({}, 'lost the SSH session to the guest; waiting for the VM to stop, re-attaching to the console');
+    reattachConsole(ctx, r);
   });
   const onlineAt = ctx.clock.now();
   try {

@@ -186,6 +186,34 @@ describe('createRunnerService with fakes', () => {
     expect(done.jobResult).toBe('Canceled');
   });
 
+  it('keeps a job whose SSH session dropped: waits for the VM, re-reads the console over a new session', async () => {
+    const guest: Guest = async (command, _s, io, tart) => {
+      if (command.includes('runner-bootstrap.sh')) {
+        io.line('Listening for Jobs');
+        io.line('Running job: x');
+        await io.closed;
+        return null;
+      }
+      // The re-attached console: the rest of the job, then the guest powers off.
+      io.line('Running job: x');
+      io.line('Job x completed with result: Succeeded');
+      setTimeout(() => tart.powerOff('tf-mac-m1'), 20);
+      await io.closed;
+      return null;
+    };
+    const { service, shell, observer } = setup({ guest });
+    await service.ready;
+    start(service, 'm1');
+    await waitFor('m1 running', () => service.get('tf-mac-m1')?.stage === 'running', 5_000, 10);
+    shell.dropAll();
+    const done = await gone(service, 'tf-mac-m1');
+    expect(done.failure).toBeUndefined();
+    expect(done.jobResult).toBe('Succeeded');
+    expect(shell.execs.map((e) => e.command)).toEqual(['"$HOME/.tartfleet/runner-bootstrap.sh"', 'tail -n +1 -f "$HOME/.tartfleet/runner-console.log"']);
+    expect(shell.execs[1]?.stdin).toBeUndefined();
+    expect(observer.failures).toEqual([]);
+  });
+
   it('an SSH authentication refusal fails the runner at once as ssh-failed (no retry)', async () => {
     const a = setup();
     await a.service.ready;

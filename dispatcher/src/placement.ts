@@ -27,7 +27,9 @@ export interface PlacerOptions {
 }
 
 export type PlaceResult =
-  | { placed: true; host: string; record: RunnerRecord; duplicate: boolean }
+  | { placed: true; host: string; record: RunnerRecord }
+  /** The host already knows this runner name (409): names must never be reused. */
+  | { placed: false; reason: 'name_taken'; host: string; tried: string[] }
   | { placed: false; reason: 'no_capacity'; tried: string[] }
   /** The POST timed out: the agent may have taken the runner, so it is not offered to another host
    * (two VMs for one registration); the reconciler sorts it out from the agent's records. */
@@ -142,13 +144,13 @@ export function createPlacer(options: PlacerOptions): Placer {
         if (!held) e.free -= 1;
         try {
           const record = await withTimeout(agent.startRunner(request), options.timeoutMs * 3, `POST ${host}/v1/runners`);
-          return { placed: true, host, record, duplicate: false };
+          return { placed: true, host, record };
         } catch (error: unknown) {
           const status = (error as { status?: unknown }).status;
           if (status === 409) {
-            // The agent already has this name: an earlier attempt of ours landed there.
+            // The host already had a VM by this name: a name we used before (a finished runner).
             e.free += 1;
-            return { placed: true, host, record: { name: request.name, pool: request.pool, labels: request.labels, stage: 'requested', timestamps: {}, registrationLeftBehind: false, adopted: false }, duplicate: true };
+            return { placed: false, reason: 'name_taken', host, tried };
           }
           e.free = 0;
           errors.set(host, errorMessage(error));

@@ -185,9 +185,11 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const pool = matchPool(deps.pools, job.labels);
       if (pool) (demand.get(pool.name) ?? demand.set(pool.name, []).get(pool.name)!).push(job);
     }
+    // A runner name is never used twice: GitHub forgets a JIT runner after its job, the agents
+    // remember the VM, so the next attempt number comes from both.
     const attemptsByJob = new Map<number, number>();
-    for (const r of ours) {
-      const p = parseRunnerName(r.name);
+    for (const name of [...ours.map((r) => r.name), ...records.keys()]) {
+      const p = parseRunnerName(name);
       if (p) attemptsByJob.set(p.jobId, Math.max(attemptsByJob.get(p.jobId) ?? -1, p.attempt));
     }
     const coveredJobs = new Set([...supply.values()].flat().map((r) => parseRunnerName(r.name)?.jobId));

@@ -111,21 +111,24 @@ export function createRunnerStarter(deps: StartRunnerDeps): RunnerStarter {
     const placed = await deps.placer.place({ name: minted.name, pool: pool.name, labels: runnerLabels(pool), jitConfig: minted.jit, jobId }, reserved);
     if (placed.placed) {
       deps.metrics.placementSeconds(pool.name, 'placed', seconds(t1));
-      if (placed.duplicate) return { outcome: 'duplicate', name: minted.name, host: placed.host };
       deps.metrics.runnersStarted(pool.name, via);
       deps.logger.info({ ...log, runner: minted.name, host: placed.host }, 'runner placed');
       return { outcome: 'started', name: minted.name, host: placed.host };
     }
-    deps.metrics.placementSeconds(pool.name, placed.reason, seconds(t1));
+    deps.metrics.placementSeconds(pool.name, placed.reason === 'name_taken' ? 'no_capacity' : placed.reason, seconds(t1));
     if (placed.reason === 'uncertain') {
       deps.logger.warn({ ...log, runner: minted.name, host: placed.host }, 'host did not answer in time; leaving the runner to the reconciler');
       return { outcome: 'uncertain', name: minted.name, host: placed.host };
     }
-    deps.metrics.unplaced(pool.name);
+    if (placed.reason === 'no_capacity') deps.metrics.unplaced(pool.name);
     try {
       if ((await deps.github.deleteRunner(minted.runnerId)) === 'deleted') deps.metrics.runnersDeleted('unplaced');
     } catch (error: unknown) {
       deps.logger.warn({ ...log, runner: minted.name, err: errorMessage(error) }, 'could not delete an unplaced registration; the reconciler will');
+    }
+    if (placed.reason === 'name_taken') {
+      deps.logger.warn({ ...log, runner: minted.name, host: placed.host }, 'host already had a runner by this name; registration deleted, the reconciler will use the next attempt');
+      return { outcome: 'duplicate', name: minted.name };
     }
     deps.logger.info({ ...log, tried: placed.tried.length }, 'no host had room; left for the reconciler');
     return { outcome: 'no_capacity', name: minted.name };

@@ -59,6 +59,15 @@ describe('reconciler', () => {
     expect(agent.started.map((s) => s.name)).toEqual(['tf-macos-j1a0', 'tf-macos-j1a1']);
   });
 
+  it('never reuses a runner name: finished VMs the agents remember count as used attempts', async () => {
+    const { gh, agent, reconciler } = setup(4);
+    gh.addJob(1, ['macos']);
+    // j1a0 ran some other job and is gone from GitHub; the agent still has its record.
+    agent.records.set('tf-macos-j1a0', { name: 'tf-macos-j1a0', pool: 'macos', labels: [], stage: 'gone', timestamps: {}, registrationLeftBehind: false, adopted: false });
+    await reconciler.reconcile();
+    expect(agent.started.map((s) => s.name)).toEqual(['tf-macos-j1a1']);
+  });
+
   it('deletes an offline registration with no VM behind it after the grace period only', async () => {
     const { gh, clock, reconciler } = setup(0);
     gh.runners.set(5, { id: 5, name: 'tf-macos-j9a0', status: 'offline', busy: false, labels: [] });

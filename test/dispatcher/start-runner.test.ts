@@ -63,6 +63,15 @@ describe('starting a runner', () => {
     expect(gh.calls).toEqual([]);
   });
 
+  it('deletes the new registration when the host already had a VM by that name', async () => {
+    const { gh, agent, start } = setup();
+    agent.records.set('tf-macos-j3a0', { name: 'tf-macos-j3a0', pool: 'macos', labels: [], stage: 'gone', timestamps: {}, registrationLeftBehind: false, adopted: false });
+    const r = await start({ pool, jobId: 3, attempt: 0, via: 'webhook' });
+    expect(r.outcome).toBe('duplicate');
+    expect(gh.runners.size).toBe(0);
+    expect(agent.started).toHaveLength(0);
+  });
+
   it('mints no more registrations than there are free slots in a concurrent burst', async () => {
     const { gh, agent, start } = setup(2);
     const results = await Promise.all([1, 2, 3, 4, 5].map((jobId) => start({ pool, jobId, attempt: 0, via: 'webhook' })));

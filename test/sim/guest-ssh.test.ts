@@ -43,7 +43,8 @@ describe('simulated guest over SSH', () => {
       expect(r.stdout).toBe(`got:from-stdin\n${home}|admin|admin|/bin/bash|${home}\nhello from hello.sh\n`);
       expect(r.stderr).toBe('oops\n');
       expect(r.code).toBe(7);
-      const env = await sshExec(ssh, 'echo "$PATH"; command -v shutdown sudo node; env | grep -c "^TART_" || true');
+      // The host's environment (TART_HOME, the simulator's settings) must not leak into the guest.
+      const env = await sshExec(ssh, 'echo "$PATH"; command -v shutdown sudo node; env | grep -cE "^(TART_HOME|TART_SIM_BOOT_MS|NODE_OPTIONS|VITEST)=" || true');
       const [pathLine, shutdown, sudo, node, tartVars] = env.stdout.trim().split('\n');
       expect(pathLine).toBe(`${guest('vm1', 'sim', 'bin')}:${guest('vm1', 'usr', 'local', 'bin')}:${home}/.tartfleet:/usr/local/bin:/usr/bin:/bin`);
       expect(shutdown).toBe(guest('vm1', 'sim', 'bin', 'shutdown'));
@@ -143,11 +144,11 @@ describe('simulated guest over SSH', () => {
     const { run: vm, ip } = await h.boot('vm1');
     const ssh = await sshConnect(ip);
     const marker = `tart-sim-guest-${process.pid}-${Date.now()}`;
-    let pid = 0;
+    let pids: number[];
     try {
-      const bg = await sshExec(ssh, `(exec -a ${marker} sleep 300) >/dev/null 2>&1 & echo $!`);
-      pid = Number(bg.stdout.trim());
-      expect(pid).toBeGreaterThan(0);
+      // One process stays in the session's group; one leaves it with setsid, as daemons do.
+      const bg = await sshExec(ssh, `(exec -a ${marker} sleep 300) >/dev/null 2>&1 & echo $!; setsid sleep 301 </dev/null >/dev/null 2>&1 & echo $!`);
+      pids = bg.stdout.trim().split('\n').map(Number);
       const off = await sshExec(ssh, 'sudo shutdown -h now; echo "shutdown returned $?"');
       expect(off.stdout).toBe('shutdown returned 0\n');
     } finally {
@@ -155,14 +156,45 @@ describe('simulated guest over SSH', () => {
     }
     const done = await vm.exited;
     expect([done.code, done.stdout]).toEqual([0, 'guest has stopped the virtual machine\n']);
-    await waitFor('guest process killed', () => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    }, 5000);
+    expect(pids).toHaveLength(2);
+    for (const p of pids) {
+      expect(p).toBeGreaterThan(0);
+      await waitFor(`guest process ${p} killed`, () => {
+        try {
+          process.kill(p, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      }, 5000);
+    }
+  });
+
+  it('kill -9 of `tart run` still kills the guest processes (in and out of their group)', async () => {
+    await h.base();
+    await h.ok(['clone', 'base', 'vm1']);
+    const { run: vm, ip } = await h.boot('vm1');
+    const ssh = await sshConnect(ip);
+    let pids: number[];
+    try {
+      const bg = await sshExec(ssh, 'sleep 302 >/dev/null 2>&1 & echo $!; setsid sleep 303 </dev/null >/dev/null 2>&1 & echo $!');
+      pids = bg.stdout.trim().split('\n').map(Number);
+    } finally {
+      ssh.end();
+    }
+    expect(pids).toHaveLength(2);
+    vm.proc.kill('SIGKILL');
+    await vm.exited;
+    for (const p of pids) {
+      await waitFor(`guest process ${p} killed`, () => {
+        try {
+          process.kill(p, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      }, 10_000);
+    }
   });
 
   it.each([['poweroff'], ['sudo poweroff'], ['sudo halt'], ['shutdown -h now'], ['sudo /sbin/shutdown -h now']])('`%s` in the guest stops the VM (exit 0)', async (cmd) => {

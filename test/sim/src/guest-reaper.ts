@@ -10,9 +10,14 @@ import { lazy } from './lazy-node';
 export class GuestReaper {
   private readonly child: ChildProcess;
 
-  constructor() {
-    const script = 'pgs=""; while IFS= read -r pg; do pgs="$pgs $pg"; done; for pg in $pgs; do kill -s KILL -- "-$pg" 2>/dev/null; done';
-    this.child = lazy.childProcess().spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  constructor(guestId: string) {
+    // After the groups, processes that left them (setsid) are found by the guest marker in /proc.
+    const script = [
+      'pgs=""; while IFS= read -r pg; do pgs="$pgs $pg"; done',
+      'for pg in $pgs; do kill -s KILL -- "-$pg" 2>/dev/null; done',
+      'for f in $(grep -lsxz "TART_SIM_GUEST_ID=$1" /proc/[0-9]*/environ); do p=${f#/proc/}; kill -s KILL "${p%/environ}" 2>/dev/null; done',
+    ].join('\n');
+    this.child = lazy.childProcess().spawn('/bin/sh', ['-c', script, 'tart-sim-reaper', guestId], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
     this.child.unref();
     this.child.stdin?.on('error', () => undefined);
   }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { AuthContext, Connection, Server, ServerChannel, Session } from 'ssh2';
@@ -15,8 +15,33 @@ export interface GuestSshOptions {
   hostKey: Buffer;
   /** The guest's own address (for SSH_CONNECTION). */
   address: string;
+  /** Guest SSH port (for SSH_CONNECTION). */
+  port: number;
+  /** Value of TART_SIM_GUEST_ID in every guest process: finds processes that left their group. */
+  guestId: string;
   /** Called with the process group of every guest command started. */
   onProcessGroup: (pgid: number) => void;
+}
+
+/** PIDs of processes whose environment carries `TART_SIM_GUEST_ID=<guestId>` (Linux /proc only). */
+export function markedProcesses(guestId: string): number[] {
+  const needle = Buffer.from(`TART_SIM_GUEST_ID=${guestId}\0`);
+  const pids: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return pids;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`).includes(needle)) pids.push(Number(entry));
+    } catch {
+      // Exited meanwhile, or not ours to read.
+    }
+  }
+  return pids;
 }
 
 /** Accepts only keys listed in the guest's `~/.ssh/authorized_keys` (options before the key are ignored). */
@@ -61,13 +86,23 @@ export class GuestSsh {
     this.server.injectSocket(socket);
   }
 
-  /** Signals every guest process group (the VM is stopping or crashing). */
+  /**
+   * Signals every guest process (the VM is stopping or crashing): each session's process group, and
+   * any process that left its group (setsid) but still carries the guest's marker.
+   */
   killProcesses(signal: NodeJS.Signals): void {
     for (const pgid of this.groups) {
       try {
         process.kill(-pgid, signal);
       } catch {
         this.groups.delete(pgid);
+      }
+    }
+    for (const pid of markedProcesses(this.options.guestId)) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Already gone.
       }
     }
   }
@@ -140,8 +175,9 @@ export class GuestSsh {
     const root = this.options.guestRoot;
     const env = guestEnv(root, {
       ...extraEnv,
-      SSH_CONNECTION: `${remote} ${this.options.address} 22`,
-      SSH_CLIENT: `${remote} 22`,
+      SSH_CONNECTION: `${remote} ${this.options.address} ${this.options.port}`,
+      SSH_CLIENT: `${remote} ${this.options.port}`,
+      TART_SIM_GUEST_ID: this.options.guestId,
     });
     const child = lazy.childProcess().spawn('/bin/bash', bashArgs, { cwd: env.HOME, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     if (child.pid !== undefined) {

@@ -17,27 +17,36 @@ export interface LockOwner {
   [key: string]: unknown;
 }
 
-/** Start time of a process in clock ticks since boot, or '' where /proc does not exist. */
-export function processStart(pid: number): string {
+/** State letter and start time (clock ticks since boot) of a process; undefined without /proc. */
+function procStat(pid: number): { state: string; start: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? '';
+    return { state: fields[0] ?? '', start: fields[19] ?? '' };
   } catch {
-    return '';
+    return undefined;
   }
 }
 
-/** True when the process that wrote `owner` is still alive (and is the same process). */
+/** Start time of a process in clock ticks since boot, or '' where /proc does not exist. */
+export function processStart(pid: number): string {
+  return procStat(pid)?.start ?? '';
+}
+
+/**
+ * True when the process that wrote `owner` is still alive (and is the same process). A zombie counts
+ * as dead: the kernel drops a dead process's fcntl locks at exit, before its parent reaps it.
+ */
 export function ownerAlive(owner: LockOwner): boolean {
   try {
     process.kill(owner.pid, 0);
   } catch (error: unknown) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  if (owner.start === '') return true;
-  const start = processStart(owner.pid);
-  return start === '' || start === owner.start;
+  const stat = procStat(owner.pid);
+  if (stat === undefined) return !existsSync('/proc/self/stat');
+  if (stat.state === 'Z' || stat.state === 'X') return false;
+  return owner.start === '' || stat.start === owner.start;
 }
 
 function readOwner(path: string): LockOwner | undefined {

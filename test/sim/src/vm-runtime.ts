@@ -33,7 +33,8 @@ export interface VmRuntimeOptions {
 export class VmRuntime {
   private readonly ctx: Ctx;
   private readonly o: VmRuntimeOptions;
-  private readonly reaper = new GuestReaper();
+  private readonly guestId = lazy.crypto().randomUUID();
+  private readonly reaper = new GuestReaper(this.guestId);
   private ssh: GuestSsh | undefined;
   private listener: Server | undefined;
   private sshReady = false;
@@ -127,6 +128,8 @@ export class VmRuntime {
         guestRoot: this.o.vm.guestRoot,
         hostKey: readFileSync(path.join(this.o.vm.guestRoot, guestPaths.hostKey)),
         address: this.address ?? '127.0.0.1',
+        port: this.o.sshPort,
+        guestId: this.guestId,
         onProcessGroup: (pgid) => this.onGuestProcess(pgid),
       });
     }

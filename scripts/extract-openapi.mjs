@@ -42,7 +42,11 @@ export const SERVED = [
   'get /app/hook/deliveries/{delivery_id}',
   'post /app/hook/deliveries/{delivery_id}/attempts',
   'get /orgs/{org}/hooks/{hook_id}/deliveries',
+  'get /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}',
+  'post /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts',
   'get /repos/{owner}/{repo}/hooks/{hook_id}/deliveries',
+  'get /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}',
+  'post /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts',
   'get /rate_limit',
 ];
 

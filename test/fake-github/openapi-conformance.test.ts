@@ -98,10 +98,27 @@ describe('fake GitHub responses match GitHub OpenAPI schemas', () => {
     await call('get /rate_limit', '/rate_limit');
     const orgHook = fake.addWebhook({ url: 'http://127.0.0.1:9/x', org: 'acme' });
     const repoHook = fake.addWebhook({ url: 'http://127.0.0.1:9/x', repo: 'acme/app' });
-    await call('get /orgs/{org}/hooks/{hook_id}/deliveries', `/orgs/acme/hooks/${orgHook}/deliveries`);
-    await call('get /repos/{owner}/{repo}/hooks/{hook_id}/deliveries', `/repos/acme/app/hooks/${repoHook}/deliveries`);
+    fake.enqueueRun({ jobs: [{ name: 'for-hooks', labels: ['x'] }] });
+    await fake.webhooks.idle();
+    for (const [prefix, p, id] of [['/orgs/{org}', '/orgs/acme', orgHook], ['/repos/{owner}/{repo}', '/repos/acme/app', repoHook]] as const) {
+      const list = await call(`get ${prefix}/hooks/{hook_id}/deliveries`, `${p}/hooks/${id}/deliveries`);
+      const [d] = list.body as Array<{ id: number }>;
+      expect(d).toBeDefined();
+      await call(`get ${prefix}/hooks/{hook_id}/deliveries/{delivery_id}`, `${p}/hooks/${id}/deliveries/${d?.id}`);
+      expect((await call(`post ${prefix}/hooks/{hook_id}/deliveries/{delivery_id}/attempts`, `${p}/hooks/${id}/deliveries/${d?.id}/attempts`)).status).toBe(202);
+    }
     expect(hookId).toBeGreaterThan(0);
     await fake.webhooks.idle();
+  });
+
+  it('serves no REST route that is missing from the extracted description', () => {
+    const shape = (p: string): string => p.replace(/:[A-Za-z]+(\{[^}]*\})?/g, '{}').replace(/\{[a-z_]+\}/g, '{}');
+    const extracted = new Set(validator.operations.map((o) => `${o.split(' ')[0]} ${shape(o.split(' ')[1] ?? '')}`));
+    const served = fake.app.routes
+      .filter((r) => r.method !== 'ALL' && !r.path.startsWith('/_runner') && !r.path.startsWith('/_control'))
+      .map((r) => `${r.method.toLowerCase()} ${shape(r.path)}`);
+    expect(served.length).toBeGreaterThanOrEqual(extracted.size);
+    expect([...new Set(served)].filter((r) => !extracted.has(r))).toEqual([]);
   });
 
   it('covers every extracted operation', () => {

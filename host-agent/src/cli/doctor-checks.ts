@@ -9,6 +9,7 @@ import type { TartCli } from '../tart/tart-cli';
 import type { TartVm } from '../tart/parse-vm-list';
 import { parseVmName } from '../tart/vm-name';
 import { TartError } from '../tart/tart-error';
+import { checkMirrorHealth } from '../cache/check-mirror-health';
 import { errorMessage } from '../util/errors';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -128,8 +129,19 @@ async function checkSsh(deps: DoctorDeps, local: readonly TartVm[]): Promise<Che
   }
 }
 
+/** The host mirror, when one is configured: a mirror that is down slows jobs, so only a warning. */
+async function checkMirror(deps: DoctorDeps): Promise<CheckResult[]> {
+  if (deps.config.cache === undefined) return [];
+  const health = await checkMirrorHealth(deps.config.cache);
+  return [{ name: 'mirror', status: health.ok ? 'ok' : 'warn', detail: health.message }];
+}
+
 /** Run every check; checks that need tart are skipped when tart itself is unusable. */
 export async function runDoctorChecks(deps: DoctorDeps): Promise<CheckResult[]> {
+  return [...(await runTartChecks(deps)), ...(await checkMirror(deps))];
+}
+
+async function runTartChecks(deps: DoctorDeps): Promise<CheckResult[]> {
   const tart = await checkTart(deps);
   if (tart.status === 'fail') {
     const skip = (name: string): CheckResult => ({ name, status: 'skip', detail: 'needs a working tart' });

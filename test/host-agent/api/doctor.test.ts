@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer as createNetServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../host-agent/src/cli/run-cli';
@@ -111,4 +112,20 @@ describe('doctor against the tart simulator', () => {
     expect(table.out).toMatch(/\nslots\s+FAIL\s+2 VM\(s\) running/);
     expect(table.out).toContain('check(s) failed');
   }, 120_000);
+
+  it('warns (never fails) when the configured host mirror does not answer', async () => {
+    // A port that was just free: connection refused.
+    const port = await new Promise<number>((resolve) => {
+      const srv = createNetServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const { checks } = await doctor(writeConfig('m.yaml', baseConfig(`cache:\n  listen:\n    - address: 127.0.0.1\n      port: ${port}\n`)));
+    const mirror = byName(checks, 'mirror');
+    expect(mirror?.status).toBe('warn');
+    expect(mirror?.detail).toContain(`http://127.0.0.1:${port}/`);
+    expect(mirror?.detail).toContain('ECONNREFUSED');
+    expect(byName(checks, 'config')?.status).not.toBe('fail');
+  });
 });

@@ -116,6 +116,15 @@ describe('REST semantics of the fake', () => {
     expect(((await limited.json()) as { message: string }).message).toMatch(/^You have exceeded a secondary rate limit\./);
   });
 
+  it('secondary limit on concurrency: more than maxConcurrent in-flight requests of one identity', async () => {
+    const gh = make({ secondaryRateLimit: { maxConcurrent: 2 } });
+    gh.faults.add({ path: '/orgs/acme/actions/runner-groups', latencyMs: 300, count: Infinity });
+    const statuses = await Promise.all([1, 2, 3].map(async () => (await call(gh, '/orgs/acme/actions/runner-groups')).status));
+    expect(statuses.sort()).toEqual([200, 200, 403]);
+    // Once they finished, capacity is back.
+    expect((await call(gh, '/orgs/acme/actions/runner-groups')).status).toBe(200);
+  });
+
   it('jobs and runs reflect the lifecycle; list runs filters by status', async () => {
     const gh = make();
     const { runId, jobIds } = gh.enqueueRun({ jobs: [{ name: 'a', labels: ['x'] }, { name: 'b', labels: ['y'] }] });

@@ -86,6 +86,9 @@ export function createFakeTart(): FakeTart {
       await enter('set', `set ${name}`, options);
       const vm = vms.get(name);
       if (!vm) throw missing(name, `set ${name}`);
+      if (changes.cpu !== undefined && changes.cpu < 4) {
+        throw new TartError('other', `tart set ${name}`, 1, `Error: LessThanMinimalResourcesError: VM should have 4 CPU cores at minimum (requested ${changes.cpu})`);
+      }
       if (changes.cpu) vm.cpu = changes.cpu;
       if (changes.memoryMb) vm.memoryMb = changes.memoryMb;
     },

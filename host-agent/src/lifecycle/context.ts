@@ -71,6 +71,8 @@ export interface RunnerState {
   /** Teardown ran and failed; the VM still exists, the reconciler retries. */
   teardownFailed: boolean;
   finishedAt: number | undefined;
+  /** False for orphans the reconciler reaps: they never were a job of this agent's. */
+  countsAsJob: boolean;
 }
 
 /** The shared state and helpers the lifecycle modules work on. */

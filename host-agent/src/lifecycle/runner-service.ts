@@ -117,6 +117,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
       stageSince: clock.now(),
       teardownFailed: false,
       finishedAt: undefined,
+      countsAsJob: true,
     };
   }
 
@@ -160,6 +161,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
       const now = isoOf(clock.now());
       const r = newState({ name, pool, labels: [], stage: 'tearing-down', timestamps: { 'tearing-down': now }, registrationLeftBehind: false, adopted: false }, undefined);
       r.record = { ...r.record, failure: { stage: 'requested', reason: 'internal', message: `orphan VM ${name} found by the reconciler (no journal record)` } };
+      r.countsAsJob = false;
       ctx.runners.set(name, r);
       return r;
     },

@@ -70,6 +70,6 @@ export async function teardownRunner(ctx: LifecycleContext, r: RunnerState): Pro
       : rec.failure
         ? 'failed'
         : 'no-job';
-  ctx.deps.observer.jobEnded(status);
+  if (r.countsAsJob) ctx.deps.observer.jobEnded(status);
   r.log.info({ jobResult: rec.jobResult, failure: rec.failure?.reason }, 'runner gone');
 }

@@ -81,6 +81,8 @@ describe('reconcile after a restart (fakes)', () => {
     expect(service.get('tf-mac-tear1')?.failure?.reason).toBe('canceled');
     expect(service.get('tf-mac-lost1')?.failure).toMatchObject({ stage: 'cloning', reason: 'agent-shutdown' });
     expect(observer.orphans).toBe(1);
+    // Four of the previous life's runners ended (the orphan was never a job of ours).
+    expect(observer.jobs).toHaveLength(4);
     expect([...tart.vms.keys()].sort()).toEqual(['base', 'dev-vm', 'tf-Mac-weird', 'tf-mac-job1']);
     // The adopted job's guest powers off; the agent notices through `tart get` and deletes the VM.
     tart.powerOff('tf-mac-job1');

@@ -1,0 +1,210 @@
+/**
+ * Dispatcher benchmarks (issue 5), in one run:
+ *  1. latency — webhook received → agent accepted the runner (p50/p99; target p99 ≤ 50 ms), with the
+ *     fake GitHub in-process (no injected latency) and the agent's real HTTP app over a stub service;
+ *  2. throughput — signed webhooks/s verified and answered by the dispatcher process (target ≥ 1,000/s),
+ *     driven by wrk; the dispatcher's RSS under that load (target ≤ 120 MB);
+ *  3. burst — 200 queued jobs at once against GitHub's secondary limit (900 points/min per endpoint):
+ *     200 runners minted, counting 403/429 answers (target: no storm).
+ * Prints a table and writes bench/results/dispatcher.json.
+ *
+ * Run: node bench/dispatcher-run.mjs [--latency-jobs 200] [--seconds 10] [--burst 200]
+ */
+import { sign } from '@octokit/webhooks-methods';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { buildDispatcher } from '../dispatcher/src/build-dispatcher';
+import { parseConfig } from '../dispatcher/src/config';
+import { startProc } from '../demo/src/proc';
+import { percentile } from '../demo/src/report';
+import { startFakeGitHub } from '../test/fake-github/src';
+import { startStubAgentServer } from '../test/dispatcher/fakes/stub-agent-server';
+import { queuedPayload } from '../test/dispatcher/helpers';
+
+const run = promisify(execFile);
+const root = process.env.BENCH_ROOT ?? process.cwd();
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number, got '${process.argv[i + 1]}'`);
+  return v;
+}
+
+const AGENT_SECRET = 'bench-agent-secret-0123456789abcdef0123';
+const WEBHOOK_SECRET = 'bench-webhook-secret';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function config(githubUrl: string, agentUrls: string[], extra: Record<string, unknown> = {}) {
+  return parseConfig({
+    github: { apiUrl: githubUrl, auth: { token: 'test-token' }, org: 'acme', repos: ['acme/app'], writesPerMinute: 600 },
+    webhook: { secrets: [WEBHOOK_SECRET] },
+    pools: [{ name: 'macos', labels: ['macOS'], image: 'img', hosts: agentUrls.map((url) => ({ url, secret: AGENT_SECRET })) }],
+    placement: { cacheMs: 1000 },
+    ...extra,
+  });
+}
+
+/** 1. Webhook received → agent accepted, one process, GitHub in-process. */
+async function latency(jobs: number) {
+  const gh = await startFakeGitHub({ jitKeyBits: 1024 });
+  const agent = await startStubAgentServer({ secret: AGENT_SECRET, slots: jobs + 10 });
+  const acceptedAt = new Map<number, number>();
+  const startFn = agent.started.push.bind(agent.started);
+  agent.started.push = (...items) => {
+    for (const r of items) acceptedAt.set(r.jobId ?? -1, performance.now());
+    return startFn(...items);
+  };
+  // Time spent inside GitHub calls (the fake's RSA key generation for each JIT config is GitHub's
+  // cost, not ours), to report the dispatcher's own overhead beside the total.
+  const githubCalls: [number, number][] = [];
+  const timedFetch: typeof fetch = async (input, init) => {
+    const t = performance.now();
+    try {
+      return await fetch(input, init);
+    } finally {
+      if (String(input instanceof Request ? input.url : input).startsWith(gh.url)) githubCalls.push([t, performance.now()]);
+    }
+  };
+  const d = buildDispatcher({ config: config(gh.url, [agent.url]), fetch: timedFetch });
+  const { jobIds } = gh.enqueueRun({ jobs: Array.from({ length: jobs }, (_, i) => ({ name: `j${i}`, labels: ['macos'] })) });
+  const receivedAt = new Map<number, number>();
+  // 8 per second: below the 600/min write budget, so the limiter never waits.
+  for (const id of jobIds) {
+    const body = queuedPayload(id, ['self-hosted', 'macos']);
+    const headers = { 'x-github-event': 'workflow_job', 'x-github-delivery': crypto.randomUUID(), 'x-hub-signature-256': await sign(WEBHOOK_SECRET, body), 'content-type': 'application/json' };
+    receivedAt.set(id, performance.now());
+    const res = await d.app.request('/webhook', { method: 'POST', headers, body });
+    if (res.status !== 202) throw new Error(`webhook for job ${id} answered ${res.status}`);
+    await sleep(125);
+  }
+  await d.settled();
+  const ms = jobIds.map((id) => (acceptedAt.get(id) ?? NaN) - (receivedAt.get(id) ?? NaN)).filter(Number.isFinite);
+  const own = jobIds
+    .map((id) => {
+      const from = receivedAt.get(id) ?? NaN;
+      const to = acceptedAt.get(id) ?? NaN;
+      const inGitHub = githubCalls.filter(([s, e]) => s >= from && e <= to).reduce((sum, [s, e]) => sum + (e - s), 0);
+      return to - from - inGitHub;
+    })
+    .filter(Number.isFinite);
+  await agent.close();
+  await gh.close();
+  return { jobs, placed: ms.length, p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99), maxMs: Math.max(...ms), ownP50Ms: percentile(own, 50), ownP99Ms: percentile(own, 99) };
+}
+
+/** 2. Signed webhooks/s through the real dispatcher process, and its RSS. */
+async function throughput(seconds: number) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tf-dispatcher-bench-'));
+  const gh = await startFakeGitHub({ jitKeyBits: 1024 });
+  const file = path.join(dir, 'dispatcher.json');
+  await writeFile(
+    file,
+    JSON.stringify({
+      github: { apiUrl: gh.url, auth: { token: 'test-token' }, org: 'acme', repos: ['acme/app'] },
+      webhook: { secrets: [WEBHOOK_SECRET, 'previous-secret'] },
+      pools: [{ name: 'macos', labels: ['macOS'], image: 'img', hosts: [{ url: 'http://127.0.0.1:9', secret: AGENT_SECRET }] }],
+      reconcile: { intervalMs: 600_000 },
+      listen: { port: 0 },
+    }),
+  );
+  const proc = startProc(process.execPath, [path.join(root, 'build/dispatcher/tartfleet-dispatcher.mjs'), 'serve', '--config', file], { env: { PATH: process.env.PATH } });
+  try {
+    const url = (JSON.parse((await proc.waitForLine(/"msg":"listening"/, 30_000)).input) as { url: string }).url;
+    // A real `completed` delivery: verified, parsed, deduplicated by delivery id, answered; no GitHub call.
+    const body = queuedPayload(424242, ['self-hosted', 'macos'], 'completed');
+    const signature = await sign(WEBHOOK_SECRET, body);
+    const lua = path.join(dir, 'webhook.lua');
+    await writeFile(
+      lua,
+      `wrk.method = "POST"
+wrk.body = ${JSON.stringify(body)}
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-GitHub-Event"] = "workflow_job"
+wrk.headers["X-Hub-Signature-256"] = "${signature}"
+local n = 0
+request = function()
+  n = n + 1
+  local h = {}
+  for k, v in pairs(wrk.headers) do h[k] = v end
+  h["X-GitHub-Delivery"] = string.format("%d-%d", math.random(1, 1e9), n)
+  return wrk.format(nil, "/webhook", h)
+end
+`,
+    );
+    const pid = proc.child.pid as number;
+    let rssMax = 0;
+    const sampler = setInterval(() => {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) rssMax = Math.max(rssMax, Number(m[1]) * 1024);
+    }, 200);
+    const { stdout } = await run('wrk', ['-t1', '-c32', `-d${seconds}s`, '-s', lua, '--latency', `${url}/webhook`]);
+    clearInterval(sampler);
+    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
+    const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+    const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
+    const p99Ms = p99 ? Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1) : NaN;
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const answered = Number(/dispatcher_webhooks_total\{result="ignored"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+    return { seconds, requestsPerSecond: rps, non2xx, p99Ms, answeredIgnored: answered, rssMaxMb: Math.round(rssMax / 1024 / 1024) };
+  } finally {
+    await proc.stop(5_000);
+    await gh.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** 3. A burst of queued jobs against GitHub's secondary limit. */
+async function burst(n: number) {
+  const gh = await startFakeGitHub({ jitKeyBits: 1024, secondaryRateLimit: { pointsPerMinute: 900, retryAfterSeconds: 60 } });
+  const agents = await Promise.all([0, 1, 2, 3].map(() => startStubAgentServer({ secret: AGENT_SECRET, slots: Math.ceil(n / 4) + 5 })));
+  const statuses = new Map<number, number>();
+  const countingFetch: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+    return res;
+  };
+  // Default write budget (150/min) — the setting an operator gets.
+  const cfg = config(gh.url, agents.map((a) => a.url), {});
+  const d = buildDispatcher({ config: { ...cfg, github: { ...cfg.github, writesPerMinute: 150 } }, fetch: countingFetch });
+  const { jobIds } = gh.enqueueRun({ jobs: Array.from({ length: n }, (_, i) => ({ name: `j${i}`, labels: ['macos'] })) });
+  const t0 = performance.now();
+  await Promise.all(
+    jobIds.map(async (id) => {
+      const body = queuedPayload(id, ['self-hosted', 'macos']);
+      const headers = { 'x-github-event': 'workflow_job', 'x-github-delivery': crypto.randomUUID(), 'x-hub-signature-256': await sign(WEBHOOK_SECRET, body), 'content-type': 'application/json' };
+      const res = await d.app.request('/webhook', { method: 'POST', headers, body });
+      if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+    }),
+  );
+  const answeredMs = performance.now() - t0;
+  await d.settled();
+  const placed = agents.reduce((s, a) => s + a.started.length, 0);
+  const seconds = (performance.now() - t0) / 1000;
+  for (const a of agents) await a.close();
+  await gh.close();
+  return { jobs: n, placed, answeredAllMs: Math.round(answeredMs), seconds: Number(seconds.toFixed(1)), mintsPerMinute: Number(((placed / seconds) * 60).toFixed(0)), rateLimited403or429: (statuses.get(403) ?? 0) + (statuses.get(429) ?? 0) };
+}
+
+const results = {
+  latency: await latency(option('latency-jobs', 200)),
+  throughput: await throughput(option('seconds', 10)),
+  burst: await burst(option('burst', 200)),
+};
+const rows: [string, string, string][] = [
+  ['webhook → agent accepted p50 / p99', `${results.latency.p50Ms.toFixed(1)} / ${results.latency.p99Ms.toFixed(1)} ms (${results.latency.placed}/${results.latency.jobs} placed)`, 'p99 ≤ 50 ms'],
+  ['  of which outside GitHub calls', `${results.latency.ownP50Ms.toFixed(1)} / ${results.latency.ownP99Ms.toFixed(1)} ms`, 'p99 ≤ 50 ms'],
+  ['signed webhooks answered', `${Math.round(results.throughput.requestsPerSecond)}/s, p99 ${results.throughput.p99Ms.toFixed(1)} ms, non-2xx ${results.throughput.non2xx}`, '≥ 1,000/s'],
+  ['dispatcher RSS under load (max)', `${results.throughput.rssMaxMb} MB`, '≤ 120 MB'],
+  ['200-job burst', `${results.burst.placed}/${results.burst.jobs} placed in ${results.burst.seconds} s (${results.burst.mintsPerMinute}/min), 403/429: ${results.burst.rateLimited403or429}`, 'no 403/429 storm'],
+];
+const w0 = Math.max(...rows.map((r) => r[0].length));
+const w1 = Math.max(...rows.map((r) => r[1].length));
+for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  (target ${c})`);
+mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+writeFileSync(path.join(root, 'bench/results/dispatcher.json'), JSON.stringify({ date: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, results }, null, 2) + '\n');
+process.exit(0);

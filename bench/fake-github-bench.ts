@@ -3,20 +3,23 @@
 // Run: node bench/fake-github-run.mjs [--seconds 10] [--concurrency 32] [--runners 500]
 import { spawn } from 'node:child_process';
 import { createPrivateKey, createSign, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
-interface Args { seconds: number; concurrency: number; runners: number; bin: string }
+interface Args { seconds: number; concurrency: number; runners: number; bin: string; out: string | undefined }
 
 function parseArgs(argv: string[]): Args {
   const get = (flag: string, fallback: number): number => {
     const i = argv.indexOf(flag);
     return i >= 0 ? Number(argv[i + 1]) : fallback;
   };
-  const binIndex = argv.indexOf('--bin');
-  return { seconds: get('--seconds', 10), concurrency: get('--concurrency', 32), runners: get('--runners', 500), bin: binIndex >= 0 ? argv[binIndex + 1] ?? '' : '' };
+  const str = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  return { seconds: get('--seconds', 10), concurrency: get('--concurrency', 32), runners: get('--runners', 500), bin: str('--bin') ?? '', out: str('--out') };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
@@ -154,8 +157,17 @@ async function main(): Promise<void> {
   try {
     const rest = await restThroughput(fake.url, args.seconds, args.concurrency);
     const runners = await connectedRunners(fake.url, args.runners);
-    const result = { cpus: os.cpus().length, concurrency: args.concurrency, seconds: args.seconds, rest, runners };
-    console.log(JSON.stringify(result, null, 2));
+    const result = { date: new Date().toISOString(), cpus: os.cpus().length, concurrency: args.concurrency, seconds: args.seconds, rest, runners };
+    console.table({
+      'REST req/s': rest.rps, 'REST p50 ms': rest.p50, 'REST p99 ms': rest.p99, 'REST errors': rest.errors,
+      'runners minted (s)': runners.mintSeconds, 'runners connected (s)': runners.connectSeconds,
+      'online at once': runners.onlineAtOnce, 'jobs completed': runners.jobsCompleted, 'assign+complete (s)': runners.assignAndCompleteSeconds,
+    });
+    if (args.out) {
+      mkdirSync(path.dirname(args.out), { recursive: true });
+      writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
+      console.log(`wrote ${args.out}`);
+    }
     const ok = rest.rps >= 2000 && runners.onlineAtOnce >= args.runners && runners.jobsCompleted === args.runners;
     console.log(ok ? 'PASS: >= 2000 REST req/s and all runners connected at once' : 'BELOW TARGET');
     process.exitCode = ok ? 0 : 1;

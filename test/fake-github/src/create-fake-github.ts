@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { identify, type Identity } from './auth';
 import type { FakeContext, ResolvedOptions } from './context';
@@ -184,9 +184,12 @@ type Env = { Variables: { identity: Identity } };
 
 const SUPPORTED_API_VERSIONS = new Set(['2022-11-28', '2026-03-10']);
 
+const COMMON_HEADERS = { 'x-github-media-type': 'github.v3; format=json', 'x-github-api-version-selected': '2022-11-28' };
+
+/** GitHub's request id shape, e.g. `E4B0:3A27:8C1E55:11A4F4C:656A2B1E`. */
 function requestId(): string {
-  const hex = (n: number): string => randomBytes(n).toString('hex').toUpperCase();
-  return `${hex(2)}:${hex(2)}:${hex(3)}:${hex(4)}:${hex(4)}`;
+  const h = randomBytes(15).toString('hex').toUpperCase();
+  return `${h.slice(0, 4)}:${h.slice(4, 8)}:${h.slice(8, 14)}:${h.slice(14, 22)}:${h.slice(22, 30)}`;
 }
 
 function buildApp(ctx: FakeContext, fake: FakeGitHub): Hono {
@@ -196,51 +199,46 @@ function buildApp(ctx: FakeContext, fake: FakeGitHub): Hono {
 
   const rest = new Hono<Env>();
   rest.use('*', async (c, next) => {
-    const id = requestId();
     const method = c.req.method;
     const path = c.req.path;
-    const common: Record<string, string> = {
-      'x-github-request-id': id,
-      'x-github-media-type': 'github.v3; format=json',
-      'x-github-api-version-selected': '2022-11-28',
+    // Headers set on the context before a response exists are merged into it by Hono: cheaper than
+    // rewriting the finished Response, and they reach error responses built on the way too.
+    const set = (headers: Record<string, string>): void => {
+      for (const [k, v] of Object.entries(headers)) c.header(k, v);
     };
-    const apply = (res: Response, extra: Record<string, string> = {}): Response => {
-      for (const [k, v] of Object.entries({ ...common, ...extra })) res.headers.set(k, v);
-      return res;
-    };
+    const id = requestId();
+    set(COMMON_HEADERS);
+    c.header('x-github-request-id', id);
     // Refused before we know who is asking: still send rate-limit headers (the unauthenticated budget's).
-    const anonymous = (): Record<string, string> => ctx.limiter.headers(`ip:${c.req.header('x-forwarded-for') ?? 'local'}`);
+    set(ctx.limiter.headers(`ip:${c.req.header('x-forwarded-for') ?? 'local'}`));
     const version = c.req.header('x-github-api-version');
     if (version !== undefined && !SUPPORTED_API_VERSIONS.has(version)) {
-      return apply(githubError(c, 400, `API version ${version} is not supported.`, '/about-the-rest-api/api-versions'), anonymous());
+      return githubError(c, 400, `API version ${version} is not supported.`, '/about-the-rest-api/api-versions');
     }
     const who = identify(c, ctx.state);
-    if (who instanceof Response) return apply(who, anonymous());
+    if (who instanceof Response) return who;
     c.set('identity', who);
     const subject = who.kind === 'installation' ? `installation ID ${who.installationId}` : who.kind === 'pat' ? `user ID ${who.token.login}` : who.kind === 'app' ? `app ID ${who.app.id}` : 'your IP address';
-    const decision = ctx.limiter.check(who.key, subject, method, path, `${method} ${c.req.routePath}`, id, path !== '/rate_limit');
+    // Secondary limits count per endpoint: ids in the path do not make a new endpoint.
+    const endpoint = `${method} ${path.replace(/\/\d+(?=\/|$)/g, '/{id}')}`;
+    const decision = ctx.limiter.check(who.key, subject, method, path, endpoint, id, path !== '/rate_limit');
+    set(decision.headers);
     try {
       if (decision.hit) {
-        const headers = { ...decision.headers, ...decision.hit.headers, ...(decision.hit.message.startsWith('API rate limit') ? { 'x-ratelimit-remaining': '0' } : {}) };
-        return apply(githubError(c, decision.hit.status, decision.hit.message, '/overview/rate-limits-for-the-rest-api'), headers);
+        set({ ...decision.hit.headers, ...(decision.hit.message.startsWith('API rate limit') ? { 'x-ratelimit-remaining': '0' } : {}) });
+        return githubError(c, decision.hit.status, decision.hit.message, '/overview/rate-limits-for-the-rest-api');
       }
       const fault = ctx.faults.take(method, path);
       if (fault?.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
-      if (fault?.status && !fault.afterCommit) return apply(githubError(c, fault.status, fault.status === 503 ? 'Service Unavailable' : 'Server Error'), decision.headers);
+      const serverError = (status: 500 | 502 | 503 | 504): Response => githubError(c, status, status === 503 ? 'Service Unavailable' : 'Server Error');
+      if (fault?.status && !fault.afterCommit) return serverError(fault.status);
       await next();
-      if (fault?.status && fault.afterCommit) c.res = githubError(c, fault.status, fault.status === 503 ? 'Service Unavailable' : 'Server Error');
-      if (method === 'GET' && c.res.status === 200) {
-        const etag = `W/"${createHash('sha1').update(await c.res.clone().text()).digest('hex')}"`;
-        if (c.req.header('if-none-match') === etag) {
-          // GitHub: a 304 to a correctly authorized conditional request does not count against the primary limit.
-          ctx.limiter.refund(who.key);
-          // After next() a middleware replaces c.res; a returned Response would be ignored.
-          c.res = apply(new Response(null, { status: 304, headers: { etag } }), { ...decision.headers, ...ctx.limiter.headers(who.key) });
-          return;
-        }
-        c.res.headers.set('etag', etag);
+      if (fault?.status && fault.afterCommit) c.res = serverError(fault.status);
+      if (c.res.status === 304) {
+        // GitHub: a 304 to a correctly authorized conditional request does not count against the primary limit.
+        ctx.limiter.refund(who.key);
+        set(ctx.limiter.headers(who.key));
       }
-      apply(c.res, decision.headers);
     } finally {
       decision.release();
     }

@@ -9,7 +9,16 @@ export const iso = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000
 const nodeId = (prefix: string, id: number): string => Buffer.from(`${prefix}${id}`).toString('base64');
 
 /** Stable numeric id for a label name (GitHub gives labels ids; ours only need to be consistent). */
-export const labelId = (name: string): number => createHash('sha1').update(name.toLowerCase()).digest().readUInt32BE(0) % 1_000_000;
+const labelIds = new Map<string, number>();
+export const labelId = (name: string): number => {
+  const key = name.toLowerCase();
+  let id = labelIds.get(key);
+  if (id === undefined) {
+    id = createHash('sha1').update(key).digest().readUInt32BE(0) % 1_000_000;
+    labelIds.set(key, id);
+  }
+  return id;
+};
 
 /** Default read-only labels GitHub's docs show on a new runner (`with-defaults` mode). */
 export const DEFAULT_LABELS = ['self-hosted', 'macOS', 'ARM64'];

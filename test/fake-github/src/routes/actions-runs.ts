@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { authorize, type Identity } from '../auth';
 import type { FakeContext } from '../context';
+import { okJson } from '../json-response';
 import { notFound, validationFailed } from '../github-error';
 import { paginate } from '../pagination';
 import { jobJson, runJson, runStatus } from '../serialize';
@@ -47,7 +48,7 @@ export function actionsRunRoutes(ctx: FakeContext): Hono<Env> {
     const all = status === undefined ? matches : matches.slice(0, 1000);
     const page = paginate(c, all, base);
     if (page instanceof Response) return page;
-    return c.json({ total_count: all.length, workflow_runs: page.map((r) => runJson(r, state, base)) });
+    return okJson(c, { total_count: all.length, workflow_runs: page.map((r) => runJson(r, state, base)) });
   });
 
   app.get('/repos/:owner/:repo/actions/runs/:runId{[0-9]+}', (c) => {
@@ -55,7 +56,7 @@ export function actionsRunRoutes(ctx: FakeContext): Hono<Env> {
     if (repo instanceof Response) return repo;
     const run = state.runs.get(Number(c.req.param('runId')));
     if (!run || run.repo !== repo) return notFound(c, DOC_RUNS);
-    return c.json(runJson(run, state, ctx.publicUrl(c)));
+    return okJson(c, runJson(run, state, ctx.publicUrl(c)));
   });
 
   app.get('/repos/:owner/:repo/actions/runs/:runId{[0-9]+}/jobs', (c) => {
@@ -66,7 +67,7 @@ export function actionsRunRoutes(ctx: FakeContext): Hono<Env> {
     const jobs = run.jobIds.map((id) => state.jobs.get(id)).filter((j): j is JobRecord => j !== undefined);
     const page = paginate(c, jobs, ctx.publicUrl(c));
     if (page instanceof Response) return page;
-    return c.json({ total_count: jobs.length, jobs: page.map((j) => jobJson(j, ctx.publicUrl(c))) });
+    return okJson(c, { total_count: jobs.length, jobs: page.map((j) => jobJson(j, ctx.publicUrl(c))) });
   });
 
   app.get('/repos/:owner/:repo/actions/jobs/:jobId{[0-9]+}', (c) => {
@@ -74,7 +75,7 @@ export function actionsRunRoutes(ctx: FakeContext): Hono<Env> {
     if (repo instanceof Response) return repo;
     const job = state.jobs.get(Number(c.req.param('jobId')));
     if (!job || job.repo !== repo) return notFound(c, DOC_JOBS);
-    return c.json(jobJson(job, ctx.publicUrl(c)));
+    return okJson(c, jobJson(job, ctx.publicUrl(c)));
   });
 
   return app;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { authorize, requireApp, type Identity } from '../auth';
 import type { FakeContext } from '../context';
+import { okJson } from '../json-response';
 import { githubError, notFound, validationFailed } from '../github-error';
 import { paginate } from '../pagination';
 import { fullRepositoryJson, iso, ownerIdOf, ownerJson } from '../serialize';
@@ -50,14 +51,14 @@ export function appRoutes(ctx: FakeContext): Hono<Env> {
       const repo = c.req.param('repo');
       if (repo !== undefined && !state.repos.has(`${account}/${repo}`)) return notFound(c, DOC_APPS);
       const inst = [...state.installations.values()].find((i) => i.appId === who.id && i.account.toLowerCase() === account.toLowerCase());
-      return inst ? c.json(installationJson(inst, ctx.publicUrl(c))) : notFound(c, DOC_APPS);
+      return inst ? okJson(c, installationJson(inst, ctx.publicUrl(c))) : notFound(c, DOC_APPS);
     });
   }
 
   app.get('/app', (c) => {
     const who = requireApp(c, c.get('identity'));
     if (who instanceof Response) return who;
-    return c.json({ id: who.id, slug: who.slug, client_id: who.clientId, node_id: Buffer.from(`A_${who.id}`).toString('base64'), name: who.slug, owner: ownerJson('acme', ownerIdOf('acme'), ctx.publicUrl(c)), description: '', external_url: ctx.publicUrl(c), html_url: `${ctx.publicUrl(c)}/apps/${who.slug}`, created_at: iso(0), updated_at: iso(0), permissions: {}, events: ['workflow_job'] });
+    return okJson(c, { id: who.id, slug: who.slug, client_id: who.clientId, node_id: Buffer.from(`A_${who.id}`).toString('base64'), name: who.slug, owner: ownerJson('acme', ownerIdOf('acme'), ctx.publicUrl(c)), description: '', external_url: ctx.publicUrl(c), html_url: `${ctx.publicUrl(c)}/apps/${who.slug}`, created_at: iso(0), updated_at: iso(0), permissions: {}, events: ['workflow_job'] });
   });
 
   app.post('/app/installations/:installationId{[0-9]+}/access_tokens', async (c) => {
@@ -80,7 +81,7 @@ export function appRoutes(ctx: FakeContext): Hono<Env> {
     const token = `ghs_${randomBytes(27).toString('base64url').replace(/[-_]/g, 'x')}`;
     const expiresAt = state.clock.now() + 3_600_000;
     state.tokens.set(token, { token, kind: 'installation', login: `${who.slug}[bot]`, installationId: inst.id, expiresAt, permissions });
-    return c.json({ token, expires_at: iso(expiresAt), permissions, repository_selection: 'all' }, 201);
+    return okJson(c, { token, expires_at: iso(expiresAt), permissions, repository_selection: 'all' }, 201);
   });
 
   app.get('/installation/repositories', (c) => {
@@ -91,7 +92,7 @@ export function appRoutes(ctx: FakeContext): Hono<Env> {
     const all = [...state.repos.entries()].filter(([full]) => full.split('/')[0]?.toLowerCase() === inst?.account.toLowerCase());
     const page = paginate(c, all, base);
     if (page instanceof Response) return page;
-    return c.json({ total_count: all.length, repository_selection: 'all', repositories: page.map(([full, id]) => fullRepositoryJson(full, id, ownerIdOf(full.split('/')[0] ?? ''), base)) });
+    return okJson(c, { total_count: all.length, repository_selection: 'all', repositories: page.map(([full, id]) => fullRepositoryJson(full, id, ownerIdOf(full.split('/')[0] ?? ''), base)) });
   });
 
   // Deliveries: the app's hook (JWT) and org/repo hooks (token).
@@ -121,13 +122,13 @@ export function appRoutes(ctx: FakeContext): Hono<Env> {
       const all = ctx.webhooks.deliveries(hookId).slice().reverse();
       const page = paginate(c, all, ctx.publicUrl(c));
       if (page instanceof Response) return page;
-      return c.json(page.map((d) => deliveryJson(d)));
+      return okJson(c, page.map((d) => deliveryJson(d)));
     });
     app.get(`${prefix}/deliveries/:deliveryId{[0-9]+}`, (c) => {
       const hookId = resolve(c);
       if (hookId instanceof Response) return hookId;
       const d = ctx.webhooks.deliveries(hookId).find((x) => x.id === Number(c.req.param('deliveryId')));
-      return d ? c.json(deliveryJson(d, true)) : notFound(c, DOC_HOOKS);
+      return d ? okJson(c, deliveryJson(d, true)) : notFound(c, DOC_HOOKS);
     });
     app.post(`${prefix}/deliveries/:deliveryId{[0-9]+}/attempts`, (c) => {
       const hookId = resolve(c);
@@ -135,7 +136,7 @@ export function appRoutes(ctx: FakeContext): Hono<Env> {
       const d = ctx.webhooks.deliveries(hookId).find((x) => x.id === Number(c.req.param('deliveryId')));
       if (!d) return notFound(c, DOC_HOOKS);
       void ctx.webhooks.redeliver(d.id).catch(() => undefined);
-      return c.json({}, 202);
+      return okJson(c, {}, 202);
     });
   }
 
@@ -143,7 +144,7 @@ export function appRoutes(ctx: FakeContext): Hono<Env> {
     const who = c.get('identity');
     const u = ctx.limiter.usage(who.key);
     const core = { limit: u.limit, used: u.used, remaining: u.remaining, reset: u.reset };
-    return c.json({ resources: { core, search: { limit: 30, used: 0, remaining: 30, reset: u.reset }, actions_runner_registration: { limit: 10000, used: 0, remaining: 10000, reset: u.reset } }, rate: core });
+    return okJson(c, { resources: { core, search: { limit: 30, used: 0, remaining: 30, reset: u.reset }, actions_runner_registration: { limit: 10000, used: 0, remaining: 10000, reset: u.reset } }, rate: core });
   });
 
   return app;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { authorize, type Identity } from '../auth';
 import type { FakeContext } from '../context';
+import { okJson } from '../json-response';
 import { githubError, notFound, validationFailed } from '../github-error';
 import { mintJitConfig } from '../jit-config';
 import { paginate } from '../pagination';
@@ -73,7 +74,7 @@ export function runnerRoutes(ctx: FakeContext): Hono<Env> {
         sessionId: null, lastSeenAt: null, polling: false, jobId: null, consumed: false, createdAt: state.clock.now(),
       };
       state.runners.set(id, runner);
-      return c.json({ runner: runnerJson(runner, state, ctx.options), encoded_jit_config: minted.encoded }, 201);
+      return okJson(c, { runner: runnerJson(runner, state, ctx.options), encoded_jit_config: minted.encoded }, 201);
     });
 
     app.get(`${prefix}/actions/runners`, (c) => {
@@ -83,7 +84,7 @@ export function runnerRoutes(ctx: FakeContext): Hono<Env> {
       const all = runnersIn(s.scope).filter((r) => name === undefined || r.name === name).sort((a, b) => a.id - b.id);
       const page = paginate(c, all, ctx.publicUrl(c));
       if (page instanceof Response) return page;
-      return c.json({ total_count: all.length, runners: page.map((r) => runnerJson(r, state, ctx.options)) });
+      return okJson(c, { total_count: all.length, runners: page.map((r) => runnerJson(r, state, ctx.options)) });
     });
 
     app.get(`${prefix}/actions/runners/:runnerId{[0-9]+}`, (c) => {
@@ -91,7 +92,7 @@ export function runnerRoutes(ctx: FakeContext): Hono<Env> {
       if (s instanceof Response) return s;
       const runner = state.runners.get(Number(c.req.param('runnerId')));
       if (!runner || runner.scope !== s.scope) return notFound(c, DOC_RUNNERS);
-      return c.json(runnerJson(runner, state, ctx.options));
+      return okJson(c, runnerJson(runner, state, ctx.options));
     });
 
     app.delete(`${prefix}/actions/runners/:runnerId{[0-9]+}`, (c) => {
@@ -112,7 +113,7 @@ export function runnerRoutes(ctx: FakeContext): Hono<Env> {
         if (s instanceof Response) return s;
         // Not used with JIT configs; only the shape matters. Expires after one hour like GitHub's.
         const token = randomBytes(20).toString('base64').replace(/[^A-Z0-9]/gi, '').toUpperCase().slice(0, 29).padEnd(29, 'A');
-        return c.json({ token, expires_at: iso(state.clock.now() + 3_600_000).replace('Z', '.000Z') }, 201);
+        return okJson(c, { token, expires_at: iso(state.clock.now() + 3_600_000).replace('Z', '.000Z') }, 201);
       });
     }
   }
@@ -123,7 +124,7 @@ export function runnerRoutes(ctx: FakeContext): Hono<Env> {
     const all = [...state.groups.values()].filter((g) => g.org === s.org).sort((a, b) => a.id - b.id);
     const page = paginate(c, all, ctx.publicUrl(c));
     if (page instanceof Response) return page;
-    return c.json({ total_count: all.length, runner_groups: page.map((g) => runnerGroupJson(g, ctx.publicUrl(c))) });
+    return okJson(c, { total_count: all.length, runner_groups: page.map((g) => runnerGroupJson(g, ctx.publicUrl(c))) });
   });
 
   app.get('/orgs/:org/actions/runner-groups/:groupId{[0-9]+}/runners', (c) => {
@@ -134,7 +135,7 @@ export function runnerRoutes(ctx: FakeContext): Hono<Env> {
     const all = [...state.runners.values()].filter((r) => r.runnerGroupId === group.id && r.scope === s.scope).sort((a, b) => a.id - b.id);
     const page = paginate(c, all, ctx.publicUrl(c));
     if (page instanceof Response) return page;
-    return c.json({ total_count: all.length, runners: page.map((r) => runnerJson(r, state, ctx.options)) });
+    return okJson(c, { total_count: all.length, runners: page.map((r) => runnerJson(r, state, ctx.options)) });
   });
 
   return app;

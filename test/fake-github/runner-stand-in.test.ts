@@ -70,6 +70,19 @@ describe('runner stand-in (~/actions-runner/run.sh)', () => {
     expect(proc.stdout()).toContain('registry=http://127.0.0.1:9/npm/');
   });
 
+  it('retries while the runner service fails, then connects and runs its job', async () => {
+    const { config } = await mint('patient');
+    fake.faults.add({ method: 'POST', path: /^\/_runner\/sessions$/, status: 503, count: 2 });
+    fake.faults.add({ method: 'POST', path: /^\/_runner\/oauth2\/token$/, status: 502, count: 1 });
+    fake.enqueueRun({ jobs: [{ name: 'after-outage', labels: ['self-hosted'], durationMs: 50 }] });
+    const proc = startRunner(config, { home });
+    expect(await proc.exited).toBe(0);
+    expect(proc.stderr()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z: Runner connect error: Response status code does not indicate success: 502\. Retrying until reconnected\.$/m);
+    expect(proc.stderr()).toMatch(/Runner connect error: Response status code does not indicate success: 503\. Retrying until reconnected\./);
+    expect(proc.stdout()).toMatch(/Z: Runner reconnected\.\n/);
+    expect(proc.stdout()).toContain('Job after-outage completed with result: Succeeded');
+  });
+
   it('a reused JIT config fails like the real runner; --jitconfig works too', async () => {
     const { config } = await mint('once');
     fake.enqueueRun({ jobs: [{ name: 'one', labels: ['self-hosted'], durationMs: 50 }] });

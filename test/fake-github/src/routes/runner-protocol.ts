@@ -13,6 +13,14 @@ const resultToConclusion: Record<string, JobResult> = { Succeeded: 'success', Fa
  */
 export function runnerProtocolRoutes(ctx: FakeContext): Hono {
   const app = new Hono();
+  // The same fault table as the REST API: a test can make GitHub's runner service fail or lag too.
+  app.use('*', async (c, next) => {
+    const fault = ctx.faults.take(c.req.method, c.req.path);
+    if (fault?.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+    if (fault?.status && !fault.afterCommit) return c.json({ message: 'Service Unavailable' }, fault.status);
+    await next();
+    if (fault?.status && fault.afterCommit) c.res = c.json({ message: 'Service Unavailable' }, fault.status);
+  });
 
   const authed = (c: Context): RunnerRecord | undefined => {
     const header = c.req.header('authorization') ?? '';

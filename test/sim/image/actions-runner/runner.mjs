@@ -117,6 +117,33 @@ async function connect(config) {
   }
 }
 
+/** Like MessageListener.CreateSessionAsync: server errors and network failures are retried until it works. */
+async function createSession(base, headers, settings) {
+  let failing = false;
+  for (;;) {
+    let res;
+    try {
+      res = await request(`${base}/sessions`, { method: 'POST', headers, body: JSON.stringify({ sessionName: os.hostname(), agent: { id: settings.agentId, name: settings.agentName, version: RUNNER_VERSION } }) });
+    } catch (error) {
+      if (!failing) err(`${ts()}: Runner connect error: ${error.message}. Retrying until reconnected.`);
+      failing = true;
+      await sleep(RETRY_MS);
+      continue;
+    }
+    if (res.status === 409) throw new Fatal('A session for this runner already exists.', 5);
+    if (res.status === 401) throw new Fatal('Failed to create a session. The runner registration has been deleted from the server, please re-configure.');
+    if (res.status >= 500) {
+      if (!failing) err(`${ts()}: Runner connect error: Response status code does not indicate success: ${res.status}. Retrying until reconnected.`);
+      failing = true;
+      await sleep(RETRY_MS);
+      continue;
+    }
+    if (!res.ok) throw new Fatal(`Failed to create session. Response status code does not indicate success: ${res.status}`);
+    if (failing) out(`${ts()}: Runner reconnected.`);
+    return res.json();
+  }
+}
+
 async function main() {
   loadDotEnv();
   const encoded = await readStdin();
@@ -129,11 +156,7 @@ async function main() {
   out('');
   out('√ Connected to GitHub');
   out('');
-  const sessionRes = await request(`${base}/sessions`, { method: 'POST', headers, body: JSON.stringify({ sessionName: os.hostname(), agent: { id: config.settings.agentId, name: config.settings.agentName, version: RUNNER_VERSION } }) });
-  if (sessionRes.status === 409) throw new Fatal('A session for this runner already exists.', 5);
-  if (sessionRes.status === 401) throw new Fatal('Failed to create a session. The runner registration has been deleted from the server, please re-configure.');
-  if (!sessionRes.ok) throw new Fatal(`Failed to create session. Response status code does not indicate success: ${sessionRes.status}`);
-  const session = await sessionRes.json();
+  const session = await createSession(base, headers, config.settings);
   const closeSession = () => request(`${base}/sessions/${session.sessionId}`, { method: 'DELETE', headers }, 5000).catch(() => undefined);
 
   out(`Current runner version: '${RUNNER_VERSION}'`);

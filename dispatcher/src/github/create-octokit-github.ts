@@ -13,7 +13,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import type { DispatcherConfig } from '../config';
 import { DispatcherError, errorMessage, errorStatus } from '../errors';
 import type { DeleteOutcome, GitHubApi, GitHubRunner, QueuedJob } from './github-api';
-import { createWriteLimiter } from './write-limiter';
+import { createConcurrencyLimiter, createWriteLimiter } from './write-limiter';
 
 const ThrottledOctokit = Octokit.plugin(retry, throttling);
 type Kit = InstanceType<typeof ThrottledOctokit>;
@@ -77,6 +77,8 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
       id: `tartfleet-${Math.random().toString(36).slice(2)}`,
       retryAfterBaseValue: base,
       write,
+      global: createConcurrencyLimiter(50),
+      auth: createConcurrencyLimiter(1),
       onRateLimit: (after: number, opts: { method: string; url: string }, _kit: unknown, retryCount: number) => {
         const retry = retryCount < maxRateRetries;
         options.log?.warn(`GitHub primary rate limit on ${opts.method} ${opts.url}; ${retry ? `retrying after ${after} s (retry ${retryCount + 1} of ${maxRateRetries})` : 'giving up'}`);

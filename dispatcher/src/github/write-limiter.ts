@@ -47,3 +47,29 @@ export function createWriteLimiter(options: WriteLimiterOptions): BottleneckGrou
   };
   return { key: () => keyed, acquire };
 }
+
+/**
+ * A concurrency cap shaped like plugin-throttling's Bottleneck groups, for its `global` and `auth`
+ * slots. Bottleneck's scheduler adds several milliseconds of timer hops to every request, a good part
+ * of the webhook → runner-accepted budget; a plain semaphore gives the same protection (GitHub allows
+ * 100 concurrent requests, reference §4) without the hops.
+ */
+export function createConcurrencyLimiter(maxConcurrent: number): BottleneckGroupLike {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const keyed = {
+    async schedule<T>(...args: unknown[]): Promise<T> {
+      const fnIndex = typeof args[0] === 'function' ? 0 : 1;
+      const fn = args[fnIndex] as (...a: unknown[]) => Promise<T>;
+      if (active >= maxConcurrent) await new Promise<void>((resolve) => waiting.push(resolve));
+      active++;
+      try {
+        return await fn(...args.slice(fnIndex + 1));
+      } finally {
+        active--;
+        waiting.shift()?.();
+      }
+    },
+  };
+  return { key: () => keyed };
+}

@@ -21,6 +21,8 @@ export interface GuestSshOptions {
   guestId: string;
   /** Called with the process group of every guest command started. */
   onProcessGroup: (pgid: number) => void;
+  /** Called once that command's shell has exited (its group id may be reused from then on). */
+  onProcessGroupEnd: (pgid: number) => void;
 }
 
 /** PIDs of processes whose environment carries `TART_SIM_GUEST_ID=<guestId>` (Linux /proc only). */
@@ -87,15 +89,18 @@ export class GuestSsh {
   }
 
   /**
-   * Signals every guest process (the VM is stopping or crashing): each session's process group, and
-   * any process that left its group (setsid) but still carries the guest's marker.
+   * Signals every guest process (the VM is stopping or crashing): the groups of sessions whose shell
+   * has not been reaped yet (so their group id cannot have been reused), and every process carrying
+   * the guest's marker — which also finds processes that left their group (setsid) or outlived their
+   * session's shell. Group ids of finished sessions are never signalled: with pid_max at 32768 they
+   * are soon reused by unrelated processes.
    */
   killProcesses(signal: NodeJS.Signals): void {
     for (const pgid of this.groups) {
       try {
         process.kill(-pgid, signal);
       } catch {
-        this.groups.delete(pgid);
+        // Already gone.
       }
     }
     for (const pid of markedProcesses(this.options.guestId)) {
@@ -158,7 +163,8 @@ export class GuestSsh {
     let pgid: number | undefined;
     session.on('signal', (_accept, _reject, info) => {
       try {
-        if (pgid !== undefined) process.kill(-pgid, `SIG${info.name}` as NodeJS.Signals);
+        // Only while its shell runs: a finished session's group id may belong to someone else now.
+        if (pgid !== undefined && this.groups.has(pgid)) process.kill(-pgid, `SIG${info.name}` as NodeJS.Signals);
       } catch {
         // Group already gone.
       }
@@ -193,6 +199,11 @@ export class GuestSsh {
       channel.stderr.write(`bash: ${error.message}\n`);
       channel.exit(127);
       channel.end();
+    });
+    child.on('exit', () => {
+      if (child.pid === undefined) return;
+      this.groups.delete(child.pid);
+      this.options.onProcessGroupEnd(child.pid);
     });
     child.on('close', (code, signal) => {
       try {

@@ -6,6 +6,7 @@ import { guestPaths, installShims } from './guest-image';
 import { GuestReaper } from './guest-reaper';
 import type { GuestSsh } from './guest-ssh';
 import { lazy } from './lazy-node';
+import { loadSsh2 } from './load-ssh2';
 import { candidateAddress, leasedAddresses, readLease, writeLease } from './leases';
 import { unlock } from './pid-lock';
 import type { VmConfig } from './vm-config';
@@ -74,6 +75,8 @@ export class VmRuntime {
     process.on('SIGUSR1', () => this.onSigusr1());
     this.watchPowerRequests();
     if (this.fault('boot-hang')) return;
+    // Load ssh2 while the guest "boots", so SSH answers at the boot time rather than after a cold require.
+    setImmediate(() => loadSsh2());
     const bootMs = this.ctx.faults.number('slow-boot', this.o.name, this.o.bootMs * 10) ?? this.o.bootMs;
     this.after(Math.floor(bootMs * 0.8), () => void this.acquireAddress().catch((error: unknown) => this.crash(`failed to attach network: ${(error as Error).message}`)));
     this.after(bootMs, () => void this.bootSsh());
@@ -131,6 +134,7 @@ export class VmRuntime {
         port: this.o.sshPort,
         guestId: this.guestId,
         onProcessGroup: (pgid) => this.onGuestProcess(pgid),
+        onProcessGroupEnd: (pgid) => this.reaper.untrack(pgid),
       });
     }
     if (this.listener === undefined) {

@@ -223,5 +223,5 @@ const w0 = Math.max(...rows.map((r) => r[0].length));
 const w1 = Math.max(...rows.map((r) => r[1].length));
 for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  (target ${c})`);
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-if (!only) writeFileSync(path.join(root, 'bench/results/dispatcher.json'), JSON.stringify({ date: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, results }, null, 2) + '\n');
+if (!only) writeFileSync(path.join(root, 'bench/results/dispatcher.json'), JSON.stringify({ date: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, loadAverage: (await import('node:os')).loadavg(), results }, null, 2) + '\n');
 process.exit(0);

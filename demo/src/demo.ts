@@ -67,7 +67,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     stopped = true;
   });
   try {
-    fleet = await startFleet({ root: o.root, hosts: o.hosts, pools: POOLS, bootMs: o.bootMs, onLine: o.logLine, dispatcher: { intervalMs: 5_000, busyIntervalMs: 1_000 } });
+    fleet = await startFleet({ root: o.root, hosts: o.hosts, pools: POOLS, bootMs: o.bootMs, onLine: o.logLine, // A short idle grace: a runner whose job was taken by another pool's runner (any runner whose
+    // labels match may take any job) is removed soon after the demand is gone.
+    dispatcher: { intervalMs: 5_000, busyIntervalMs: 1_000, idleGraceMs: 5_000 } });
     const gh = fleet.github;
     o.out(`dispatcher ${fleet.dispatcherUrl()}, agents ${fleet.agents.map((a) => a.url).join(' ')}\n\n`);
 

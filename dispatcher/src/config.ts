@@ -72,7 +72,7 @@ export const configSchema = z
         /** An offline registration of ours with no VM behind it is deleted after this long. */
         offlineGraceMs: z.number().int().min(0).default(120_000),
         /** An online idle runner of ours beyond the queued demand is removed after this long. */
-        idleGraceMs: z.number().int().min(0).default(300_000),
+        idleGraceMs: z.number().int().min(0).default(60_000),
       })
       .prefault({}),
     placement: z

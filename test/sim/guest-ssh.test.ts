@@ -155,7 +155,7 @@ describe('simulated guest over SSH', () => {
       ssh.end();
     }
     const done = await vm.exited;
-    expect([done.code, done.stdout]).toEqual([0, 'guest has stopped the virtual machine\n']);
+    expect([done.code, done.stdout, done.stderr]).toEqual([0, 'guest has stopped the virtual machine\n', '']);
     expect(pids).toHaveLength(2);
     for (const p of pids) {
       expect(p).toBeGreaterThan(0);
@@ -208,7 +208,7 @@ describe('simulated guest over SSH', () => {
       ssh.end();
     }
     const done = await vm.exited;
-    expect([done.code, done.stdout]).toEqual([0, 'guest has stopped the virtual machine\n']);
+    expect([done.code, done.stdout, done.stderr]).toEqual([0, 'guest has stopped the virtual machine\n', '']);
   });
 
   it('reboots on `sudo reboot`: SSH drops, comes back, and tart run keeps running', async () => {
@@ -234,6 +234,6 @@ describe('simulated guest over SSH', () => {
     const { run: vm } = await h.boot('vm1');
     vm.proc.kill('SIGUSR2');
     const done = await vm.exited;
-    expect([done.code, done.stdout]).toEqual([0, 'Requesting guest OS to stop...\nguest has stopped the virtual machine\n']);
+    expect([done.code, done.stdout, done.stderr]).toEqual([0, 'Requesting guest OS to stop...\nguest has stopped the virtual machine\n', '']);
   });
 });

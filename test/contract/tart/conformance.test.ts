@@ -235,7 +235,7 @@ const cases: Case[] = [
       const { run } = await h.boot('vm1');
       run.proc.kill('SIGINT');
       const done = await run.exited;
-      expect([done.code, done.stdout]).toEqual([0, 'Stopping VM...\n']);
+      expect([done.code, done.stdout, done.stderr]).toEqual([0, 'Stopping VM...\n', '']);
     },
   },
   {
@@ -336,7 +336,7 @@ const cases: Case[] = [
       const stop = await h.tart(['stop', 'vm1']);
       expect([stop.code, stop.stdout, stop.stderr]).toEqual([0, '', '']);
       const done = await run.exited;
-      expect([done.code, done.stdout]).toEqual([0, 'Stopping VM...\n']);
+      expect([done.code, done.stdout, done.stderr]).toEqual([0, 'Stopping VM...\n', '']);
     },
   },
   {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runtimeError } from './errors';
 import { probeLock, type LockOwner } from './pid-lock';
@@ -57,8 +57,11 @@ export class VmDir {
     }
   }
 
+  /** Replaces config.json atomically, so a concurrent `list` or `get` never reads half a file. */
   writeConfig(config: VmConfig): void {
-    writeFileSync(this.configPath, tartJson(config, { shuffle: false }));
+    const tmp = `${this.configPath}.${process.pid}.tmp`;
+    writeFileSync(tmp, tartJson(config, { shuffle: false }));
+    renameSync(tmp, this.configPath);
   }
 
   /** The live `tart run` holding this VM, like F_GETLK on config.json. */

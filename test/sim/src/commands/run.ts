@@ -77,10 +77,10 @@ export async function runCommand(ctx: Ctx, args: ParsedArgs): Promise<void> {
   try {
     const running = localVms(ctx.home).filter((v) => v.name !== name && v.vm.lockOwner() !== undefined);
     if (running.some((v) => macOf(v.vm) === config.macAddress.toLowerCase())) {
-      ctx.out('There is already a running VM with the same MAC address!\nResetting VM to assign a new MAC address...\n');
       config.macAddress = randomMac();
       vm.writeConfig(config);
       rmSync(vm.snapshotPath, { force: true });
+      ctx.out('There is already a running VM with the same MAC address!\nResetting VM to assign a new MAC address...\n');
     }
     if (!tryLock(vm.lockPath, { slot: false })) throw vmAlreadyRunning(name);
     if (config.os === 'darwin') {

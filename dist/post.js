@@ -46359,6 +46359,15 @@ function isLoopback(hostname3) {
   const h = hostname3.replace(/^\[|\]$/g, "").toLowerCase();
   return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
 }
+function describeNetworkError(error62) {
+  if (!(error62 instanceof Error)) return String(error62);
+  const cause = error62.cause;
+  if (cause instanceof Error) {
+    const code = cause.code;
+    return `${error62.message} (${typeof code === "string" ? `${code}: ` : ""}${cause.message})`;
+  }
+  return error62.message;
+}
 function parseRetryAfter(value) {
   if (value === null || !/^\d+$/.test(value.trim())) return void 0;
   return Number(value.trim());
@@ -46368,10 +46377,10 @@ function createAgentClient(options) {
   try {
     base = new URL(options.baseUrl);
   } catch {
-    throw new AgentClientError(0, "insecure_url", `agent baseUrl must be an absolute http(s) URL like https://host:8420, got '${options.baseUrl}'`);
+    throw new AgentClientError(0, "invalid_url", `agent baseUrl must be an absolute http(s) URL like https://host:8420, got '${options.baseUrl}'`);
   }
   if (base.protocol !== "https:" && base.protocol !== "http:") {
-    throw new AgentClientError(0, "insecure_url", `agent baseUrl must use https: or http:, got '${base.protocol}'`);
+    throw new AgentClientError(0, "invalid_url", `agent baseUrl must use https: or http:, got '${base.protocol}'`);
   }
   if (base.protocol === "http:" && !isLoopback(base.hostname) && options.allowInsecure !== true) {
     throw new AgentClientError(
@@ -46400,7 +46409,7 @@ function createAgentClient(options) {
         response = await doFetch(origin + fullPath, { method, headers, body: body === void 0 ? void 0 : payload, signal: controller.signal });
       } catch (error62) {
         if (controller.signal.aborted) throw new AgentClientError(0, "timeout", `${what} got no response within ${options.timeoutMs} ms`);
-        throw new AgentClientError(0, "network", `${what} failed: ${error62 instanceof Error ? error62.message : String(error62)}`);
+        throw new AgentClientError(0, "network", `${what} failed: ${describeNetworkError(error62)}`);
       }
       const text = await response.text().catch((error62) => {
         if (controller.signal.aborted) throw new AgentClientError(0, "timeout", `${what}: body not received within ${options.timeoutMs} ms`);
@@ -46557,22 +46566,35 @@ function createPlacer(options) {
     async freeSlots(pool) {
       return (await ranked(pool)).reduce((sum, x) => sum + x.e.free, 0);
     },
-    async place(request2) {
+    async reserve(pool) {
+      const best = (await ranked(pool))[0];
+      if (!best || best.e.free <= 0) return void 0;
+      best.e.free -= 1;
+      return best.host;
+    },
+    release(host) {
+      const e = cache.get(host);
+      if (e) e.free += 1;
+    },
+    async place(request2, reservedHost) {
       const tried = [];
-      for (const { host, e } of await ranked(request2.pool)) {
-        if (e.free <= 0) continue;
+      const others = (await ranked(request2.pool)).filter((x) => x.host !== reservedHost);
+      const reserved = reservedHost !== void 0 ? cache.get(reservedHost) : void 0;
+      const candidates = reserved && reservedHost !== void 0 ? [{ host: reservedHost, e: reserved, held: true }, ...others.map((x) => ({ ...x, held: false }))] : others.map((x) => ({ ...x, held: false }));
+      for (const { host, e, held } of candidates) {
+        if (!held && e.free <= 0) continue;
         tried.push(host);
         const agent = options.agents.get(host);
         if (!agent) continue;
-        e.free -= 1;
+        if (!held) e.free -= 1;
         try {
           const record2 = await withTimeout(agent.startRunner(request2), options.timeoutMs * 3, `POST ${host}/v1/runners`);
-          return { placed: true, host, record: record2, duplicate: false };
+          return { placed: true, host, record: record2 };
         } catch (error62) {
           const status = error62.status;
           if (status === 409) {
             e.free += 1;
-            return { placed: true, host, record: { name: request2.name, pool: request2.pool, labels: request2.labels, stage: "requested", timestamps: {}, registrationLeftBehind: false, adopted: false }, duplicate: true };
+            return { placed: false, reason: "name_taken", host, tried };
           }
           e.free = 0;
           errors.set(host, errorMessage2(error62));
@@ -46923,6 +46945,25 @@ function createWriteLimiter(options) {
   };
   return { key: () => keyed, acquire };
 }
+function createConcurrencyLimiter(maxConcurrent) {
+  let active = 0;
+  const waiting = [];
+  const keyed = {
+    async schedule(...args) {
+      const fnIndex = typeof args[0] === "function" ? 0 : 1;
+      const fn = args[fnIndex];
+      if (active >= maxConcurrent) await new Promise((resolve) => waiting.push(resolve));
+      active++;
+      try {
+        return await fn(...args.slice(fnIndex + 1));
+      } finally {
+        active--;
+        waiting.shift()?.();
+      }
+    }
+  };
+  return { key: () => keyed };
+}
 
 // dispatcher/src/github/create-octokit-github.ts
 var ThrottledOctokit = Octokit2.plugin(retry, throttling);
@@ -46962,8 +47003,18 @@ function createOctokitGitHub(options) {
       id: `tartfleet-${Math.random().toString(36).slice(2)}`,
       retryAfterBaseValue: base,
       write,
-      onRateLimit: (_after, _opts, _kit, retryCount) => retryCount < maxRateRetries,
-      onSecondaryRateLimit: (_after, _opts, _kit, retryCount) => retryCount < maxRateRetries
+      global: createConcurrencyLimiter(50),
+      auth: createConcurrencyLimiter(1),
+      onRateLimit: (after, opts, _kit, retryCount) => {
+        const retry2 = retryCount < maxRateRetries;
+        options.log?.warn(`GitHub primary rate limit on ${opts.method} ${opts.url}; ${retry2 ? `retrying after ${after} s (retry ${retryCount + 1} of ${maxRateRetries})` : "giving up"}`);
+        return retry2;
+      },
+      onSecondaryRateLimit: (after, opts, _kit, retryCount) => {
+        const retry2 = retryCount < maxRateRetries;
+        options.log?.warn(`GitHub secondary rate limit on ${opts.method} ${opts.url}; ${retry2 ? `retrying after ${after} s (retry ${retryCount + 1} of ${maxRateRetries})` : "giving up"}`);
+        return retry2;
+      }
     }
   });
   kit.hook.after("request", (response) => {

@@ -15,6 +15,8 @@ import type { LifecycleContext, RunnerState } from './context';
 export interface ReconcileActions {
   adopt(r: RunnerState): void;
   teardown(r: RunnerState): void;
+  /** Deletes the VM of a runner already gone, without touching its record. */
+  redelete(r: RunnerState): void;
   /** Builds an in-memory state for a VM found without a record. */
   orphan(name: string, pool: string): RunnerState;
 }
@@ -44,8 +46,9 @@ export async function reconcile(ctx: LifecycleContext, actions: ReconcileActions
       continue;
     }
     if (r.record.stage === 'gone') {
-      // Deleted as far as we knew, yet listed: a delete that raced this list, or one that lied. Redo it.
-      actions.teardown(r);
+      // Deleted as far as we knew, yet listed: usually a delete that finished after this list was
+      // taken. Delete again, quietly: the record and the metrics already say gone.
+      actions.redelete(r);
       continue;
     }
     if (options.allowAdopt && !r.teardownFailed && JOB_IN_PROGRESS.has(r.record.stage) && vm.state === 'running') {

@@ -157,6 +157,16 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
       if (r.task) return;
       own(r, undefined);
     },
+    redelete(r: RunnerState) {
+      if (r.task) return;
+      const task = ctx.deps.tart
+        .stopAndDelete(r.record.name, { stopTimeoutSeconds: timing.stopTimeoutSeconds, deadlineMs: config.deadlines.teardownMs })
+        .catch((error: unknown) => r.log.warn({ error: errorMessage(error) }, 'could not delete the VM of a runner already gone'));
+      r.task = task;
+      void task.finally(() => {
+        if (r.task === task) r.task = undefined;
+      });
+    },
     orphan(name: string, pool: string) {
       const now = isoOf(clock.now());
       const r = newState({ name, pool, labels: [], stage: 'tearing-down', timestamps: { 'tearing-down': now }, registrationLeftBehind: false, adopted: false }, undefined);

@@ -58,6 +58,9 @@ describe('reconcile after a restart (fakes)', () => {
     await journal.save({ record: rec('tf-mac-tear1', 'tearing-down', { failure: { stage: 'running', reason: 'canceled', message: 'x' } }) });
     await journal.save({ record: rec('tf-mac-done1', 'running') });
     await journal.save({ record: rec('tf-mac-lost1', 'cloning') });
+    // Gone as far as the journal knows, yet still on disk (a delete that raced a crash).
+    tart.vms.set('tf-mac-old1', { name: 'tf-mac-old1', state: 'stopped', cpu: 4, memoryMb: 8192 });
+    await journal.save({ record: rec('tf-mac-old1', 'gone', { jobResult: 'Succeeded' }) });
 
     const observer = createRecordingObserver();
     const shell = createFakeRemoteShell(async (_c, _s, io) => {
@@ -83,6 +86,9 @@ describe('reconcile after a restart (fakes)', () => {
     expect(observer.orphans).toBe(1);
     // Four of the previous life's runners ended (the orphan was never a job of ours).
     expect(observer.jobs).toHaveLength(4);
+    await waitFor('the stale VM of a gone runner deleted', () => !tart.vms.has('tf-mac-old1'), 5_000, 10);
+    expect(service.get('tf-mac-old1')).toMatchObject({ stage: 'gone', jobResult: 'Succeeded' });
+    expect(observer.stages.filter((st) => st.stage === 'tearing-down')).toHaveLength(5);
     expect([...tart.vms.keys()].sort()).toEqual(['base', 'dev-vm', 'tf-Mac-weird', 'tf-mac-job1']);
     // The adopted job's guest powers off; the agent notices through `tart get` and deletes the VM.
     tart.powerOff('tf-mac-job1');

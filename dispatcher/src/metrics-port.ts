@@ -16,6 +16,8 @@ export interface DispatcherMetrics {
   runnersDeleted(reason: 'unplaced' | 'stale' | 'left_behind' | 'surplus'): void;
   unplaced(pool: string): void;
   reconcile(outcome: 'ok' | 'error', seconds: number): void;
+  /** Agents' records vs GitHub's registrations after the last reconcile pass. */
+  discrepancies(kind: 'vm_without_registration' | 'registration_without_vm', count: number): void;
 }
 
 /** For runtimes without prom-client (or tests that do not look). */
@@ -30,4 +32,5 @@ export const noopMetrics: DispatcherMetrics = {
   runnersDeleted() {},
   unplaced() {},
   reconcile() {},
+  discrepancies() {},
 };

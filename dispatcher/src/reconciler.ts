@@ -217,6 +217,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     });
 
     await Promise.all([...deletions, ...starts]);
+    for (const kind of ['vm_without_registration', 'registration_without_vm'] as const) {
+      deps.metrics.discrepancies(kind, report.discrepancies.filter((d) => d.kind === kind).length);
+    }
     if (report.deleted.length || report.discrepancies.length || Object.values(report.pools).some((p) => p.started || p.deficit)) {
       deps.logger.info({ pools: report.pools, deleted: report.deleted.length, discrepancies: report.discrepancies.length, unreachable }, 'reconcile pass');
     }

@@ -55,7 +55,7 @@ describe('tartfleet-dispatcher CLI', () => {
         webhook: { secrets: ['env:WEBHOOK_SECRET'] },
         fleetToken: 'env:FLEET_TOKEN',
         pools: [{ name: 'macos', labels: ['macOS', 'arm64'], image: 'runner:15', hosts: agents.map((a) => ({ url: a.url, secret: 'env:AGENT_SECRET' })) }],
-        reconcile: { intervalMs: 60_000, busyIntervalMs: 300, offlineGraceMs: 60_000, idleGraceMs: 60_000 },
+        reconcile: { intervalMs: 2_000, busyIntervalMs: 300, offlineGraceMs: 60_000, idleGraceMs: 60_000 },
         placement: { cacheMs: 0 },
         listen: { port: 0 },
       }),

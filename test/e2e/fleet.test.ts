@@ -99,7 +99,7 @@ describe('fleet end to end', () => {
   }, 180_000);
 
   it('starts no extra runner for duplicated and reordered deliveries', async () => {
-    const f = await start({ dispatcher: { intervalMs: 30_000, busyIntervalMs: 500, offlineGraceMs: 15_000, idleGraceMs: 20_000 } });
+    const f = await start({ dispatcher: { intervalMs: 10_000, busyIntervalMs: 500, offlineGraceMs: 15_000, idleGraceMs: 20_000 } });
     f.github.webhooks.inject({ kind: 'duplicate', action: 'queued', count: 4 });
     f.github.webhooks.inject({ kind: 'reorder', count: 4 });
     const ids = enqueue(f, 4, ['self-hosted', 'macOS']);

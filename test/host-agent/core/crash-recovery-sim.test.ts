@@ -107,5 +107,5 @@ describe('crash safety: kill -9 of the agent during boot and during a job', () =
     }
     second.send({ op: 'shutdown', timeoutMs: 1_000 });
     await second.waitEvent('stopped', 30_000);
-  });
+  }, 180_000);
 });

@@ -61,28 +61,28 @@ describe('simulator-injected failures end with the VM deleted, the failure count
     expect(result.record.failure?.message).toMatch(/No space left on device/);
     expect(result.record.registrationLeftBehind).toBe(true);
     expect(observer.lastCounts?.free).toBe(2);
-  });
+  }, 120_000);
 
   it('boot hangs (no IP)', async () => {
     env.setFaults('boot-hang@tf-mac-boothang');
     const result = await runToEnd('boothang');
     expectCleanEnd(result, 'booting', 'ip-timeout');
     expect(observer.lastCounts?.free).toBe(2);
-  });
+  }, 120_000);
 
   it('SSH refuses', async () => {
     env.setFaults('ssh-refuse@tf-mac-sshrefuse');
     const result = await runToEnd('sshrefuse');
     expectCleanEnd(result, 'booting', 'ssh-timeout');
     expect(observer.lastCounts?.free).toBe(2);
-  });
+  }, 120_000);
 
   it('tart run fails to start', async () => {
     env.setFaults('run-fail@tf-mac-runfail');
     const result = await runToEnd('runfail');
     expectCleanEnd(result, 'booting', 'boot-failed');
     expect(observer.lastCounts?.free).toBe(2);
-  });
+  }, 120_000);
 
   it('guest dies mid-job', async () => {
     env.setFaults('guest-crash@tf-mac-crash=4000');
@@ -96,7 +96,7 @@ describe('simulator-injected failures end with the VM deleted, the failure count
     expect(result.record.failure?.message).toMatch(/stopped the virtual machine due to error/);
     expect(result.record.registrationLeftBehind).toBe(false);
     expect(observer.lastCounts?.free).toBe(2);
-  });
+  }, 120_000);
 
   it('stop hangs: a canceled runner is still deleted', async () => {
     env.setFaults('stop-hang@tf-mac-stophang');
@@ -109,7 +109,7 @@ describe('simulator-injected failures end with the VM deleted, the failure count
     });
     expectCleanEnd(result, 'running', 'canceled');
     expect(observer.lastCounts?.free).toBe(2);
-  });
+  }, 120_000);
 
   it('tart reports the VM limit: failure vm-limit, slot marked suspect, no retry loop', async () => {
     env.setFaults('leaked-slots@tf-mac-limit=2');
@@ -121,5 +121,5 @@ describe('simulator-injected failures end with the VM deleted, the failure count
     // One `tart run`, not a loop of them.
     expect(observer.stages.filter((s) => s.stage === 'booting').length - bootsBefore).toBe(1);
     expect(result.record.timestamps['ssh-ready']).toBeUndefined();
-  });
+  }, 120_000);
 });

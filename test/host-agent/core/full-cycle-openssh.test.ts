@@ -95,7 +95,7 @@ describe('full cycle with a real OpenSSH sshd as the guest SSH server', () => {
     expect(scan.hits).toEqual([]);
     expect(logger.text()).not.toContain(jit);
     expect(filesContaining(e.root, jit)).toEqual([]);
-  });
+  }, 120_000);
 
   it('refuses a guest whose host key does not match the pinned fingerprint', async () => {
     env = await createSimEnv();
@@ -120,5 +120,5 @@ describe('full cycle with a real OpenSSH sshd as the guest SSH server', () => {
     expect(done.failure).toMatchObject({ stage: 'booting', reason: 'ssh-failed' });
     expect(done.failure?.message).toMatch(/does not match the pinned fingerprint/);
     expect((await e.tart.list()).map((vm) => vm.name)).toEqual(['base']);
-  });
+  }, 120_000);
 });

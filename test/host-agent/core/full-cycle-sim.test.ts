@@ -80,5 +80,5 @@ describe('lifecycle on the tart simulator with the runner stand-in and the fake 
     expect(logger.lines.length).toBeGreaterThan(10);
     expect(logger.text()).not.toContain(jit);
     expect(filesContaining(e.root, jit)).toEqual([]);
-  });
+  }, 120_000);
 });

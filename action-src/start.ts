@@ -5,7 +5,7 @@
 import type { AgentClient } from '../host-agent/src/api/client';
 import type { Placer } from '../dispatcher/src/placement';
 import type { GitHubApi } from '../dispatcher/src/github/github-api';
-import { Outputs, State } from './constants';
+import { Inputs, Outputs, State } from './constants';
 import type { ActionCore } from './core';
 import { ActionError, errorMessage } from './errors';
 import type { ActionInputs, RunContext } from './inputs';
@@ -28,6 +28,7 @@ export async function start(deps: StartDeps): Promise<SavedRunner[]> {
   const saved: SavedRunner[] = [];
   const save = () => core.saveState(State.Runners, JSON.stringify(saved));
   core.setOutput(Outputs.Label, runLabel(context));
+  await checkHosts(placer, inputs);
 
   for (let i = 1; i <= inputs.count; i++) {
     const name = runRunnerName(inputs.pool, context, i);
@@ -56,6 +57,18 @@ export async function start(deps: StartDeps): Promise<SavedRunner[]> {
   core.setOutput(Outputs.Runners, JSON.stringify(saved.map(({ name, host }) => ({ name, host }))));
   core.saveState(State.Complete, 'true');
   return saved;
+}
+
+/** Before minting anything: every host unreachable is an input problem; no free slot anywhere is a
+ * capacity problem. Either way nothing is registered that would only have to be deleted again. */
+async function checkHosts(placer: Placer, inputs: ActionInputs): Promise<void> {
+  if ((await placer.freeSlots(inputs.pool)) > 0) return;
+  const hosts = await placer.snapshot();
+  if (hosts.every((h) => h.error !== undefined)) {
+    throw new ActionError('input', `Input '${Inputs.Hosts}' must list reachable tartfleet agents; none answered: ${hosts.map((h) => `${h.host} (${h.error})`).join('; ')}`);
+  }
+  const state = hosts.map((h) => (h.info ? `${h.host}: ${h.info.draining ? 'draining' : `${h.info.slots.busy}/${h.info.slots.total} busy`}` : `${h.host}: ${h.error}`));
+  throw new ActionError('placement', `no host of pool '${inputs.pool}' has a free slot (${state.join('; ')}); try again later or add hosts`);
 }
 
 /** Poll each runner's record until it is online (or already running a job); fail on `failed`. */

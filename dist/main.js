@@ -47363,6 +47363,7 @@ async function start(deps) {
   const saved = [];
   const save = () => core.saveState(State.Runners, JSON.stringify(saved));
   core.setOutput(Outputs.Label, runLabel(context));
+  await checkHosts(placer, inputs);
   for (let i = 1; i <= inputs.count; i++) {
     const name = runRunnerName(inputs.pool, context, i);
     let minted;
@@ -47388,6 +47389,15 @@ async function start(deps) {
   core.setOutput(Outputs.Runners, JSON.stringify(saved.map(({ name, host }) => ({ name, host }))));
   core.saveState(State.Complete, "true");
   return saved;
+}
+async function checkHosts(placer, inputs) {
+  if (await placer.freeSlots(inputs.pool) > 0) return;
+  const hosts = await placer.snapshot();
+  if (hosts.every((h) => h.error !== void 0)) {
+    throw new ActionError("input", `Input '${Inputs.Hosts}' must list reachable tartfleet agents; none answered: ${hosts.map((h) => `${h.host} (${h.error})`).join("; ")}`);
+  }
+  const state = hosts.map((h) => h.info ? `${h.host}: ${h.info.draining ? "draining" : `${h.info.slots.busy}/${h.info.slots.total} busy`}` : `${h.host}: ${h.error}`);
+  throw new ActionError("placement", `no host of pool '${inputs.pool}' has a free slot (${state.join("; ")}); try again later or add hosts`);
 }
 async function waitOnline(deps, runners) {
   const deadline = deps.now() + deps.inputs.waitTimeoutSeconds * 1e3;

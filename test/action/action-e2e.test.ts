@@ -6,6 +6,7 @@
  * else, and after `stop` (or the post step of a failed start) no VM and no registration is left.
  */
 import { execFile } from 'node:child_process';
+import { createServer as createNetServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -172,11 +173,25 @@ describe('the action against a simulated fleet', () => {
     expect((JSON.parse(drain.outputs.status ?? '[]') as { info: { draining: boolean } }[])[0]?.info.draining).toBe(true);
     const refused = await step('main', { mode: 'start', count: '1' }, '7005');
     expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toContain("::error::no host of pool 'macos' has a free slot");
     await step('post', { mode: 'start', count: '1' }, '7005', refused.state);
     const resume = await step('main', { mode: 'resume', 'github-token': '' }, '7004');
     expect((JSON.parse(resume.outputs.status ?? '[]') as { info: { draining: boolean } }[])[0]?.info.draining).toBe(false);
     expect(runRunners('7005')).toEqual([]);
   }, 240_000);
+
+  it('unreachable hosts fail the step naming the input, before anything is registered', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const srv = createNetServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const main = await step('main', { mode: 'start', hosts: `http://127.0.0.1:${closed}` }, '7007');
+    expect(main.code).not.toBe(0);
+    expect(main.stdout).toContain(`::error::Input 'hosts' must list reachable tartfleet agents; none answered: http://127.0.0.1:${closed}`);
+    expect(runRunners('7007')).toEqual([]);
+  }, 60_000);
 
   it('bad input fails the step naming the input, and the post step stays quiet', async () => {
     const main = await step('main', { mode: 'start', count: '0' }, '7006');

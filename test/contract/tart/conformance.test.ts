@@ -538,6 +538,42 @@ const cases: Case[] = [
       expect([missing.code, missing.stderr]).toEqual([2, 'the specified VM "ghost" does not exist\n']);
     },
   },
+  {
+    section: '§3 ip Output and errors (resolver suffixes), §5',
+    simOnly: true,
+    behaviour: 'ip --resolver agent on a vanilla-like guest (no tart-guest-agent) fails with the agent hint, exit 1',
+    check: async (h) => {
+      await h.base();
+      await h.ok(['clone', 'base', 'vm1']);
+      await h.boot('vm1');
+      const r = await h.tart(['ip', '--resolver', 'agent', 'vm1']);
+      expect([r.code, r.stderr]).toEqual([1, 'no IP address found (also make sure that Guest agent for Tart is running inside of a VM)\n']);
+      const arp = await h.ok(['ip', '--resolver', 'arp', 'vm1']);
+      expect(arp.stdout).toMatch(/^\d+\.\d+\.\d+\.\d+\n$/);
+    },
+  },
+  {
+    section: '§3 run Lifecycle (3: snapshot restore), §3 suspend',
+    simOnly: true,
+    behaviour: 'run of a suspended VM restores the snapshot, prints the two restore lines and deletes it',
+    check: async (h) => {
+      await h.base();
+      await h.ok(['clone', 'base', 'vm1']);
+      writeFileSync(path.join(h.home, 'vms', 'vm1', 'state.vzvmsave'), 'snapshot');
+      const { run } = await h.boot('vm1');
+      expect(run.stdout()).toBe('restoring VM state from a snapshot...\nresuming VM...\n');
+      expect(existsSync(path.join(h.home, 'vms', 'vm1', 'state.vzvmsave'))).toBe(false);
+    },
+  },
+  {
+    section: '§3 tart exec',
+    behaviour: 'exec needs a running VM (exit 2 otherwise)',
+    check: async (h) => {
+      await h.base();
+      const r = await h.tart(['exec', 'base', 'true']);
+      expect([r.code, r.stderr]).toEqual([2, 'VM "base" is not running\n']);
+    },
+  },
   // §9.8 list and get
   {
     section: '§3 list json, §9.8',

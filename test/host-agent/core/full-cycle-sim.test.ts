@@ -81,4 +81,37 @@ describe('lifecycle on the tart simulator with the runner stand-in and the fake 
     expect(logger.text()).not.toContain(jit);
     expect(filesContaining(e.root, jit)).toEqual([]);
   }, 120_000);
+  it('runs two runners at once on two slots, refuses a third with Retry-After, then takes it', async () => {
+    env = await createSimEnv();
+    const e = env;
+    const logger = createMemoryLogger();
+    const observer = createRecordingObserver();
+    const config = e.config();
+    service = createRunnerService({
+      config,
+      tart: e.tart,
+      shell: createSsh2RemoteShell({ logger }),
+      journal: createFileJournal({ stateDir: config.stateDir, logger }),
+      observer,
+      logger,
+      version: '0.0.0-test',
+    });
+    const svc = service;
+    await svc.ready;
+    const { jobIds } = e.github.enqueueRun({ jobs: ['one', 'two', 'three'].map((name) => ({ name, labels: ['self-hosted', 'macos'], durationMs: 1_000 })) });
+    const jits = new Map<string, string>();
+    for (const name of ['tf-mac-p1', 'tf-mac-p2', 'tf-mac-p3']) jits.set(name, await e.mint(name, ['self-hosted', 'macos']));
+    const startRunner = (name: string) => svc.start({ name, pool: 'mac', labels: ['self-hosted', 'macos'], jitConfig: jits.get(name) ?? '' });
+    startRunner('tf-mac-p1');
+    startRunner('tf-mac-p2');
+    expect(() => startRunner('tf-mac-p3')).toThrow(expect.objectContaining({ code: 'no_slot', retryAfterSeconds: 30 }) as Error);
+    expect((await svc.hostInfo()).slots).toMatchObject({ total: 2, busy: 2, free: 0 });
+    await waitFor('both gone', () => ['tf-mac-p1', 'tf-mac-p2'].every((n) => svc.get(n)?.stage === 'gone'), 60_000);
+    startRunner('tf-mac-p3');
+    await waitFor('third gone', () => svc.get('tf-mac-p3')?.stage === 'gone', 60_000);
+    expect(['tf-mac-p1', 'tf-mac-p2', 'tf-mac-p3'].map((n) => svc.get(n)?.jobResult)).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
+    expect(jobIds.map((id) => e.github.job(id)?.conclusion)).toEqual(['success', 'success', 'success']);
+    expect((await e.tart.list()).map((vm) => vm.name)).toEqual(['base']);
+    expect(observer.lastCounts).toMatchObject({ busy: 0, free: 2 });
+  }, 150_000);
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runtimeError } from './errors';
 import { probeLock, type LockOwner } from './pid-lock';
@@ -42,6 +42,23 @@ export class VmDir {
   /** Where the `run` process records itself: the simulator's stand-in for the fcntl lock on config.json. */
   get lockPath(): string {
     return path.join(this.dir, '.tart-sim-run.lock');
+  }
+
+  /**
+   * Everything `tart list` shows, from as few syscalls as possible (one readdir, four stats, and the
+   * lock file only when present): the list of 50 VMs must stay fast. Undefined if not initialized.
+   */
+  listing(): { state: VmState; size: number; allocated: number; accessed: Date } | undefined {
+    let names: Set<string>;
+    try {
+      names = new Set(readdirSync(this.dir));
+    } catch {
+      return undefined;
+    }
+    if (!names.has('config.json') || !names.has('disk.img') || !names.has('nvram.bin')) return undefined;
+    const { size, allocated } = this.sizes();
+    const state: VmState = names.has('.tart-sim-run.lock') && this.lockOwner() !== undefined ? 'running' : names.has('state.vzvmsave') ? 'suspended' : 'stopped';
+    return { state, size, allocated, accessed: this.accessDate() };
   }
 
   /** A VM exists only when all three of its files exist (VMDirectory.initialized). */

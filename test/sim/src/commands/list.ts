@@ -29,16 +29,16 @@ interface Row {
 
 function row(source: Row['Source'], name: string, vm: VmDir): Row | undefined {
   try {
-    const state = vm.state();
-    const { size, allocated } = vm.sizes();
+    const info = vm.listing();
+    if (info === undefined) return undefined;
     return {
       Source: source,
       Name: name,
-      Disk: Math.floor(size / 1e9),
-      Size: Math.floor(allocated / 1e9),
-      Accessed: vm.accessDate(),
-      Running: state === 'running',
-      State: state,
+      Disk: Math.floor(info.size / 1e9),
+      Size: Math.floor(info.allocated / 1e9),
+      Accessed: info.accessed,
+      Running: info.state === 'running',
+      State: info.state,
     };
   } catch {
     // Deleted between readdir and stat: tart would skip it too.
@@ -57,9 +57,7 @@ export function listCommand(ctx: Ctx, args: ParsedArgs): void {
   if (source !== 'oci') {
     const names = readdirSync(ctx.home.vms).sort();
     for (const name of names) {
-      const vm = VmDir.local(ctx.home, name);
-      if (!vm.initialized()) continue;
-      const r = row('local', name, vm);
+      const r = row('local', name, VmDir.local(ctx.home, name));
       if (r !== undefined) rows.push(r);
     }
   }

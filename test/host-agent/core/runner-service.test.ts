@@ -254,6 +254,41 @@ describe('createRunnerService with fakes', () => {
     expect(service.get('tf-mac-j2')?.failure).toMatchObject({ stage: 'online', reason: 'agent-shutdown' });
   });
 
+  it('after the drain timeout, shutdown tears down jobs still running', async () => {
+    const endless: Guest = async (_c, _s, io) => {
+      io.line('Listening for Jobs');
+      io.line('Running job: forever');
+      await io.closed;
+      return null;
+    };
+    const { service, tart } = setup({ guest: endless, deadlines: { jobMs: 60_000 } });
+    await service.ready;
+    start(service, 'n1');
+    await waitFor('n1 running', () => service.get('tf-mac-n1')?.stage === 'running', 5_000, 10);
+    const t0 = Date.now();
+    await service.shutdown(300);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    expect(service.get('tf-mac-n1')).toMatchObject({ stage: 'gone', failure: { stage: 'running', reason: 'agent-shutdown' } });
+    expect(tart.vms.has('tf-mac-n1')).toBe(false);
+  });
+
+  it('kills its own tart run when tart stop hangs, then deletes the VM', async () => {
+    const hold: Guest = async (_c, _s, io) => {
+      io.line('Listening for Jobs');
+      await io.closed;
+      return null;
+    };
+    const { service, tart } = setup({ guest: hold });
+    await service.ready;
+    start(service, 'q1');
+    await waitFor('q1 online', () => service.get('tf-mac-q1')?.stage === 'online', 5_000, 10);
+    tart.hang('stop');
+    await service.cancel('tf-mac-q1');
+    expect(service.get('tf-mac-q1')).toMatchObject({ stage: 'gone', failure: { stage: 'online', reason: 'canceled' } });
+    expect(tart.vms.has('tf-mac-q1')).toBe(false);
+    expect(tart.calls.filter((c) => c.startsWith('delete'))).toEqual(['delete tf-mac-q1']);
+  });
+
   it('keeps a VM whose teardown failed in tearing-down, holding its slot, until the reconciler finishes it', async () => {
     const { service, tart } = setup();
     await service.ready;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createWriteLimiter } from '../../dispatcher/src/github/write-limiter';
+import { createConcurrencyLimiter, createRetryScheduler, createWriteLimiter } from '../../dispatcher/src/github/write-limiter';
 
 describe('write limiter', () => {
   it('lets a burst through, then holds to the per-minute rate', async () => {
@@ -33,5 +33,40 @@ describe('write limiter', () => {
     const value = await limiter.key('x').schedule({ priority: 0 }, async (a: unknown) => `ran ${String(a)}`, 1);
     expect(value).toBe('ran 1');
     expect(await limiter.key('x').schedule(async () => 2)).toBe(2);
+  });
+});
+
+describe('throttling plugin schedulers', () => {
+  it('retries a failed request for as long as the failed handler returns a wait', async () => {
+    const waits: number[] = [];
+    const scheduler = createRetryScheduler(async (ms) => void waits.push(ms));
+    let calls = 0;
+    scheduler.on('failed', (_error, info) => (info.retryCount < 2 ? 1000 * (info.retryCount + 1) : undefined));
+    await expect(
+      scheduler.schedule(async (x: unknown) => {
+        calls++;
+        throw new Error(`rate limited ${String(x)}`);
+      }, 'a'),
+    ).rejects.toThrow('rate limited a');
+    expect(calls).toBe(3);
+    expect(waits).toEqual([1000, 2000]);
+    expect(await scheduler.schedule(async (a: unknown, b: unknown) => `${String(a)}${String(b)}`, 1, 2)).toBe('12');
+  });
+
+  it('caps concurrency', async () => {
+    const limiter = createConcurrencyLimiter(2).key();
+    let active = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        limiter.schedule(async () => {
+          active++;
+          peak = Math.max(peak, active);
+          await new Promise((r) => setTimeout(r, 5));
+          active--;
+        }),
+      ),
+    );
+    expect(peak).toBe(2);
   });
 });

@@ -13,7 +13,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import type { DispatcherConfig } from '../config';
 import { DispatcherError, errorMessage, errorStatus } from '../errors';
 import type { DeleteOutcome, GitHubApi, GitHubRunner, QueuedJob } from './github-api';
-import { createConcurrencyLimiter, createWriteLimiter } from './write-limiter';
+import { createConcurrencyLimiter, createRetryScheduler, createWriteLimiter } from './write-limiter';
 
 const ThrottledOctokit = Octokit.plugin(retry, throttling);
 type Kit = InstanceType<typeof ThrottledOctokit>;
@@ -78,6 +78,7 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
       retryAfterBaseValue: base,
       write,
       global: createConcurrencyLimiter(50),
+      retryLimiter: createRetryScheduler(),
       auth: createConcurrencyLimiter(1),
       onRateLimit: (after: number, opts: { method: string; url: string }, _kit: unknown, retryCount: number) => {
         const retry = retryCount < maxRateRetries;

@@ -73,3 +73,38 @@ export function createConcurrencyLimiter(maxConcurrent: number): BottleneckGroup
   };
   return { key: () => keyed };
 }
+
+type FailedHandler = (error: unknown, info: { args: unknown[]; retryCount: number }) => unknown;
+
+/**
+ * The retry scheduler plugin-throttling uses (`state.retryLimiter`): run the request; when it fails,
+ * ask the plugin's "failed" handler, which returns the wait in ms for a rate limit it wants retried
+ * (it decides how often, through our onRateLimit/onSecondaryRateLimit). Same contract as Bottleneck's
+ * `schedule` + `on('failed')`, without its scheduler hops on every request.
+ */
+export function createRetryScheduler(sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))) {
+  const handlers: FailedHandler[] = [];
+  return {
+    on(event: string, handler: FailedHandler): void {
+      if (event === 'failed') handlers.push(handler);
+    },
+    async schedule<T>(...args: unknown[]): Promise<T> {
+      const fnIndex = typeof args[0] === 'function' ? 0 : 1;
+      const fn = args[fnIndex] as (...a: unknown[]) => Promise<T>;
+      const fnArgs = args.slice(fnIndex + 1);
+      for (let retryCount = 0; ; retryCount++) {
+        try {
+          return await fn(...fnArgs);
+        } catch (error: unknown) {
+          let wait: unknown;
+          for (const h of handlers) {
+            const r = await h(error, { args: fnArgs, retryCount });
+            if (typeof r === 'number') wait = r;
+          }
+          if (typeof wait !== 'number') throw error;
+          await sleep(wait);
+        }
+      }
+    },
+  };
+}

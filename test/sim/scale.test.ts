@@ -1,5 +1,7 @@
 // The simulator must stay out of the way of what it tests: many VMs at once on two cores, and a
 // fast `tart list`. The precise list timing lives in bench/sim-list.ts; this bound is generous.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sshConnect, sshExec } from '../contract/tart/ssh-exec';
 import { TartHarness, type Background } from '../contract/tart/tart-harness';
@@ -41,6 +43,15 @@ describe('tart simulator at scale', () => {
       expect([name, done.code, done.stdout, done.stderr]).toEqual([name, 0, 'Stopping VM...\n', '']);
     }
   }, 240_000);
+
+  it('clones 12 VMs concurrently: all succeed, each with its own MAC', async () => {
+    await h.base();
+    const names = Array.from({ length: 12 }, (_, i) => `c-${i}`);
+    const results = await Promise.all(names.map((name) => h.tart(['clone', 'base', name])));
+    expect(results.map((r) => [r.code, r.stderr])).toEqual(names.map(() => [0, '']));
+    const macs = names.map((name) => (JSON.parse(readFileSync(path.join(h.home, 'vms', name, 'config.json'), 'utf8')) as { macAddress: string }).macAddress);
+    expect(new Set(macs).size).toBe(12);
+  }, 120_000);
 
   it('lists 50 VMs as JSON in well under a second', async () => {
     await h.base();

@@ -377,6 +377,32 @@ const cases: Case[] = [
       expect(await stateOf(h, 'vm1')).toBe('stopped');
     },
   },
+  {
+    section: '§3 stop --timeout 0',
+    simOnly: true,
+    behaviour: 'stop --timeout 0 does not wait: SIGKILL straight after SIGINT (run ignoring SIGINT dies at once)',
+    check: async (h) => {
+      await h.base();
+      await h.ok(['clone', 'base', 'vm1']);
+      const { run } = await h.boot('vm1', { TART_SIM_FAULTS: 'stop-hang@vm1' });
+      const stop = await h.tart(['stop', '--timeout', '0', 'vm1']);
+      expect([stop.code, stop.stderr]).toEqual([0, '']);
+      expect((await run.exited).signal).toBe('SIGKILL');
+    },
+  },
+  {
+    section: '§2 Running state (lock is exclusive)',
+    behaviour: 'of five `tart run` of one VM started together, one runs and four exit 2 `already running`',
+    check: async (h) => {
+      await h.base();
+      await h.ok(['clone', 'base', 'vm1']);
+      const finished: TartResult[] = [];
+      for (let i = 0; i < 5; i++) void h.spawn(['run', '--no-graphics', 'vm1']).exited.then((r) => finished.push(r));
+      const losers = await waitFor('four runs to give up', () => (finished.length >= 4 ? finished : undefined), 30_000);
+      expect(losers.map((r) => [r.code, r.stderr])).toEqual(Array(4).fill([2, 'VM "vm1" is already running!\n']));
+      expect(await stateOf(h, 'vm1')).toBe('running');
+    },
+  },
   // §9.5 clone
   {
     section: '§1 How clone works (step 5), §9.5',

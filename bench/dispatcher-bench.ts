@@ -8,7 +8,7 @@
  *     200 runners minted, counting 403/429 answers (target: no storm).
  * Prints a table and writes bench/results/dispatcher.json.
  *
- * Run: node bench/dispatcher-run.mjs [--latency-jobs 200] [--seconds 10] [--burst 200]
+ * Run: node bench/dispatcher-run.mjs [--latency-jobs 200] [--seconds 10] [--connections 8] [--burst 200] [--only latency|throughput|burst]
  */
 import { sign } from '@octokit/webhooks-methods';
 import { execFile } from 'node:child_process';
@@ -153,7 +153,7 @@ end
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (m) rssMax = Math.max(rssMax, Number(m[1]) * 1024);
     }, 200);
-    const { stdout } = await run('wrk', ['-t1', '-c32', `-d${seconds}s`, '-s', lua, '--latency', `${url}/webhook`]);
+    const { stdout } = await run('wrk', ['-t1', `-c${option('connections', 8)}`, `-d${seconds}s`, '-s', lua, '--latency', `${url}/webhook`]);
     clearInterval(sampler);
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
     const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);

@@ -98,6 +98,16 @@ describe('fleet end to end', () => {
     expect(f.github.webhooks.deliveries().filter((d) => d.action === 'queued' && d.status.startsWith('Dropped')).length).toBe(3);
   }, 180_000);
 
+  it('works in poll-only mode, with no webhook at all', async () => {
+    const f = await start({ webhooks: false, dispatcher: { intervalMs: 2_000, busyIntervalMs: 500, offlineGraceMs: 15_000, idleGraceMs: 20_000 } });
+    const ids = enqueue(f, 3, ['self-hosted', 'xcode-16']);
+    await allCompleted(f, ids, 90_000);
+    await expectCleanRun(f, ids);
+    expect(f.github.webhooks.deliveries()).toEqual([]);
+    // Without a webhook secret the route does not exist.
+    expect((await fetch(`${f.dispatcherUrl()}/webhook`, { method: 'POST', body: '{}' })).status).toBe(404);
+  }, 180_000);
+
   it('starts no extra runner for duplicated and reordered deliveries', async () => {
     const f = await start({ dispatcher: { intervalMs: 10_000, busyIntervalMs: 500, offlineGraceMs: 15_000, idleGraceMs: 20_000 } });
     f.github.webhooks.inject({ kind: 'duplicate', action: 'queued', count: 4 });

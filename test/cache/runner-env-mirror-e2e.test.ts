@@ -2,16 +2,13 @@
  * End to end: the agent's full cycle on the tart simulator hands the runner the mirror settings, and
  * a job in the simulated VM downloads through the real nginx mirror with them.
  *
- * The lifecycle passes the static `runnerEnv` today, so the mirror address is the configured
- * `cache.vmGateway` (the mirror's loopback address here); deriving it from each VM's IP needs the
- * lifecycle to call runnerEnvForVm (see the cache report). The runner stand-in does not load `.env`
- * into job steps as Runner.Listener does, so the job script sources the file the bootstrap wrote.
+ * The agent derives the mirror address from each VM's IP (x.y.z.1 of its /24, as on vmnet). Simulated
+ * guests live on 127.a.b.c, where every address reaches the host, so nginx listens on the wildcard
+ * address here (clients limited to 127.0.0.0/8) and the VM finds it at 127.a.b.1.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cacheConfigSchema } from '../../host-agent/src/cache/cache-config-schema';
-import { mirrorEnvForVm } from '../../host-agent/src/cache/mirror-env';
 import { createFileJournal } from '../../host-agent/src/journal/journal';
 import { createRunnerService, type LifecycleRunnerService } from '../../host-agent/src/lifecycle/runner-service';
 import { createSsh2RemoteShell } from '../../host-agent/src/ssh/remote-shell';
@@ -19,7 +16,7 @@ import { createMemoryLogger } from '../fakes/memory-logger';
 import { createRecordingObserver } from '../fakes/recording-observer';
 import { createSimEnv, type SimEnv } from '../host-agent/core/helpers/sim-env';
 import { waitFor } from '../host-agent/core/helpers/wait-for';
-import { loopbackHost, startMirror, type Mirror } from './helpers/nginx-harness';
+import { freePort, loopbackHost, startMirror, type Mirror } from './helpers/nginx-harness';
 import { startUpstream, type UpstreamServer } from './helpers/upstream-server';
 
 const TARBALL = '/left-pad/-/left-pad-1.3.0.tgz';
@@ -44,16 +41,17 @@ describe('runner environment in a simulated VM', () => {
     upstream = await startUpstream({ host: loopbackHost() });
     const body = randomBytes(40_000);
     upstream.objects.set(TARBALL, { body });
-    mirror = await startMirror({ upstreams: [{ kind: 'npm', url: upstream.url }, { kind: 'homebrew-bottles', url: upstream.url }, { kind: 'homebrew-api', url: upstream.url }] });
-    const listen = mirror.config.listen[0];
-    if (listen === undefined) throw new Error('test mirror has no listen address');
-    const cache = cacheConfigSchema.parse({ ...mirror.config, vmGateway: listen.address });
-    const runnerEnv = mirrorEnvForVm(cache);
+    const port = await freePort('0.0.0.0');
+    mirror = await startMirror({
+      upstreams: [{ kind: 'npm', url: upstream.url }, { kind: 'homebrew-bottles', url: upstream.url }, { kind: 'homebrew-api', url: upstream.url }],
+      listen: [{ address: '0.0.0.0', port }],
+      allowWildcardListen: true,
+    });
 
     env = await createSimEnv();
     const e = env;
     const logger = createMemoryLogger();
-    const config = e.config({ runnerEnv });
+    const config = e.config({ cache: mirror.config, runnerEnv: { TARTFLEET_OPERATOR_VAR: 'kept' } });
     service = createRunnerService({
       config,
       tart: e.tart,
@@ -69,7 +67,7 @@ describe('runner environment in a simulated VM', () => {
     const script = [
       'set -euo pipefail',
       'set -a; . "$HOME/actions-runner/.env"; set +a',
-      'echo "mirror-check npm_config_registry=$npm_config_registry HOMEBREW_ARTIFACT_DOMAIN=$HOMEBREW_ARTIFACT_DOMAIN HOMEBREW_API_DOMAIN=$HOMEBREW_API_DOMAIN"',
+      'echo "mirror-check npm_config_registry=$npm_config_registry HOMEBREW_ARTIFACT_DOMAIN=$HOMEBREW_ARTIFACT_DOMAIN HOMEBREW_API_DOMAIN=$HOMEBREW_API_DOMAIN operator=$TARTFLEET_OPERATOR_VAR"',
       `for i in 1 2; do curl -fsS -o /dev/null -w "mirror-check status=%{http_code} bytes=%{size_download}\\n" "\${npm_config_registry}${TARBALL.slice(1)}"; done`,
     ].join('\n');
     const { jobIds } = e.github.enqueueRun({ jobs: [{ name: 'npm-ci', labels: ['self-hosted', 'macos'], durationMs: 500, script }] });
@@ -81,9 +79,13 @@ describe('runner environment in a simulated VM', () => {
 
     expect(done.failure).toBeUndefined();
     expect(done.jobResult).toBe('Succeeded');
-    const base = `http://${listen.address}:${listen.port}`;
+    // The gateway as this VM sees it: x.y.z.1 of the VM's own 127.x.y.z address (never 127.0.0.1).
     const consoleText = logger.text();
-    expect(consoleText).toContain(`mirror-check npm_config_registry=${base}/npm/ HOMEBREW_ARTIFACT_DOMAIN=${base}/homebrew HOMEBREW_API_DOMAIN=${base}/homebrew-api`);
+    const seen = /mirror-check npm_config_registry=http:\/\/(127\.\d+\.\d+\.1):(\d+)\/npm\/ /.exec(consoleText);
+    expect(seen?.[1]).not.toBe('127.0.0.1');
+    expect(Number(seen?.[2])).toBe(port);
+    const base = `http://${seen?.[1]}:${port}`;
+    expect(consoleText).toContain(`mirror-check npm_config_registry=${base}/npm/ HOMEBREW_ARTIFACT_DOMAIN=${base}/homebrew HOMEBREW_API_DOMAIN=${base}/homebrew-api operator=kept`);
     expect(consoleText.match(/mirror-check status=200 bytes=40000/g)).toHaveLength(2);
     // The first download filled the cache, the second came from it: the upstream saw one request.
     expect(upstream.count(TARBALL)).toBe(1);

@@ -92,8 +92,8 @@ export function createFakeTart(): FakeTart {
       if (changes.cpu) vm.cpu = changes.cpu;
       if (changes.memoryMb) vm.memoryMb = changes.memoryMb;
     },
-    run(name) {
-      calls.push(`run --no-graphics ${name}`);
+    run(name, options) {
+      calls.push(['run', '--no-graphics', ...(options.extraArgs ?? []), name].join(' '));
       let resolve!: (exit: TartRunExit) => void;
       const exited = new Promise<TartRunExit>((r) => (resolve = r));
       const vm = vms.get(name);

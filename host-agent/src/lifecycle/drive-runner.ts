@@ -7,6 +7,8 @@ import { SshError } from '../ssh/ssh-error';
 import type { RemoteExecResult } from '../ssh/remote-shell';
 import { TartError } from '../tart/tart-error';
 import { DeadlineError, errorMessage } from '../util/errors';
+import { runnerEnvForVm } from '../cache/mirror-env';
+import { tartDirArgs } from '../cache/host-dirs';
 import { reattachConsole } from './adopt';
 import { parseConsoleLine } from './console-parser';
 import type { LifecycleContext, RunnerState } from './context';
@@ -15,10 +17,22 @@ import { Interrupt, StageFailure } from './stage-failure';
 
 const DEFAULT_BOOTSTRAP = '"$HOME/.tartfleet/runner-bootstrap.sh"';
 
+/** The runner's environment: the host mirror's settings as this VM reaches the host (derived from its
+ * IP), overridden by the operator's own `runnerEnv`. */
+function runnerEnvFor(ctx: LifecycleContext, ip: string): Record<string, string> {
+  try {
+    return runnerEnvForVm(ctx.config.cache, ctx.config.runnerEnv, ip);
+  } catch (error: unknown) {
+    // A mirror we cannot point at only makes jobs slower; the job itself must still run.
+    ctx.log.warn({ err: errorMessage(error) }, 'no cache mirror settings for this VM; the runner uses the origins');
+    return { ...ctx.config.runnerEnv };
+  }
+}
+
 /** The stdin of the bootstrap: JIT config on line 1, then the runner's .env lines (protocol in the script). */
-function bootstrapInput(ctx: LifecycleContext, jit: string): string {
+function bootstrapInput(ctx: LifecycleContext, jit: string, ip: string): string {
   const lines = [jit];
-  for (const [key, value] of Object.entries(ctx.config.runnerEnv)) {
+  for (const [key, value] of Object.entries(runnerEnvFor(ctx, ip))) {
     if (/[\r\n]/.test(value)) {
       ctx.log.warn({ key }, 'runnerEnv value contains a line break; left out of the runner .env');
       continue;
@@ -83,7 +97,7 @@ export async function driveRunner(ctx: LifecycleContext, r: RunnerState): Promis
 
   // booting: `tart run` in the background; its exit interrupts whatever stage we are in.
   ctx.enter(r, 'booting');
-  const run = tart.run(name, { logFile: ctx.logFileOf(name) });
+  const run = tart.run(name, { logFile: ctx.logFileOf(name), extraArgs: tartDirArgs(pool.dirs) });
   r.run = run;
   r.runPid = run.pid;
   ctx.persist(r);
@@ -125,7 +139,7 @@ export async function driveRunner(ctx: LifecycleContext, r: RunnerState): Promis
   const stderrTail: string[] = [];
   const session = r.session;
   const exec: Promise<RemoteExecResult> = session.exec(ctx.deps.bootstrapCommand ?? DEFAULT_BOOTSTRAP, {
-    stdin: bootstrapInput(ctx, jit),
+    stdin: bootstrapInput(ctx, jit, r.ip ?? ''),
     onLine: (raw, stream) => {
       // Defence in depth: the runner never prints its config, but no log line may carry it.
       const line = jit && raw.includes(jit) ? raw.split(jit).join('[REDACTED]') : raw;

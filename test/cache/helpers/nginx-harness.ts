@@ -151,7 +151,10 @@ export async function startMirror(input: CacheConfigInput, options: { dir?: stri
       }
       killGroup('SIGKILL');
     };
-    const baseUrl = `http://${host}:${port}`;
+    // The first listen address, or (for a wildcard listen) this attempt's loopback host on its port.
+    const first = config.listen[0];
+    const reach = first === undefined || first.address === '0.0.0.0' ? host : first.address;
+    const baseUrl = `http://${reach}:${first?.port ?? port}`;
     try {
       await waitHealthy(`${baseUrl}${HEALTH_PATH}`, child, () => stderr + readErrorLog(config.errorLog), 20_000);
     } catch (error: unknown) {

@@ -39,7 +39,7 @@ const jobGuest =
     return null;
   };
 
-function setup(options: { guest?: Guest; maxVms?: number; deadlines?: Record<string, number>; timing?: Record<string, number>; runnerEnv?: Record<string, string> } = {}) {
+function setup(options: { guest?: Guest; maxVms?: number; deadlines?: Record<string, number>; timing?: Record<string, number>; runnerEnv?: Record<string, string>; pool?: Record<string, unknown>; cache?: Record<string, unknown> } = {}) {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'tf-svc-'));
   dirs.push(stateDir);
   const tart = createFakeTart();
@@ -52,8 +52,9 @@ function setup(options: { guest?: Guest; maxVms?: number; deadlines?: Record<str
     secrets: ['s'.repeat(32)],
     stateDir,
     maxVms: options.maxVms ?? 2,
-    pools: [{ name: 'mac', image: 'base', labels: ['macos'], cpu: 6, memoryMb: 12288 }],
+    pools: [{ name: 'mac', image: 'base', labels: ['macos'], cpu: 6, memoryMb: 12288, ...options.pool }],
     ssh: { password: 'admin' },
+    ...(options.cache ? { cache: options.cache } : {}),
     deadlines: { cloneMs: 2_000, bootMs: 2_000, sshMs: 1_000, onlineMs: 1_000, jobMs: 5_000, teardownMs: 2_000, ...options.deadlines },
     runnerEnv: options.runnerEnv ?? {},
     reconcileIntervalMs: 60_000,
@@ -92,6 +93,23 @@ describe('createRunnerService with fakes', () => {
     expect(observer.lastCounts).toMatchObject({ busy: 0, free: 2 });
     expect(logger.text()).not.toContain(JIT);
     for (const file of readdirSync(path.join(stateDir, 'runners'))) expect(readFileSync(path.join(stateDir, 'runners', file), 'utf8')).not.toContain(JIT);
+  });
+
+  it('shares the pool\'s host folders into the VM and points the runner at the host mirror as the VM sees it', async () => {
+    const { service, tart, shell } = setup({
+      pool: { dirs: [{ name: 'spm', path: '/Users/ci/caches/spm' }, { name: 'out', path: '/Users/ci/out', readOnly: false }] },
+      cache: { listen: [{ address: '127.9.0.1', port: 8480 }] },
+      runnerEnv: { npm_config_registry: 'https://npm.internal.example/' },
+    });
+    await service.ready;
+    start(service, 'd1');
+    await gone(service, 'tf-mac-d1');
+    expect(tart.calls).toContain('run --no-graphics --dir spm:/Users/ci/caches/spm:ro --dir out:/Users/ci/out tf-mac-d1');
+    const stdin = shell.execs[0]?.stdin ?? '';
+    // The fake guest is 127.9.0.1, so the host is 127.9.0.1's gateway .1; the operator's value wins.
+    expect(stdin).toContain('HOMEBREW_ARTIFACT_DOMAIN=http://127.9.0.1:8480/homebrew\n');
+    expect(stdin).toContain('npm_config_registry=https://npm.internal.example/\n');
+    expect(stdin).not.toContain('npm_config_registry=http://127.9.0.1');
   });
 
   it('rejects work it cannot take, with the reason and Retry-After', async () => {

@@ -51,10 +51,11 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await mf?.dispose();
-  await agent?.close();
-  await gh?.close();
-  await rm(dir, { recursive: true, force: true });
+  // Each step on its own: a worker that failed to start must not keep the rest from cleaning up.
+  await mf?.dispose().catch(() => {});
+  await agent?.close().catch(() => {});
+  await gh?.close().catch(() => {});
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('Workers adapter inside workerd (miniflare)', () => {

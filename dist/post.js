@@ -40800,6 +40800,12 @@ var startRunnerRequestSchema = external_exports.strictObject({
   jitConfig: external_exports.string().min(1).max(65536).regex(/^[A-Za-z0-9+/=_-]+$/, "jitConfig must be base64"),
   /** Optional id of the GitHub job that caused this runner (for records and metrics only). */
   jobId: external_exports.number().int().nonnegative().optional()
+}).refine((r) => r.name.startsWith(`tf-${r.pool}-`) && /^[a-z0-9]+$/.test(r.name.slice(`tf-${r.pool}-`.length)), {
+  path: ["name"],
+  error: (issue3) => {
+    const r = issue3.input;
+    return `runner name must be tf-<pool>-<id> for its pool, i.e. start with 'tf-${String(r.pool)}-', got '${String(r.name)}'`;
+  }
 });
 var runnerRecordSchema = external_exports.object({
   name: runnerNameSchema,
@@ -46964,6 +46970,32 @@ function createConcurrencyLimiter(maxConcurrent) {
   };
   return { key: () => keyed };
 }
+function createRetryScheduler(sleep = (ms) => new Promise((r) => setTimeout(r, ms))) {
+  const handlers = [];
+  return {
+    on(event, handler2) {
+      if (event === "failed") handlers.push(handler2);
+    },
+    async schedule(...args) {
+      const fnIndex = typeof args[0] === "function" ? 0 : 1;
+      const fn = args[fnIndex];
+      const fnArgs = args.slice(fnIndex + 1);
+      for (let retryCount = 0; ; retryCount++) {
+        try {
+          return await fn(...fnArgs);
+        } catch (error62) {
+          let wait2;
+          for (const h of handlers) {
+            const r = await h(error62, { args: fnArgs, retryCount });
+            if (typeof r === "number") wait2 = r;
+          }
+          if (typeof wait2 !== "number") throw error62;
+          await sleep(wait2);
+        }
+      }
+    }
+  };
+}
 
 // dispatcher/src/github/create-octokit-github.ts
 var ThrottledOctokit = Octokit2.plugin(retry, throttling);
@@ -47004,6 +47036,7 @@ function createOctokitGitHub(options) {
       retryAfterBaseValue: base,
       write,
       global: createConcurrencyLimiter(50),
+      retryLimiter: createRetryScheduler(),
       auth: createConcurrencyLimiter(1),
       onRateLimit: (after, opts, _kit, retryCount) => {
         const retry2 = retryCount < maxRateRetries;

@@ -65,6 +65,12 @@ export const startRunnerRequestSchema = z.strictObject({
   jitConfig: z.string().min(1).max(65_536).regex(/^[A-Za-z0-9+/=_-]+$/, 'jitConfig must be base64'),
   /** Optional id of the GitHub job that caused this runner (for records and metrics only). */
   jobId: z.number().int().nonnegative().optional(),
+}).refine((r) => r.name.startsWith(`tf-${r.pool}-`) && /^[a-z0-9]+$/.test(r.name.slice(`tf-${r.pool}-`.length)), {
+  path: ['name'],
+  error: (issue) => {
+    const r = issue.input as { name?: unknown; pool?: unknown };
+    return `runner name must be tf-<pool>-<id> for its pool, i.e. start with 'tf-${String(r.pool)}-', got '${String(r.name)}'`;
+  },
 });
 export type StartRunnerRequest = z.infer<typeof startRunnerRequestSchema>;
 

@@ -120,6 +120,14 @@ describe('HTTP input limits', () => {
     expect(fake.calls).toEqual([]);
   });
 
+  it('400 for a runner name that belongs to another pool', async () => {
+    const { signed, fake } = buildTestApp();
+    const res = await signed('POST', '/v1/runners', startBody({ name: 'tf-linux-abc1', pool: 'macos' }));
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).message).toContain("body.name: runner name must be tf-<pool>-<id> for its pool, i.e. start with 'tf-macos-', got 'tf-linux-abc1'");
+    expect(fake.calls).toEqual([]);
+  });
+
   it('400 for hostile pools', async () => {
     const { signed } = buildTestApp();
     for (const pool of ['../macos', 'mac os', 'macos;id', '']) {

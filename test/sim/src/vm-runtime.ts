@@ -79,7 +79,7 @@ export class VmRuntime {
     setImmediate(() => loadSsh2());
     const bootMs = this.ctx.faults.number('slow-boot', this.o.name, this.o.bootMs * 10) ?? this.o.bootMs;
     this.after(Math.floor(bootMs * 0.8), () => void this.acquireAddress().catch((error: unknown) => this.crash(`failed to attach network: ${(error as Error).message}`)));
-    this.after(bootMs, () => void this.bootSsh());
+    this.after(bootMs, () => this.startSsh());
   }
 
   /** DHCP: reuse the MAC's live lease, else a free candidate; bind the guest port to own the address. */
@@ -122,6 +122,11 @@ export class VmRuntime {
     this.ssh.handleSocket(socket);
   }
 
+  /** Brings sshd up; a failure stops the VM with the error on stdout, as a failing guest would. */
+  private startSsh(): void {
+    this.bootSsh().catch((error: unknown) => this.crash(`guest sshd failed to start: ${(error as Error).stack ?? String(error)}`));
+  }
+
   private async bootSsh(): Promise<void> {
     if (this.stopping || this.fault('ssh-refuse')) return;
     if (this.ssh === undefined) {
@@ -139,7 +144,7 @@ export class VmRuntime {
     }
     if (this.listener === undefined) {
       // The lease step has not finished yet (very short boot times): SSH comes up right after it.
-      this.after(20, () => void this.bootSsh());
+      this.after(20, () => this.startSsh());
       return;
     }
     this.sshReady = true;
@@ -196,7 +201,7 @@ export class VmRuntime {
     this.sshReady = false;
     this.ssh?.killProcesses('SIGKILL');
     this.ssh?.disconnectAll();
-    this.after(this.o.bootMs, () => void this.bootSsh());
+    this.after(this.o.bootMs, () => this.startSsh());
   }
 
   private crash(error: string): void {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -9,7 +9,8 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 /**
  * The binary under test: the simulator by default, real tart on a Mac with
  * `TART_CONTRACT_BIN=tart TART_CONTRACT_REAL=1` (sim-only cases, which need fault injection or the
- * simulator's images, are then not registered).
+ * simulator's images, are then not registered; `TART_CONTRACT_IMAGE` is the image to clone and
+ * `TART_CONTRACT_CACHE` the OCI cache to share, default `~/.tart/cache`).
  */
 export const tartBin = process.env.TART_CONTRACT_BIN ?? path.join(repoRoot, 'test', 'sim', 'bin', 'tart');
 /** True when the suite runs against real tart. */
@@ -46,6 +47,10 @@ export class TartHarness {
 
   constructor(env: Record<string, string> = {}) {
     this.home = mkdtempSync(path.join(tmpdir(), 'tart-contract-'));
+    if (againstRealTart) {
+      // Every case gets a fresh TART_HOME, but real images are tens of GB: share the OCI cache.
+      symlinkSync(process.env.TART_CONTRACT_CACHE ?? path.join(homedir(), '.tart', 'cache'), path.join(this.home, 'cache'));
+    }
     this.env = { ...process.env, TART_HOME: this.home, TART_SIM_BOOT_MS: '300', ...env };
   }
 

@@ -4,7 +4,7 @@
  * and the agent verifies it, checks the replay cache and records metrics, so this measures the real
  * per-request cost. Prints a table and writes build/bench/agent-http-host.json.
  *
- * Run: node bench/agent-http-host.mjs [--seconds 10] [--connections 16]
+ * Run: npm run bench:agent-http -- [--seconds 10] [--connections 16]
  */
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';

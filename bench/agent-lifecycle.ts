@@ -17,7 +17,7 @@
  *    running jobs; VmRSS sampled every 100 ms. Target: ≤ 80 MB. (The HTTP app and metrics are not in
  *    that process; see bench/agent-http-host.* for the API side.)
  *
- * Writes bench/results/agent-lifecycle.json. Run: node scripts/build.mjs sim && node bench/agent-lifecycle-run.mjs
+ * Writes bench/results/agent-lifecycle.json. Run: npm run bench:agent
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';

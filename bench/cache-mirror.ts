@@ -4,7 +4,7 @@
  *     directly from a local upstream that holds it in memory — median of several runs;
  *  2. upstream requests saved over 20 simulated jobs, two at a time like a host's two VM slots, each
  *     installing the same 30 npm-like packages (document + tarball) plus two packages of its own.
- * Prints a table and writes bench/results/cache-mirror.json. Run: node bench/cache-run.mjs
+ * Prints a table and writes bench/results/cache-mirror.json. Run: npm run bench:cache
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -143,7 +143,7 @@ const rows: [string, string][] = [
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(`cache mirror benchmark (nginx on loopback, ${RUNS} runs)`);
 for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
-// Bundled into build/bench/ by cache-run.mjs, which says where the repository is.
+// Bundled into build/run/ by scripts/run-ts.mjs, which says where the repository is.
 const outDir = path.join(process.env.TARTFLEET_ROOT ?? process.cwd(), 'bench/results');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(path.join(outDir, 'cache-mirror.json'), `${JSON.stringify({ date: new Date().toISOString(), bigObject: big, sharedJobs: jobs }, null, 2)}\n`);

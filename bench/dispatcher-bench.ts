@@ -8,7 +8,7 @@
  *     200 runners minted, counting 403/429 answers (target: no storm).
  * Prints a table and writes bench/results/dispatcher.json.
  *
- * Run: node bench/dispatcher-run.mjs [--latency-jobs 200] [--seconds 10] [--connections 8] [--burst 200] [--only latency|throughput|burst]
+ * Run: npm run bench:dispatcher -- [--latency-jobs 200] [--seconds 10] [--connections 8] [--burst 200] [--only latency|throughput|burst]
  */
 import { sign } from '@octokit/webhooks-methods';
 import { execFile } from 'node:child_process';
@@ -28,7 +28,7 @@ import { startStubAgentServer } from '../test/dispatcher/fakes/stub-agent-server
 import { queuedPayload } from '../test/dispatcher/helpers';
 
 const run = promisify(execFile);
-const root = process.env.BENCH_ROOT ?? process.cwd();
+const root = process.env.TARTFLEET_ROOT ?? process.cwd();
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

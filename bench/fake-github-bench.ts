@@ -1,6 +1,6 @@
 // Benchmark of the fake GitHub: REST requests/s on loopback and N runners connected at once.
 // The fake runs as its own process (the CLI bundle) so the load generator does not share its CPU.
-// Run: node bench/fake-github-run.mjs [--seconds 10] [--concurrency 32] [--runners 500]
+// Run: npm run bench:fake-github -- [--seconds 10] [--concurrency 32] [--runners 500]
 import { spawn } from 'node:child_process';
 import { createPrivateKey, createSign, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';

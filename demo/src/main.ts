@@ -1,4 +1,4 @@
-// Entrypoint of `npm run demo` (bundled by demo/run.mjs): wire the terminal to runDemo.
+// Entrypoint of `npm run demo` (bundled and run by scripts/run-ts.mjs): wire the terminal to runDemo.
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,7 @@ const interrupted = new Promise<void>((resolve) => {
   process.once('SIGTERM', () => resolve());
 });
 const result = await runDemo({
-  root: env.TARTFLEET_DEMO_ROOT ?? process.cwd(),
+  root: env.TARTFLEET_ROOT ?? process.cwd(),
   jobs: Number(env.TARTFLEET_DEMO_JOBS ?? 24),
   hosts: Number(env.TARTFLEET_DEMO_HOSTS ?? 3),
   bootMs: Number(env.TARTFLEET_DEMO_BOOT_MS ?? 3_000),

@@ -1,4 +1,5 @@
 /** `npm run demo` as a user runs it (smaller burst): exit 0, every job done, nothing leaked. */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProc, type Proc } from '../../demo/src/proc';
@@ -11,7 +12,10 @@ afterEach(async () => {
 
 describe('npm run demo', () => {
   it('runs a burst on three simulated hosts and ends with a clean summary and exit 0', async () => {
-    demo = startProc(process.execPath, [path.join(root, 'demo/run.mjs')], {
+    // The `demo` script of package.json, run directly so a failing test can stop every process.
+    const [bin, ...args] = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { demo: string } }).scripts.demo.split(' ');
+    expect(bin).toBe('node');
+    demo = startProc(process.execPath, args, {
       cwd: root,
       env: { ...process.env, TARTFLEET_DEMO_JOBS: '8', TARTFLEET_DEMO_BOOT_MS: '1000' },
     });

@@ -1,5 +1,4 @@
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { runtimeError } from './errors';
 import { probeLock, type LockOwner } from './pid-lock';
 import { tartJson } from './tart-json';
@@ -20,28 +19,29 @@ export class VmDir {
 
   /** The local VM `<name>` of `home`. */
   static local(home: TartHome, name: string): VmDir {
-    return new VmDir(path.join(home.vms, name));
+    // Plain concatenation: `tart list` builds a dozen paths per VM and path.join shows in its profile.
+    return new VmDir(`${home.vms}/${name}`);
   }
 
   get configPath(): string {
-    return path.join(this.dir, 'config.json');
+    return `${this.dir}/config.json`;
   }
   get diskPath(): string {
-    return path.join(this.dir, 'disk.img');
+    return `${this.dir}/disk.img`;
   }
   get nvramPath(): string {
-    return path.join(this.dir, 'nvram.bin');
+    return `${this.dir}/nvram.bin`;
   }
   get snapshotPath(): string {
-    return path.join(this.dir, 'state.vzvmsave');
+    return `${this.dir}/state.vzvmsave`;
   }
   /** The simulated guest's filesystem root (see the guest contract). */
   get guestRoot(): string {
-    return path.join(this.dir, 'guest');
+    return `${this.dir}/guest`;
   }
   /** Where the `run` process records itself: the simulator's stand-in for the fcntl lock on config.json. */
   get lockPath(): string {
-    return path.join(this.dir, '.tart-sim-run.lock');
+    return `${this.dir}/.tart-sim-run.lock`;
   }
 
   /**

@@ -2,7 +2,7 @@
  * `tart list --format json` with 50 VMs on the simulator (issue 2: ≤ 100 ms). Builds a TART_HOME
  * with one created VM and 49 clones, then times the bundle, the bin wrapper and a bare `node -e 0`
  * (the floor no Node CLI can beat), interleaved so machine load hits all three alike. Prints a table
- * and writes bench/results/sim-list.json. Run: node bench/sim-run.mjs
+ * and writes bench/results/sim-list.json. Run: npm run bench:sim
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -2,7 +2,7 @@
 // default). Targets whose entry file does not exist yet are skipped, so the list can name every
 // component of DESIGN §2 before each one lands.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -35,7 +35,8 @@ for (const [name, t] of Object.entries(targets)) {
     Object.entries(t.entries).filter(([, src]) => existsSync(path.join(root, src))).map(([out, src]) => [out, path.join(root, src)]),
   );
   if (Object.keys(entryPoints).length === 0) continue;
-  await build({
+  const result = await build({
+    write: false,
     entryPoints,
     outdir: path.join(root, t.outdir),
     outExtension: { '.js': name === 'action' ? '.js' : '.mjs' },
@@ -48,4 +49,12 @@ for (const [name, t] of Object.entries(targets)) {
     legalComments: 'none',
     logLevel: 'warning',
   });
+  // Write each bundle beside its target and rename it into place: a simulator or agent process
+  // starting while another test run rebuilds must never read a half-written file.
+  for (const file of result.outputFiles) {
+    mkdirSync(path.dirname(file.path), { recursive: true });
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+  }
 }

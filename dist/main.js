@@ -46188,11 +46188,56 @@ var ERROR_CODES = [
   "draining",
   "payload_too_large",
   "unknown_pool",
-  "internal"
+  "internal",
+  /** 507: not enough free disk under TART_HOME for the image plus the configured margin. */
+  "insufficient_storage",
+  /** 409: another image pull is running on this host (pulls run one at a time). */
+  "pull_in_progress",
+  /** 409: the image is not present on this host (pull it first). */
+  "image_not_present"
 ];
 var errorBodySchema = external_exports.object({
   error: external_exports.object({ code: external_exports.enum(ERROR_CODES), message: external_exports.string() })
 });
+var IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,254}$/;
+var imageRefSchema = external_exports.string().regex(IMAGE_REF, "image must be a local VM name or an OCI reference like ghcr.io/org/image:tag or ghcr.io/org/image@sha256:<hex>");
+var pullImageRequestSchema = external_exports.strictObject({
+  image: imageRefSchema,
+  /** Bytes the image needs on disk; when absent the agent estimates it from the largest image present. */
+  sizeBytes: external_exports.number().int().nonnegative().max(2 ** 50).optional()
+});
+var pullStatusSchema = external_exports.object({
+  image: external_exports.string(),
+  state: external_exports.enum(["pulling", "done", "failed"]),
+  startedAt: external_exports.string(),
+  finishedAt: external_exports.string().optional(),
+  /** Why it failed (tart's first error line). */
+  message: external_exports.string().optional()
+});
+var poolImageSchema = external_exports.object({ pool: poolNameSchema, current: external_exports.string(), previous: external_exports.string().nullable() });
+var imageEntrySchema = external_exports.object({
+  name: external_exports.string(),
+  source: external_exports.enum(["local", "oci"]),
+  /** Apparent size (tart list `Disk`, whole GB, in bytes). */
+  diskBytes: external_exports.number(),
+  /** Allocated size (tart list `Size`, whole GB, in bytes). */
+  sizeBytes: external_exports.number(),
+  accessed: external_exports.string().optional(),
+  /** Why the image must stay: `pool <p> current|previous`, `runner <name>`, `smoke`, `pull`. */
+  usedBy: external_exports.array(external_exports.string()),
+  inUse: external_exports.boolean()
+});
+var imageListSchema = external_exports.object({
+  images: external_exports.array(imageEntrySchema),
+  pools: external_exports.array(poolImageSchema),
+  pull: pullStatusSchema.nullable(),
+  /** Free bytes under TART_HOME. */
+  freeBytes: external_exports.number()
+});
+var setPoolImageRequestSchema = external_exports.strictObject({ image: imageRefSchema });
+var smokeRequestSchema = external_exports.strictObject({ image: imageRefSchema });
+var smokeResultSchema = external_exports.object({ image: external_exports.string(), ok: external_exports.boolean(), output: external_exports.string(), seconds: external_exports.number() });
+var pruneResultSchema = external_exports.object({ removed: external_exports.array(external_exports.string()), freeBytes: external_exports.number() });
 
 // host-agent/src/api/auth.ts
 var TIMESTAMP_HEADER = "X-Tartfleet-Timestamp";
@@ -46313,25 +46358,25 @@ function createAgentClient(options) {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const signer = createRequestSigner(options.secret, options.signingCrypto);
   const now = options.now ?? Date.now;
-  async function send(method, path, body) {
+  async function send(method, path, body, timeoutMs = options.timeoutMs) {
     const fullPath = prefix + path;
     const payload = body === void 0 ? "" : JSON.stringify(body);
     const headers = await signer.sign({ method, path: fullPath, body: payload }, now());
     headers.accept = "application/json";
     if (body !== void 0) headers["content-type"] = "application/json";
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
     const what = `${method} ${origin}${fullPath}`;
     try {
       let response;
       try {
         response = await doFetch(origin + fullPath, { method, headers, body: body === void 0 ? void 0 : payload, signal: controller.signal });
       } catch (error63) {
-        if (controller.signal.aborted) throw new AgentClientError(0, "timeout", `${what} got no response within ${options.timeoutMs} ms`);
+        if (controller.signal.aborted) throw new AgentClientError(0, "timeout", `${what} got no response within ${timeoutMs} ms`);
         throw new AgentClientError(0, "network", `${what} failed: ${describeNetworkError(error63)}`);
       }
       const text = await response.text().catch((error63) => {
-        if (controller.signal.aborted) throw new AgentClientError(0, "timeout", `${what}: body not received within ${options.timeoutMs} ms`);
+        if (controller.signal.aborted) throw new AgentClientError(0, "timeout", `${what}: body not received within ${timeoutMs} ms`);
         throw new AgentClientError(0, "network", `${what}: reading the body failed: ${error63 instanceof Error ? error63.message : String(error63)}`);
       });
       if (!response.ok) throw errorFrom(response, text, what);
@@ -46340,8 +46385,8 @@ function createAgentClient(options) {
       clearTimeout(timer);
     }
   }
-  async function call(method, path, schema, body) {
-    const { status: status2, text, what } = await send(method, path, body);
+  async function call(method, path, schema, body, timeoutMs) {
+    const { status: status2, text, what } = await send(method, path, body, timeoutMs);
     return parseBody(schema, text, what, status2);
   }
   function errorFrom(response, text, what) {
@@ -46390,6 +46435,24 @@ function createAgentClient(options) {
     },
     async resume() {
       return call("POST", "/v1/resume", hostInfoSchema);
+    },
+    async listImages() {
+      return call("GET", "/v1/images", imageListSchema);
+    },
+    async pullImage(request2) {
+      return call("POST", "/v1/images/pull", pullStatusSchema, request2);
+    },
+    async smokeImage(image, callOptions) {
+      return call("POST", "/v1/images/smoke", smokeResultSchema, { image }, callOptions?.timeoutMs ?? Math.max(options.timeoutMs, 15 * 6e4));
+    },
+    async setPoolImage(pool, image) {
+      return call("PUT", `/v1/pools/${encodeURIComponent(pool)}/image`, poolImageSchema, { image });
+    },
+    async rollbackPool(pool) {
+      return call("POST", `/v1/pools/${encodeURIComponent(pool)}/rollback`, poolImageSchema);
+    },
+    async pruneImages() {
+      return call("POST", "/v1/images/prune", pruneResultSchema);
     }
   };
 }

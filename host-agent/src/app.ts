@@ -18,6 +18,9 @@ import { healthRoutes } from './routes/health';
 import { hostRoutes } from './routes/host';
 import { metricsRoutes } from './routes/metrics';
 import { runnerRoutes } from './routes/runners';
+import { imageRoutes } from './routes/images';
+import { poolRoutes } from './routes/pools';
+import type { ImageService } from './images/image-service';
 import type { RunnerService } from './service';
 import type { Clock } from './util/clock';
 import type { Logger } from './util/logger';
@@ -37,6 +40,8 @@ export interface AppDeps {
   metrics?: AgentMetrics;
   logger: Logger;
   clock: Pick<Clock, 'now'>;
+  /** Image pulls, pool image switches, pruning and smoke tests; without it those routes are 404. */
+  images?: ImageService;
 }
 
 /** Build the Hono app with auth on /v1, body limit, request metrics and one error shape. */
@@ -74,5 +79,9 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', metricsRoutes(deps.registry));
   app.route('/v1', hostRoutes(deps.service));
   app.route('/v1/runners', runnerRoutes(deps.service));
+  if (deps.images) {
+    app.route('/v1/images', imageRoutes(deps.images));
+    app.route('/v1/pools', poolRoutes(deps.images));
+  }
   return app;
 }

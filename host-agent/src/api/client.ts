@@ -6,6 +6,17 @@ import type { z } from 'zod';
 import {
   errorBodySchema,
   hostInfoSchema,
+  imageListSchema,
+  poolImageSchema,
+  pruneResultSchema,
+  pullStatusSchema,
+  smokeResultSchema,
+  type ImageList,
+  type PoolImage,
+  type PruneResult,
+  type PullImageRequest,
+  type PullStatus,
+  type SmokeResult,
   runnerListSchema,
   runnerRecordSchema,
   type ErrorCode,
@@ -70,6 +81,22 @@ export interface AgentClient {
   resume(): Promise<HostInfo>;
 }
 
+/** Image rollout calls (issue 7), apart from AgentClient so existing fakes of it stay complete. */
+export interface AgentImageClient {
+  /** Images present, their users, the pools' current/previous images and the last pull. */
+  listImages(): Promise<ImageList>;
+  /** 202: the pull runs in the background (poll `listImages().pull`). 507 on low disk, 409 while
+   * another image is being pulled. */
+  pullImage(request: PullImageRequest): Promise<PullStatus>;
+  /** Boots the image in a throw-away VM and runs its smoke test; slow, hence its own timeout. */
+  smokeImage(image: string, options?: { timeoutMs?: number }): Promise<SmokeResult>;
+  /** Switch a pool to a present image; the old one is kept as previous. */
+  setPoolImage(pool: string, image: string): Promise<PoolImage>;
+  /** Switch a pool back to its previous image. */
+  rollbackPool(pool: string): Promise<PoolImage>;
+  pruneImages(): Promise<PruneResult>;
+}
+
 function isLoopback(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
@@ -93,7 +120,7 @@ function parseRetryAfter(value: string | null): number | undefined {
 
 /** Create a client for one agent. Throws AgentClientError(`invalid_url`) for a base URL that is not
  * http(s), and (`insecure_url`) for plain HTTP to a non-loopback host unless `allowInsecure` is set. */
-export function createAgentClient(options: AgentClientOptions): AgentClient {
+export function createAgentClient(options: AgentClientOptions): AgentClient & AgentImageClient {
   let base: URL;
   try {
     base = new URL(options.baseUrl);
@@ -117,7 +144,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
   const now = options.now ?? Date.now;
 
   /** Send one signed request; resolves with the status and raw text of a 2xx response. */
-  async function send(method: string, path: string, body?: unknown): Promise<{ status: number; text: string; what: string }> {
+  async function send(method: string, path: string, body?: unknown, timeoutMs = options.timeoutMs): Promise<{ status: number; text: string; what: string }> {
     const fullPath = prefix + path;
     const payload = body === undefined ? '' : JSON.stringify(body);
     const headers: Record<string, string> = await signer.sign({ method, path: fullPath, body: payload }, now());
@@ -125,18 +152,18 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
 
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
     const what = `${method} ${origin}${fullPath}`;
     try {
       let response: Response;
       try {
         response = await doFetch(origin + fullPath, { method, headers, body: body === undefined ? undefined : payload, signal: controller.signal });
       } catch (error: unknown) {
-        if (controller.signal.aborted) throw new AgentClientError(0, 'timeout', `${what} got no response within ${options.timeoutMs} ms`);
+        if (controller.signal.aborted) throw new AgentClientError(0, 'timeout', `${what} got no response within ${timeoutMs} ms`);
         throw new AgentClientError(0, 'network', `${what} failed: ${describeNetworkError(error)}`);
       }
       const text = await response.text().catch((error: unknown) => {
-        if (controller.signal.aborted) throw new AgentClientError(0, 'timeout', `${what}: body not received within ${options.timeoutMs} ms`);
+        if (controller.signal.aborted) throw new AgentClientError(0, 'timeout', `${what}: body not received within ${timeoutMs} ms`);
         throw new AgentClientError(0, 'network', `${what}: reading the body failed: ${error instanceof Error ? error.message : String(error)}`);
       });
       if (!response.ok) throw errorFrom(response, text, what);
@@ -146,8 +173,8 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     }
   }
 
-  async function call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
-    const { status, text, what } = await send(method, path, body);
+  async function call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown, timeoutMs?: number): Promise<T> {
+    const { status, text, what } = await send(method, path, body, timeoutMs);
     return parseBody(schema, text, what, status);
   }
 
@@ -198,6 +225,24 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     },
     async resume() {
       return call('POST', '/v1/resume', hostInfoSchema);
+    },
+    async listImages() {
+      return call('GET', '/v1/images', imageListSchema);
+    },
+    async pullImage(request) {
+      return call('POST', '/v1/images/pull', pullStatusSchema, request);
+    },
+    async smokeImage(image, callOptions) {
+      return call('POST', '/v1/images/smoke', smokeResultSchema, { image }, callOptions?.timeoutMs ?? Math.max(options.timeoutMs, 15 * 60_000));
+    },
+    async setPoolImage(pool, image) {
+      return call('PUT', `/v1/pools/${encodeURIComponent(pool)}/image`, poolImageSchema, { image });
+    },
+    async rollbackPool(pool) {
+      return call('POST', `/v1/pools/${encodeURIComponent(pool)}/rollback`, poolImageSchema);
+    },
+    async pruneImages() {
+      return call('POST', '/v1/images/prune', pruneResultSchema);
     },
   };
 }

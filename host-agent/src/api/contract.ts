@@ -127,9 +127,80 @@ export const ERROR_CODES = [
   'payload_too_large',
   'unknown_pool',
   'internal',
+  /** 507: not enough free disk under TART_HOME for the image plus the configured margin. */
+  'insufficient_storage',
+  /** 409: another image pull is running on this host (pulls run one at a time). */
+  'pull_in_progress',
+  /** 409: the image is not present on this host (pull it first). */
+  'image_not_present',
 ] as const;
 export const errorBodySchema = z.object({
   error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** An image as tart names it: a local VM name or an OCI reference (`host/ns:tag`, `host/ns@sha256:…`).
+ * Same alphabet as a pool's configured image: it ends up in tart's argv. */
+export const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,254}$/;
+export const imageRefSchema = z.string().regex(IMAGE_REF, 'image must be a local VM name or an OCI reference like ghcr.io/org/image:tag or ghcr.io/org/image@sha256:<hex>');
+
+/** POST /v1/images/pull body. */
+export const pullImageRequestSchema = z.strictObject({
+  image: imageRefSchema,
+  /** Bytes the image needs on disk; when absent the agent estimates it from the largest image present. */
+  sizeBytes: z.number().int().nonnegative().max(2 ** 50).optional(),
+});
+export type PullImageRequest = z.infer<typeof pullImageRequestSchema>;
+
+/** The current or last pull of a host (pulls run one at a time, in the background). */
+export const pullStatusSchema = z.object({
+  image: z.string(),
+  state: z.enum(['pulling', 'done', 'failed']),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  /** Why it failed (tart's first error line). */
+  message: z.string().optional(),
+});
+export type PullStatus = z.infer<typeof pullStatusSchema>;
+
+/** A pool's image: `current` is what new runners clone; `previous` is kept for rollback. */
+export const poolImageSchema = z.object({ pool: poolNameSchema, current: z.string(), previous: z.string().nullable() });
+export type PoolImage = z.infer<typeof poolImageSchema>;
+
+/** One image present on a host (`tart list`). */
+export const imageEntrySchema = z.object({
+  name: z.string(),
+  source: z.enum(['local', 'oci']),
+  /** Apparent size (tart list `Disk`, whole GB, in bytes). */
+  diskBytes: z.number(),
+  /** Allocated size (tart list `Size`, whole GB, in bytes). */
+  sizeBytes: z.number(),
+  accessed: z.string().optional(),
+  /** Why the image must stay: `pool <p> current|previous`, `runner <name>`, `smoke`, `pull`. */
+  usedBy: z.array(z.string()),
+  inUse: z.boolean(),
+});
+export type ImageEntry = z.infer<typeof imageEntrySchema>;
+
+/** GET /v1/images. */
+export const imageListSchema = z.object({
+  images: z.array(imageEntrySchema),
+  pools: z.array(poolImageSchema),
+  pull: pullStatusSchema.nullable(),
+  /** Free bytes under TART_HOME. */
+  freeBytes: z.number(),
+});
+export type ImageList = z.infer<typeof imageListSchema>;
+
+/** PUT /v1/pools/:pool/image body. */
+export const setPoolImageRequestSchema = z.strictObject({ image: imageRefSchema });
+
+/** POST /v1/images/smoke body and answer. */
+export const smokeRequestSchema = z.strictObject({ image: imageRefSchema });
+export const smokeResultSchema = z.object({ image: z.string(), ok: z.boolean(), output: z.string(), seconds: z.number() });
+export type SmokeResult = z.infer<typeof smokeResultSchema>;
+
+/** POST /v1/images/prune answer. */
+export const pruneResultSchema = z.object({ removed: z.array(z.string()), freeBytes: z.number() });
+export type PruneResult = z.infer<typeof pruneResultSchema>;

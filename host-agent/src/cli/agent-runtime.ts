@@ -17,12 +17,18 @@ import { createTartCli, type TartCli } from '../tart/tart-cli';
 import type { Clock } from '../util/clock';
 import type { Logger } from '../util/logger';
 import { AGENT_VERSION } from './version';
+import { createImageService, type ImageService } from '../images/image-service';
+import { openPoolImageStore, type PoolImageStore } from '../images/pool-image-store';
+import type { LifecycleRunnerService } from '../lifecycle/runner-service';
+import { freeBytes } from './free-bytes';
 
 /** What `serve` runs on. */
 export interface ServeRuntime {
   service: RunnerService;
   registry: Registry;
   metrics: AgentMetrics;
+  /** Image pulls, pool image switches, pruning and smoke tests (rollout). */
+  images?: ImageService;
 }
 
 /** The tart driver for this config (TART_BIN / TART_HOME already folded in by the loader). */
@@ -44,8 +50,28 @@ export function effectiveTartHome(config: Readonly<AgentConfig>): string {
 export function buildServeRuntime(config: Readonly<AgentConfig>, logger: Logger, clock: Clock): ServeRuntime {
   const registry = new Registry();
   const metrics = createMetrics(registry, { hostId: config.hostId });
-  const service = buildRunnerService({ config, logger, clock, observer: metrics.observer, tart: createTartForConfig(config, logger, clock), shell: createShell(logger, clock) });
-  return { service, registry, metrics };
+  const tart = createTartCli({ bin: config.tart.bin, ...(config.tart.home === undefined ? {} : { home: config.tart.home }), logger, clock });
+  const shell = createShell(logger, clock);
+  const store = openPoolImageStore(config.stateDir, config.pools);
+  const service = buildRunnerService({ config, logger, clock, observer: metrics.observer, tart, shell, poolImages: store });
+  const sshPrivateKey = config.ssh.privateKeyFile === undefined ? undefined : readFileSync(config.ssh.privateKeyFile, 'utf8');
+  const smokeLogs = path.join(config.stateDir, 'vm-logs');
+  const images = createImageService({
+    config,
+    tart,
+    shell,
+    store,
+    tartHome: effectiveTartHome(config),
+    freeBytes,
+    activeRunners: () => service.list().filter((r) => r.stage !== 'gone').map((r) => r.name),
+    reserveSlot: () => service.reserveSlot(),
+    clock,
+    logger,
+    ...(sshPrivateKey === undefined ? {} : { sshPrivateKey }),
+    logFileOf: (vm) => path.join(smokeLogs, `${vm}.log`),
+  });
+  void images.cleanupLeftovers();
+  return { service, registry, metrics, images };
 }
 
 interface RunnerServiceInputs {
@@ -55,10 +81,11 @@ interface RunnerServiceInputs {
   observer: AgentMetrics['observer'];
   tart: TartCli;
   shell: RemoteShell;
+  poolImages?: PoolImageStore;
 }
 
 /** The lifecycle's RunnerService over the on-disk journal in `stateDir`. */
-function buildRunnerService(inputs: RunnerServiceInputs): RunnerService {
+function buildRunnerService(inputs: RunnerServiceInputs): LifecycleRunnerService {
   const { config, logger } = inputs;
   return createRunnerService({
     config,
@@ -69,6 +96,7 @@ function buildRunnerService(inputs: RunnerServiceInputs): RunnerService {
     logger,
     version: AGENT_VERSION,
     clock: inputs.clock,
+    ...(inputs.poolImages === undefined ? {} : { poolImages: inputs.poolImages }),
     ...(config.ssh.privateKeyFile === undefined ? {} : { sshPrivateKey: readFileSync(config.ssh.privateKeyFile, 'utf8') }),
   });
 }

@@ -12,6 +12,7 @@ import { startCacheLogMetrics } from '../cache/start-cache-log-metrics';
 import type { AgentConfig } from '../config/schema';
 import type { AgentMetrics } from '../metrics/create-metrics';
 import type { RunnerService } from '../service';
+import type { ImageService } from '../images/image-service';
 import type { Clock } from '../util/clock';
 import { errorMessage } from '../util/errors';
 import type { Logger } from '../util/logger';
@@ -19,6 +20,8 @@ import type { Logger } from '../util/logger';
 export interface ServeDeps {
   config: Readonly<AgentConfig>;
   service: RunnerService;
+  /** Image routes (rollout); omitted, /v1/images and /v1/pools answer 404. */
+  images?: ImageService;
   registry: Registry;
   metrics: AgentMetrics;
   logger: Logger;
@@ -57,7 +60,15 @@ function closeServer(server: ServerType): Promise<void> {
 /** Serve until a stop signal, then drain. Resolves with the process exit code. */
 export async function runServe(deps: ServeDeps): Promise<number> {
   const log = deps.logger.child({ component: 'serve' });
-  const app = createApp({ service: deps.service, config: deps.config, registry: deps.registry, metrics: deps.metrics, logger: deps.logger, clock: deps.clock });
+  const app = createApp({
+    service: deps.service,
+    config: deps.config,
+    registry: deps.registry,
+    metrics: deps.metrics,
+    logger: deps.logger,
+    clock: deps.clock,
+    ...(deps.images === undefined ? {} : { images: deps.images }),
+  });
   const { server, url } = await listen(deps, app.fetch);
   if (deps.config.listen.tls === undefined && !/^(127\.|localhost|::1|\[::1\])/.test(deps.config.listen.host)) {
     log.warn({ url }, 'serving plain HTTP on a non-loopback address: JIT configs cross the network in clear text; set listen.tls or use a TLS tunnel');

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { poolNameSchema, labelSchema } from '../api/contract';
 import { cacheConfigSchema } from '../cache/cache-config-schema';
 import { hostDirsSchema } from '../cache/host-dirs';
+import { imagesConfigSchema } from '../images/images-config-schema';
 
 /** Apple's macOS licence allows two macOS guests per host and Virtualization.framework enforces it
  * (tart-cli.md §4): a third `tart run` fails. So macOS capacity can be configured lower, never higher. */
@@ -76,5 +77,7 @@ export const agentConfigSchema = z.strictObject({
   runnerEnv: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
   /** The host's pull-through mirror (nginx); its settings reach every runner's environment. */
   cache: cacheConfigSchema.optional(),
+  /** Image pulls, pool image switches, pruning and smoke tests (rollout). */
+  images: imagesConfigSchema.prefault({}),
 });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;

@@ -6,6 +6,7 @@ import type { RemoteSession, RemoteShell } from '../ssh/remote-shell';
 import type { TartCli, TartRunExit, TartRunHandle } from '../tart/tart-cli';
 import type { Clock } from '../util/clock';
 import type { Logger } from '../util/logger';
+import type { PoolImageResolver } from '../images/pool-image-store';
 
 /** Tunables that are not operator settings (tests shorten them). */
 export interface LifecycleTiming {
@@ -48,6 +49,8 @@ export interface RunnerServiceDeps {
   /** The command that starts the bootstrap in the guest (the image installs it there). */
   bootstrapCommand?: string;
   timing?: Partial<LifecycleTiming>;
+  /** Which image a pool's runners clone (rollout switches it); the pool's configured image without it. */
+  poolImages?: PoolImageResolver;
 }
 
 /** One runner the agent knows of: its public record plus what only the lifecycle holds. */

@@ -88,7 +88,9 @@ export async function driveRunner(ctx: LifecycleContext, r: RunnerState): Promis
   const cloneStarted = ctx.clock.now();
   try {
     await withDeadline(`clone of ${name}`, deadlines.cloneMs, signal, async (s) => {
-      await tart.clone(pool.image, name, { signal: s, timeoutMs: deadlines.cloneMs });
+      // The pool's current image (a rollout may have switched it since the config was written).
+      const image = ctx.deps.poolImages?.imageFor(pool, name) ?? pool.image;
+      await tart.clone(image, name, { signal: s, timeoutMs: deadlines.cloneMs });
       await tart.set(name, { cpu: pool.cpu, memoryMb: pool.memoryMb, randomMac: true }, { signal: s });
     });
   } catch (error: unknown) {

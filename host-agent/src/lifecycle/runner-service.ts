@@ -24,6 +24,9 @@ export interface LifecycleRunnerService extends RunnerService {
   readonly ready: Promise<void>;
   /** Runs a reconcile pass now. */
   reconcileNow(): Promise<void>;
+  /** Takes one VM slot for a VM outside the runner lifecycle (an image smoke test); returns its
+   * release, or undefined when no slot is free (or the host is draining). */
+  reserveSlot(): (() => void) | undefined;
 }
 
 const isoOf = (ms: number): string => new Date(ms).toISOString();
@@ -40,6 +43,9 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
   let shuttingDown = false;
   let tartVersion: string | null = null;
   let images: string[] = [];
+  /** Slots held by VMs outside the runner lifecycle (smoke tests). */
+  let reserved = 0;
+  const imageOf = (p: (typeof config.pools)[number]): string => deps.poolImages?.currentOf(p) ?? p.image;
 
   const ctx: LifecycleContext = {
     deps,
@@ -84,7 +90,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
       deps.observer.vmsChanged(slots.busy, { busy: slots.busy, warm: 0, free: slots.free, suspect: slots.suspect });
     },
     busySlots() {
-      let busy = 0;
+      let busy = reserved;
       for (const r of ctx.runners.values()) if (r.record.stage !== 'gone') busy += 1;
       return busy;
     },
@@ -200,7 +206,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
     try {
       tartVersion = await deps.tart.version({ timeoutMs: 10_000 });
       const present = new Set((await deps.tart.listAll({ timeoutMs: 30_000 })).map((vm) => vm.name));
-      images = [...new Set(config.pools.map((p) => p.image))].filter((image) => present.has(image));
+      images = [...new Set(config.pools.map(imageOf))].filter((image) => present.has(image));
     } catch (error: unknown) {
       log.warn({ error: errorMessage(error) }, 'could not read tart version or images');
     }
@@ -236,6 +242,19 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
   return {
     ready,
     reconcileNow,
+
+    reserveSlot() {
+      if (draining || shuttingDown || slotCounts().free <= 0) return undefined;
+      reserved += 1;
+      ctx.countsChanged();
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        reserved -= 1;
+        ctx.countsChanged();
+      };
+    },
 
     start(request: StartRunnerRequest) {
       if (draining || shuttingDown) throw new StartRejectedError('draining', `host ${config.hostId} is draining and takes no new runners`);
@@ -314,7 +333,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
         tartVersion,
         slots: { total: slots.total, busy: slots.busy, warm: 0, free: slots.free, suspect: slots.suspect },
         draining: draining || shuttingDown,
-        pools: config.pools.map((p) => ({ name: p.name, image: p.image, labels: [...p.labels], warm: p.warm })),
+        pools: config.pools.map((p) => ({ name: p.name, image: imageOf(p), labels: [...p.labels], warm: p.warm })),
         images: [...images],
       };
     },

@@ -9,6 +9,7 @@ import type { Logger } from '../util/logger';
 import { systemClock, type Clock } from '../util/clock';
 import { classifyTartMessage, firstNonEmptyLine, TartError } from './tart-error';
 import { parseVmInfo, parseVmList, type TartVm, type TartVmInfo } from './parse-vm-list';
+import { parseImageList, type TartImage } from './parse-image-list';
 
 /** Per-call controls. */
 export interface TartCallOptions {
@@ -92,6 +93,16 @@ export interface TartCli {
   get(name: string, options?: TartCallOptions): Promise<TartVmInfo>;
 }
 
+/** Image housekeeping (rollout): separate from TartCli so the lifecycle's fakes need not grow. */
+export interface TartImageOps {
+  /** `tart pull <image>`: fetches (or refreshes) an OCI image into the cache. */
+  pull(image: string, options?: TartCallOptions): Promise<void>;
+  /** Every entry, local and OCI, with allocated size and last access. */
+  listImages(options?: TartCallOptions): Promise<TartImage[]>;
+  /** `tart delete <name>`: for an OCI name, removes the cache entry (tart GCs unreferenced digests). */
+  delete(name: string, options?: TartCallOptions): Promise<void>;
+}
+
 /** Dependencies of the real driver. */
 export interface TartCliDeps {
   /** Path of the tart binary (config `tart.bin`; the simulator in tests). */
@@ -125,7 +136,7 @@ function readTail(path: string): string {
 }
 
 /** Builds the real driver. */
-export function createTartCli(deps: TartCliDeps): TartCli {
+export function createTartCli(deps: TartCliDeps): TartCli & TartImageOps {
   const execa = deps.execa ?? realExeca;
   const clock = deps.clock ?? systemClock;
   const defaultTimeoutMs = deps.defaultTimeoutMs ?? 60_000;
@@ -187,7 +198,7 @@ export function createTartCli(deps: TartCliDeps): TartCli {
     }
   }
 
-  const tart: TartCli = {
+  const tart: TartCli & TartImageOps = {
     async version(options) {
       return (await call(['--version'], options)).trim();
     },
@@ -322,6 +333,15 @@ export function createTartCli(deps: TartCliDeps): TartCli {
 
     async get(name, options) {
       return parseVmInfo(await call(['get', name, '--format', 'json'], options));
+    },
+
+    async pull(image, options) {
+      // Pulls of 60-120 GB images take long: no default timeout short enough to cut one off.
+      await call(['pull', image], { timeoutMs: 6 * 3600_000, ...options });
+    },
+
+    async listImages(options) {
+      return parseImageList(await call(['list', '--format', 'json'], options));
     },
   };
   return tart;

@@ -80,10 +80,12 @@ async function waitOnline(deps: StartDeps, runners: SavedRunner[]): Promise<void
       if (!pending.has(r.name)) continue;
       const agent = deps.agents.get(r.host ?? '');
       const record = await agent?.getRunner(r.name).catch(() => undefined);
-      if (record?.stage === 'failed' || record?.stage === 'gone') {
+      // A fast job can take a runner and finish between two polls: having been online counts.
+      const cameOnline = record?.timestamps.online !== undefined || record?.jobResult !== undefined;
+      if (!cameOnline && (record?.stage === 'failed' || record?.stage === 'gone' || record?.stage === 'tearing-down')) {
         throw new ActionError('agent', `runner '${r.name}' on ${r.host} ended before it came online: ${record.failure?.reason ?? record.stage} ${record.failure?.message ?? ''}`.trim());
       }
-      if (record?.stage === 'online' || record?.stage === 'running') {
+      if (cameOnline) {
         pending.delete(r.name);
         deps.core.info(`runner ${r.name} is online`);
       }

@@ -20,6 +20,11 @@ export const Inputs = {
   GitHubApiUrl: 'github-api-url',
   WaitOnline: 'wait-online',
   WaitTimeoutSeconds: 'wait-timeout-seconds',
+  Image: 'image',
+  ImageSizeBytes: 'image-size-bytes',
+  BatchSize: 'batch-size',
+  CanaryHost: 'canary-host',
+  PullTimeoutSeconds: 'pull-timeout-seconds',
 } as const;
 
 export const Outputs = {
@@ -38,8 +43,11 @@ export const State = {
   Mode: 'tartfleet-mode',
 } as const;
 
-export const MODES = ['start', 'stop', 'drain', 'resume', 'status'] as const;
+export const MODES = ['start', 'stop', 'drain', 'resume', 'status', 'rollout', 'rollback'] as const;
 export type Mode = (typeof MODES)[number];
 
 /** Upper bound of `count`: a run asking for more macOS VMs than a large fleet has is a typo. */
 export const MAX_COUNT = 50;
+
+/** Upper bound of `batch-size`: hosts switched at once after the canary. */
+export const MAX_BATCH_SIZE = 50;

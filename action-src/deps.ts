@@ -4,7 +4,7 @@
  */
 import { Octokit } from '@octokit/rest';
 import { createAppAuth } from '@octokit/auth-app';
-import { createAgentClient, type AgentClient } from '../host-agent/src/api/client';
+import { createAgentClient, type AgentClient, type AgentImageClient } from '../host-agent/src/api/client';
 import { createPlacer, type Placer } from '../dispatcher/src/placement';
 import { createOctokitGitHub } from '../dispatcher/src/github/create-octokit-github';
 import type { GitHubApi } from '../dispatcher/src/github/github-api';
@@ -12,7 +12,7 @@ import { ActionError, errorMessage } from './errors';
 import type { ActionInputs, RunContext } from './inputs';
 
 export interface ActionDeps {
-  agents: Map<string, AgentClient>;
+  agents: Map<string, AgentClient & AgentImageClient>;
   placer: Placer;
   /** Undefined when no GitHub credentials were given (drain/resume/status). */
   github: GitHubApi | undefined;

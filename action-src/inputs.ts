@@ -2,8 +2,8 @@
  * Every input is read and validated here, once; nothing else calls getInput. Secrets are masked the
  * moment they are read. Errors name the input, what was expected and what was received.
  */
-import { LABEL, POOL_NAME } from '../host-agent/src/api/contract';
-import { Inputs, MAX_COUNT, MODES, type Mode } from './constants';
+import { IMAGE_REF, LABEL, POOL_NAME } from '../host-agent/src/api/contract';
+import { Inputs, MAX_BATCH_SIZE, MAX_COUNT, MODES, type Mode } from './constants';
 import type { ActionCore } from './core';
 import { ActionError } from './errors';
 
@@ -28,6 +28,16 @@ export interface ActionInputs {
   readonly githubApiUrl: string;
   readonly waitOnline: boolean;
   readonly waitTimeoutSeconds: number;
+  /** rollout: the image to roll out (OCI reference). */
+  readonly image: string | undefined;
+  /** rollout: bytes the image needs on disk; the agents estimate when absent. */
+  readonly imageSizeBytes: number | undefined;
+  /** rollout: hosts switched at once after the canary. */
+  readonly batchSize: number;
+  /** rollout: the host that goes first, alone (one of hosts). */
+  readonly canaryHost: string;
+  /** rollout: how long one host's pull may take. */
+  readonly pullTimeoutSeconds: number;
 }
 
 /** Facts about the workflow run, from the runner's environment. */
@@ -124,6 +134,10 @@ export function parseInputs(core: ActionCore): ActionInputs {
 
   const hostRaw = core.getInput(Inputs.Host).trim().replace(/\/+$/, '');
   let host: string | undefined;
+  if (mode === 'rollback' && hostRaw !== '') {
+    if (!hosts.includes(hostRaw)) throw new ActionError('input', `Input '${Inputs.Host}' must be one of ${hosts.join(', ')}, got '${hostRaw}'`);
+    host = hostRaw;
+  }
   if (mode === 'drain' || mode === 'resume') {
     if (hostRaw === '' && hosts.length !== 1) {
       throw new ActionError('input', `Input '${Inputs.Host}' must name one of the hosts for mode '${mode}', got nothing (hosts: ${hosts.join(', ')})`);
@@ -146,6 +160,18 @@ export function parseInputs(core: ActionCore): ActionInputs {
     throw new ActionError('input', `Input '${Inputs.GitHubApiUrl}' must be a URL like https://api.github.com, got '${apiUrl}'`);
   }
 
+  const image = core.getInput(Inputs.Image).trim() || undefined;
+  if (mode === 'rollout' && image === undefined) throw new ActionError('input', `Input '${Inputs.Image}' is required for mode 'rollout' (the image to roll out, e.g. ghcr.io/acme/runner:20260101-7), got nothing`);
+  if (image !== undefined && (!IMAGE_REF.test(image) || !image.includes('/'))) {
+    throw new ActionError('input', `Input '${Inputs.Image}' must be an OCI reference like ghcr.io/acme/runner:tag or ghcr.io/acme/runner@sha256:<hex>, got '${image}'`);
+  }
+  const sizeRaw = core.getInput(Inputs.ImageSizeBytes).trim();
+  if (sizeRaw !== '' && (!/^\d+$/.test(sizeRaw) || !Number.isSafeInteger(Number(sizeRaw)))) {
+    throw new ActionError('input', `Input '${Inputs.ImageSizeBytes}' must be a whole number of bytes (e.g. 64000000000), got '${sizeRaw}'`);
+  }
+  const canaryRaw = core.getInput(Inputs.CanaryHost).trim().replace(/\/+$/, '');
+  if (canaryRaw !== '' && !hosts.includes(canaryRaw)) throw new ActionError('input', `Input '${Inputs.CanaryHost}' must be one of ${hosts.join(', ')}, got '${canaryRaw}'`);
+
   return Object.freeze({
     mode,
     pool,
@@ -161,6 +187,11 @@ export function parseInputs(core: ActionCore): ActionInputs {
     githubApiUrl: apiUrl.replace(/\/+$/, ''),
     waitOnline: bool(core, Inputs.WaitOnline, false),
     waitTimeoutSeconds: int(core, Inputs.WaitTimeoutSeconds, 300, 10, 3600),
+    image,
+    imageSizeBytes: sizeRaw === '' ? undefined : Number(sizeRaw),
+    batchSize: int(core, Inputs.BatchSize, 2, 1, MAX_BATCH_SIZE),
+    canaryHost: canaryRaw || (hosts[0] as string),
+    pullTimeoutSeconds: int(core, Inputs.PullTimeoutSeconds, 3600, 10, 6 * 3600),
   });
 }
 

@@ -6,6 +6,7 @@ import type { ActionDeps } from './deps';
 import { ActionError } from './errors';
 import { drainOrResume, status } from './host-ops';
 import type { ActionInputs, RunContext } from './inputs';
+import { rollback, rollout } from './rollout';
 import { start } from './start';
 
 export interface RunDeps extends ActionDeps {
@@ -38,6 +39,12 @@ export async function run(deps: RunDeps): Promise<void> {
     }
     case 'status':
       await status(core, deps.agents);
+      return;
+    case 'rollout':
+      await rollout(deps);
+      return;
+    case 'rollback':
+      await rollback(deps);
       return;
   }
 }

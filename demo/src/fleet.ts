@@ -41,6 +41,11 @@ export interface FleetOptions {
   agentEnv?: (index: number) => NodeJS.ProcessEnv;
   /** Lines from every process, prefixed with its name. */
   onLine?: (line: string) => void;
+  /** One HMAC secret for every agent (as the action, which has one `agent-secret`, needs); each
+   * agent gets its own random secret otherwise. */
+  sharedSecret?: string;
+  /** Extra top-level settings merged into each agent's config file (e.g. `images`). */
+  agentConfig?: (index: number) => Record<string, unknown>;
 }
 
 export interface FleetAgent {
@@ -148,7 +153,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       const env = { ...process.env, TART_HOME: tartHome, TART_SIM_BOOT_MS: String(options.bootMs), TART_SIM_SSH_PORT: String(port), ...options.agentEnv?.(i) };
       // Each pool's base image, as `tart create` makes it (guest scripts + runner stand-in).
       for (const pool of options.pools) await run(tart, ['create', `base-${pool.name}`, '--from-ipsw', 'latest'], { env });
-      const secret = randomSecret();
+      const secret = options.sharedSecret ?? randomSecret();
       const configFile = path.join(workDir, id, 'agent.json');
       await writeFile(
         configFile,
@@ -163,6 +168,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
           deadlines: { cloneMs: 30_000, bootMs: 30_000, sshMs: 30_000, onlineMs: 30_000, jobMs: 120_000, teardownMs: 30_000 },
           reconcileIntervalMs: 5_000,
           drainTimeoutMs: 10_000,
+          ...options.agentConfig?.(i),
         }),
       );
       const proc = startProc(process.execPath, [agentBundle, 'serve', '--config', configFile], {

@@ -32,7 +32,7 @@ describe('parseInputs', () => {
   });
 
   it.each([
-    [{ mode: 'explode' }, "Input 'mode' must be one of start, stop, drain, resume, status, got 'explode'"],
+    [{ mode: 'explode' }, "Input 'mode' must be one of start, stop, drain, resume, status, rollout, rollback, got 'explode'"],
     [{ count: '0' }, "Input 'count' must be a whole number from 1 to 50, got '0'"],
     [{ count: 'two' }, "Input 'count' must be a whole number from 1 to 50, got 'two'"],
     [{ hosts: 'not a url' }, "Input 'hosts' must list agent URLs like https://mac-mini-1.example:8420, got 'not a url'"],

@@ -7,8 +7,9 @@
  *   with its status; a request for another image is refused with 409 `pull_in_progress`.
  * - Pruning is disk-aware: it runs after every pull and switch (and on request), and deletes OCI
  *   images no pool uses (current or previous), no active runner was cloned from, and no smoke test or
- *   pull is using, oldest access first, only while free disk under TART_HOME is below
- *   `images.pruneBelowFreeBytes`. Local VMs are never pruned.
+ *   pull is using (the last prefetched image counts as in use until the next pull), oldest access
+ *   first, only while free disk under TART_HOME is below `images.pruneBelowFreeBytes`. Local VMs are
+ *   never pruned.
  */
 import type { ImageEntry, ImageList, PoolImage, PruneResult, PullImageRequest, PullStatus, SmokeResult } from '../api/contract';
 import type { AgentConfig, PoolConfig } from '../config/schema';
@@ -88,7 +89,9 @@ export function createImageService(deps: ImageServiceDeps): ImageService {
     }
     for (const [runner, image] of store.clonedFrom(new Set(deps.activeRunners()))) add(image, `runner ${runner}`);
     for (const image of smoking.keys()) add(image, 'smoke');
+    // The last prefetch is for a rollout that has not switched a pool yet: keep it until the next.
     if (pull?.state === 'pulling') add(pull.image, 'pull');
+    else if (pull?.state === 'done') add(pull.image, 'prefetched');
     if (claiming !== undefined) add(claiming, 'pull');
     return out;
   }

@@ -4,7 +4,7 @@
  * or the new file, never a torn one. A pool without an entry uses its configured image.
  * Also remembers which image each runner was cloned from, so pruning never removes it.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PoolImage } from '../api/contract';
 import type { PoolConfig } from '../config/schema';
@@ -53,6 +53,7 @@ export function openPoolImageStore(stateDir: string, pools: readonly PoolConfig[
   }
 
   function save(): void {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(data, null, 2), { mode: 0o600 });
     renameSync(tmp, file);

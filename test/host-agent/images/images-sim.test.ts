@@ -1,0 +1,124 @@
+/**
+ * The image service on the real tart driver against the tart simulator: images are built and pushed
+ * into a directory registry with the simulator (TART_SIM_REGISTRY, as a fleet shares it), pulled
+ * through the agent's `tart pull`, and smoke-tested in a real simulated VM over real SSH, running the
+ * image's own packer/guest/smoke-test.sh.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createImageService, type ImageService } from '../../../host-agent/src/images/image-service';
+import { openPoolImageStore } from '../../../host-agent/src/images/pool-image-store';
+import { createSsh2RemoteShell } from '../../../host-agent/src/ssh/remote-shell';
+import { createTartCli } from '../../../host-agent/src/tart/tart-cli';
+import { systemClock } from '../../../host-agent/src/util/clock';
+import { silentLogger } from '../../../host-agent/src/util/logger';
+import { freeBytes } from '../../../host-agent/src/cli/free-bytes';
+import { createSimEnv, type SimEnv } from '../core/helpers/sim-env';
+
+const REPO = 'ghcr.io/acme/runner';
+let env: SimEnv;
+let images: ImageService;
+let registry: string;
+
+function build(): ImageService {
+  const config = env.config({ images: { freeMarginBytes: 1e9, pruneBelowFreeBytes: 0, smokeTimeoutMs: 60_000 } });
+  let slots = 1;
+  return createImageService({
+    config,
+    tart: createTartCli({ bin: env.tartBin, home: env.tartHome, logger: silentLogger }),
+    shell: createSsh2RemoteShell({ logger: silentLogger }),
+    store: openPoolImageStore(env.stateDir, config.pools),
+    tartHome: env.tartHome,
+    freeBytes,
+    activeRunners: () => [],
+    reserveSlot: () => {
+      if (slots <= 0) return undefined;
+      slots -= 1;
+      return () => (slots += 1);
+    },
+    clock: systemClock,
+    logger: silentLogger,
+    logFileOf: (vm) => path.join(env.root, `${vm}.log`),
+  });
+}
+
+/** Builds an image in a separate TART_HOME (the image builder) and pushes it to the registry. */
+function push(tag: string, breakIt?: (guestHome: string) => void): string {
+  const home = path.join(env.root, `builder-${tag}`);
+  mkdirSync(home, { recursive: true });
+  const run = (args: string[]) => execFileSync(env.tartBin, args, { env: { ...process.env, TART_HOME: home }, encoding: 'utf8' });
+  run(['create', 'img', '--from-ipsw', 'latest']);
+  breakIt?.(path.join(home, 'vms/img/guest/Users/admin'));
+  run(['push', 'img', `${REPO}:${tag}`]);
+  return `${REPO}:${tag}`;
+}
+
+const localVms = (): string[] => env.simTart(['list', '--source', 'local', '-q']).split('\n').filter(Boolean);
+
+beforeAll(async () => {
+  env = await createSimEnv({ bootMs: 500 });
+  registry = path.join(env.root, 'registry');
+  // The wrapper exports its variables; the registry is shared by builder and host through it.
+  execFileSync('sed', ['-i', `2i export TART_SIM_REGISTRY='${registry}'`, env.tartBin]);
+  images = build();
+}, 60_000);
+
+afterAll(async () => {
+  await env?.close();
+}, 60_000);
+
+describe('images on the simulator', () => {
+  it('pulls a pushed image through tart pull and lists it with its size and why it is kept', async () => {
+    const v1 = push('v1');
+    expect((await images.pull({ image: v1, sizeBytes: 0 })).state).toBe('pulling');
+    await images.idle();
+    const listed = await images.list();
+    expect(listed.pull).toMatchObject({ image: v1, state: 'done' });
+    const entry = listed.images.find((i) => i.name === v1);
+    expect(entry).toMatchObject({ source: 'oci', diskBytes: 50e9, inUse: true, usedBy: ['prefetched'] });
+    // Its digest entry is listed too, kept for the same reason.
+    expect(listed.images.find((i) => i.name.startsWith(`${REPO}@sha256:`))?.usedBy).toEqual(['prefetched']);
+    expect(listed.freeBytes).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('a registry failure ends the pull as failed with tart\'s reason', async () => {
+    env.setFaults('pull-fail=503');
+    try {
+      await images.pull({ image: `${REPO}:v1`, sizeBytes: 0 });
+      await images.idle();
+    } finally {
+      env.setFaults('');
+    }
+    expect((await images.list()).pull).toMatchObject({ state: 'failed', message: expect.stringContaining('code: 503') });
+  }, 60_000);
+
+  it('smoke-tests a good image in a real VM over SSH and leaves no VM behind', async () => {
+    const result = await images.smoke(`${REPO}:v1`);
+    expect(result.output).toContain('ok: runner installed at');
+    expect(result.output).toContain('ok: guest script');
+    expect(result.output).toContain('smoke-test: passed');
+    expect(result.ok).toBe(true);
+    expect(result.seconds).toBeGreaterThan(0.4);
+    expect(localVms()).toEqual(['base']);
+  }, 90_000);
+
+  it('a smoke test of an image without the runner fails, names what is missing, and leaves no VM', async () => {
+    const broken = push('broken', (home) => rmSync(path.join(home, 'actions-runner/run.sh')));
+    await images.pull({ image: broken, sizeBytes: 0 });
+    await images.idle();
+    const result = await images.smoke(broken);
+    expect(result.ok).toBe(false);
+    expect(result.output).toMatch(/FAIL: expected the GitHub Actions runner at \S+actions-runner\/run.sh, found nothing/);
+    expect(result.output).toContain('smoke-test: FAILED');
+    expect(localVms()).toEqual(['base']);
+  }, 90_000);
+
+  it('a pool switched to a pulled image keeps it across an agent restart; rollback returns', async () => {
+    expect(await images.switchPool('mac', `${REPO}:v1`)).toEqual({ pool: 'mac', current: `${REPO}:v1`, previous: 'base' });
+    images = build();
+    expect((await images.list()).pools).toEqual([{ pool: 'mac', current: `${REPO}:v1`, previous: 'base' }]);
+    expect(await images.rollback('mac')).toEqual({ pool: 'mac', current: 'base', previous: `${REPO}:v1` });
+  }, 60_000);
+});

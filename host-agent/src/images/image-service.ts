@@ -263,7 +263,7 @@ export function createImageService(deps: ImageServiceDeps): ImageService {
     async smoke(image) {
       await requirePresent(image, 'smoke-testing it');
       const release = deps.reserveSlot();
-      if (!release) throw new ImageError(503, 'no_slot', `no free VM slot on host ${config.hostId} for a smoke VM; try again when a job has ended`);
+      if (!release) throw new ImageError(503, 'no_slot', `no free VM slot on host ${config.hostId} for a smoke VM (all busy, or the host is draining); try again when a job has ended`);
       smoking.set(image, (smoking.get(image) ?? 0) + 1);
       try {
         return await smokeImage(

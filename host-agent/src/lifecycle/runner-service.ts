@@ -42,7 +42,8 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
   let draining = false;
   let shuttingDown = false;
   let tartVersion: string | null = null;
-  let images: string[] = [];
+  /** Names `tart list` showed at the last reconcile (local VMs and OCI images). */
+  let presentImages = new Set<string>();
   /** Slots held by VMs outside the runner lifecycle (smoke tests). */
   let reserved = 0;
   const imageOf = (p: (typeof config.pools)[number]): string => deps.poolImages?.currentOf(p) ?? p.image;
@@ -206,7 +207,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
     try {
       tartVersion = await deps.tart.version({ timeoutMs: 10_000 });
       const present = new Set((await deps.tart.listAll({ timeoutMs: 30_000 })).map((vm) => vm.name));
-      images = [...new Set(config.pools.map(imageOf))].filter((image) => present.has(image));
+      presentImages = present;
     } catch (error: unknown) {
       log.warn({ error: errorMessage(error) }, 'could not read tart version or images');
     }
@@ -334,7 +335,8 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
         slots: { total: slots.total, busy: slots.busy, warm: 0, free: slots.free, suspect: slots.suspect },
         draining: draining || shuttingDown,
         pools: config.pools.map((p) => ({ name: p.name, image: imageOf(p), labels: [...p.labels], warm: p.warm })),
-        images: [...images],
+        // Each pool's current image, when present: a rollout's switch shows at once.
+        images: [...new Set(config.pools.map(imageOf))].filter((image) => presentImages.has(image)),
       };
     },
 

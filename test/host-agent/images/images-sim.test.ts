@@ -5,7 +5,8 @@
  * image's own packer/guest/smoke-test.sh.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImageService, type ImageService } from '../../../host-agent/src/images/image-service';
@@ -58,15 +59,15 @@ function push(tag: string, breakIt?: (guestHome: string) => void): string {
 const localVms = (): string[] => env.simTart(['list', '--source', 'local', '-q']).split('\n').filter(Boolean);
 
 beforeAll(async () => {
-  env = await createSimEnv({ bootMs: 500 });
-  registry = path.join(env.root, 'registry');
-  // The wrapper exports its variables; the registry is shared by builder and host through it.
-  execFileSync('sed', ['-i', `2i export TART_SIM_REGISTRY='${registry}'`, env.tartBin]);
+  // One registry for the image builder and the host, as a fleet shares ghcr.io.
+  registry = mkdtempSync(path.join(tmpdir(), 'tf-registry-'));
+  env = await createSimEnv({ bootMs: 500, env: { TART_SIM_REGISTRY: registry } });
   images = build();
 }, 60_000);
 
 afterAll(async () => {
   await env?.close();
+  rmSync(registry, { recursive: true, force: true });
 }, 60_000);
 
 describe('images on the simulator', () => {

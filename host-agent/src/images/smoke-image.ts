@@ -6,6 +6,7 @@
  * leftovers of a crashed agent at start.
  */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import type { SmokeResult } from '../api/contract';
 import type { AgentConfig } from '../config/schema';
 import type { RemoteSession, RemoteShell } from '../ssh/remote-shell';
@@ -78,6 +79,8 @@ export async function smokeImage(deps: SmokeDeps, image: string): Promise<SmokeR
       log.warn({ err: errorMessage(error) }, 'could not delete the smoke VM; the next agent start deletes it');
     }
   }
+  // A failed smoke VM's console log stays for whoever investigates; a passed one's goes.
+  if (ok) rmSync(deps.logFileOf(name), { force: true });
   const seconds = (deps.clock.now() - started) / 1000;
   log.info({ ok, seconds }, 'smoke test done');
   return { image, ok, output: lines.join('\n'), seconds };

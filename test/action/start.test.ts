@@ -41,6 +41,8 @@ function deps(records: RunnerRecord[]) {
       github: { generateJitConfig: async () => ({ runnerId: 5, encodedJitConfig: 'aml0' }) } as never,
       placer: {
         freeSlots: async () => 1,
+        reserve: async () => HOST,
+        release: () => {},
         snapshot: async () => [],
         place: async () => ({ placed: true as const, host: HOST, record: record({}), duplicate: false }),
       },

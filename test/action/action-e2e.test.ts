@@ -14,23 +14,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet, type FleetAgent } from '../../demo/src/fleet';
 import { waitFor } from '../../demo/src/proc';
+import { parseCommandFile } from './helpers/command-file';
 
 const exec = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
-
-/** GITHUB_STATE / GITHUB_OUTPUT files use `name<<DELIMITER\nvalue\nDELIMITER` blocks. */
-function parseCommandFile(file: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = readFileSync(file, 'utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<=]+)<<(.+)$/.exec(lines[i] ?? '');
-    if (!m) continue;
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i] ?? '');
-    out[m[1] as string] = value.join('\n');
-  }
-  return out;
-}
 
 let fleet: Fleet;
 let agent: FleetAgent & { secret?: string };

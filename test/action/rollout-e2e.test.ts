@@ -15,25 +15,13 @@ import { startFleet, type Fleet } from '../../demo/src/fleet';
 import { waitFor } from '../../demo/src/proc';
 import { createAgentClient, type AgentClient, type AgentImageClient } from '../../host-agent/src/api/client';
 import type { ImageList } from '../../host-agent/src/api/contract';
+import { parseCommandFile } from './helpers/command-file';
 
 const exec = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
 const tart = path.join(root, 'test/sim/bin/tart');
 const REPO = 'ghcr.io/acme/tartfleet-runner';
 const SECRET = 's'.repeat(48);
-
-function parseCommandFile(file: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = readFileSync(file, 'utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<=]+)<<(.+)$/.exec(lines[i] ?? '');
-    if (!m) continue;
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i] ?? '');
-    out[m[1] as string] = value.join('\n');
-  }
-  return out;
-}
 
 let fleet: Fleet;
 let work: string;

@@ -9,9 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFileJournal } from '../../host-agent/src/journal/journal';
-import { createRunnerService, type LifecycleRunnerService } from '../../host-agent/src/lifecycle/runner-service';
-import { createSsh2RemoteShell } from '../../host-agent/src/ssh/remote-shell';
+import type { LifecycleRunnerService } from '../../host-agent/src/lifecycle/runner-service';
 import { createMemoryLogger } from '../fakes/memory-logger';
 import { createRecordingObserver } from '../fakes/recording-observer';
 import { createSimEnv, type SimEnv } from '../host-agent/core/helpers/sim-env';
@@ -52,15 +50,7 @@ describe('runner environment in a simulated VM', () => {
     const e = env;
     const logger = createMemoryLogger();
     const config = e.config({ cache: mirror.config, runnerEnv: { TARTFLEET_OPERATOR_VAR: 'kept' } });
-    service = createRunnerService({
-      config,
-      tart: e.tart,
-      shell: createSsh2RemoteShell({ logger }),
-      journal: createFileJournal({ stateDir: config.stateDir, logger }),
-      observer: createRecordingObserver(),
-      logger,
-      version: '0.0.0-test',
-    });
+    service = e.service({ config, logger, observer: createRecordingObserver() });
     await service.ready;
     // The job: load the runner's .env as Runner.Listener would, print what npm and brew would see,
     // and fetch a tarball twice the way npm would, through the registry it was given.

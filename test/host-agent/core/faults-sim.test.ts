@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFileJournal } from '../../../host-agent/src/journal/journal';
-import { createRunnerService, type LifecycleRunnerService } from '../../../host-agent/src/lifecycle/runner-service';
-import { createSsh2RemoteShell } from '../../../host-agent/src/ssh/remote-shell';
+import type { LifecycleRunnerService } from '../../../host-agent/src/lifecycle/runner-service';
 import { createMemoryLogger } from '../../fakes/memory-logger';
 import { createRecordingObserver, type RecordingObserver } from '../../fakes/recording-observer';
 import { createSimEnv, type SimEnv } from './helpers/sim-env';
@@ -16,16 +14,7 @@ beforeAll(async () => {
   observer = createRecordingObserver();
   const logger = createMemoryLogger();
   const config = env.config({ deadlines: { cloneMs: 20_000, bootMs: 4_000, sshMs: 3_000, onlineMs: 20_000, jobMs: 60_000, teardownMs: 20_000 } });
-  service = createRunnerService({
-    config,
-    tart: env.tart,
-    shell: createSsh2RemoteShell({ logger, attemptTimeoutMs: 1_000 }),
-    journal: createFileJournal({ stateDir: config.stateDir, logger }),
-    observer,
-    logger,
-    version: 'test',
-    timing: { stopTimeoutSeconds: 1 },
-  });
+  service = env.service({ config, logger, observer, sshAttemptTimeoutMs: 1_000, timing: { stopTimeoutSeconds: 1 } });
   await service.ready;
 });
 afterAll(async () => {

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFileJournal } from '../../../host-agent/src/journal/journal';
-import { createRunnerService, type LifecycleRunnerService } from '../../../host-agent/src/lifecycle/runner-service';
-import { createSsh2RemoteShell } from '../../../host-agent/src/ssh/remote-shell';
+import type { LifecycleRunnerService } from '../../../host-agent/src/lifecycle/runner-service';
 import { createMemoryLogger } from '../../fakes/memory-logger';
 import { createRecordingObserver } from '../../fakes/recording-observer';
 import { filesContaining } from './helpers/files-containing';
@@ -27,15 +25,7 @@ describe('lifecycle on the tart simulator with the runner stand-in and the fake 
     const logger = createMemoryLogger();
     const observer = createRecordingObserver();
     const config = e.config();
-    service = createRunnerService({
-      config,
-      tart: e.tart,
-      shell: createSsh2RemoteShell({ logger }),
-      journal: createFileJournal({ stateDir: config.stateDir, logger }),
-      observer,
-      logger,
-      version: '0.0.0-test',
-    });
+    service = e.service({ config, logger, observer });
     await service.ready;
     const { jobIds } = e.github.enqueueRun({ jobs: [{ name: 'build', labels: ['self-hosted', 'macos'], durationMs: 1_500 }] });
     const name = 'tf-mac-c1a';
@@ -87,15 +77,7 @@ describe('lifecycle on the tart simulator with the runner stand-in and the fake 
     const logger = createMemoryLogger();
     const observer = createRecordingObserver();
     const config = e.config();
-    service = createRunnerService({
-      config,
-      tart: e.tart,
-      shell: createSsh2RemoteShell({ logger }),
-      journal: createFileJournal({ stateDir: config.stateDir, logger }),
-      observer,
-      logger,
-      version: '0.0.0-test',
-    });
+    service = e.service({ config, logger, observer });
     const svc = service;
     await svc.ready;
     const { jobIds } = e.github.enqueueRun({ jobs: ['one', 'two', 'three'].map((name) => ({ name, labels: ['self-hosted', 'macos'], durationMs: 1_000 })) });

@@ -10,7 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { agentConfigSchema, type AgentConfig } from '../../../../host-agent/src/config/schema';
 import { createTartCli, type TartCli } from '../../../../host-agent/src/tart/tart-cli';
-import { silentLogger } from '../../../../host-agent/src/util/logger';
+import { silentLogger, type Logger } from '../../../../host-agent/src/util/logger';
+import { createFileJournal } from '../../../../host-agent/src/journal/journal';
+import { createRunnerService, type LifecycleRunnerService } from '../../../../host-agent/src/lifecycle/runner-service';
+import { createSsh2RemoteShell } from '../../../../host-agent/src/ssh/remote-shell';
+import type { LifecycleObserver } from '../../../../host-agent/src/service';
+import type { LifecycleTiming } from '../../../../host-agent/src/lifecycle/context';
 import { startFakeGitHub, type RunningFakeGitHub } from '../../../fake-github/src';
 
 /** The repository root (benchmarks bundle this file elsewhere and say where the root is). */
@@ -32,6 +37,8 @@ export interface SimEnv {
   /** Runs the simulator directly (test setup and inspection). */
   simTart(args: string[]): string;
   config(overrides?: Record<string, unknown>): AgentConfig;
+  /** The real lifecycle on this env: the tart driver, ssh2, a file journal in the config's stateDir. */
+  service(options: { config: AgentConfig; logger: Logger; observer: LifecycleObserver; sshAttemptTimeoutMs?: number; timing?: Partial<LifecycleTiming> }): LifecycleRunnerService;
   close(): Promise<void>;
 }
 
@@ -72,6 +79,18 @@ export async function createSimEnv(options: { bootMs?: number; env?: Record<stri
       });
       if (res.status !== 201) throw new Error(`generate-jitconfig for ${name}: expected 201, got ${res.status} ${await res.text()}`);
       return ((await res.json()) as { encoded_jit_config: string }).encoded_jit_config;
+    },
+    service({ config, logger, observer, sshAttemptTimeoutMs, timing }) {
+      return createRunnerService({
+        config,
+        tart,
+        shell: createSsh2RemoteShell({ logger, ...(sshAttemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: sshAttemptTimeoutMs }) }),
+        journal: createFileJournal({ stateDir: config.stateDir, logger }),
+        observer,
+        logger,
+        version: '0.0.0-test',
+        ...(timing === undefined ? {} : { timing }),
+      });
     },
     config(overrides = {}) {
       return agentConfigSchema.parse({

@@ -46236,7 +46236,25 @@ var imageListSchema = external_exports.object({
 });
 var setPoolImageRequestSchema = external_exports.strictObject({ image: imageRefSchema });
 var smokeRequestSchema = external_exports.strictObject({ image: imageRefSchema });
-var smokeResultSchema = external_exports.object({ image: external_exports.string(), ok: external_exports.boolean(), output: external_exports.string(), seconds: external_exports.number() });
+var imageMetadataSchema = external_exports.object({
+  schema: external_exports.number().optional(),
+  runnerVersion: external_exports.string().optional(),
+  xcodeVersion: external_exports.string().optional(),
+  macosVersion: external_exports.string().optional(),
+  buildDate: external_exports.string().optional(),
+  sshHostKeyFingerprint: external_exports.string().optional(),
+  templateCommit: external_exports.string().optional()
+});
+var smokeResultSchema = external_exports.object({
+  image: external_exports.string(),
+  ok: external_exports.boolean(),
+  output: external_exports.string(),
+  seconds: external_exports.number(),
+  /** The image's own metadata, read in the smoke VM. */
+  metadata: imageMetadataSchema.optional(),
+  /** The SSH host key the smoke VM presented (`SHA256:…`). */
+  hostKeyFingerprint: external_exports.string().optional()
+});
 var pruneResultSchema = external_exports.object({ removed: external_exports.array(external_exports.string()), freeBytes: external_exports.number() });
 
 // host-agent/src/api/auth.ts

@@ -9,7 +9,8 @@
 #   - the agent user may power the guest off without a password (sudo -n -l /sbin/shutdown),
 #     which the bootstrap needs so a finished VM frees its slot. It only asks sudo; it never runs
 #     shutdown.
-# Output: one `ok: …` or `FAIL: …` line per check. Exit status: 0 all passed, 1 any failed.
+# Output: one `ok: …` or `FAIL: …` line per check, then `image-metadata: <json>` when the image carries
+# ~/.tartfleet/image.json. Exit status: 0 all passed, 1 any failed.
 # Written for bash 3.2 (macOS /bin/bash).
 set -uo pipefail
 
@@ -50,6 +51,13 @@ elif sudo -V >/dev/null 2>&1; then
   fi
 else
   ok "sudo present (it cannot list rights here, so power-off permission was not checked)"
+fi
+
+# The image metadata packer/scripts/write-metadata.sh left in the image, on one line, for the agent
+# to read (it checks the host key this VM presented against the fingerprint recorded at build time).
+metadata="$scripts_dir/image.json"
+if [[ -f "$metadata" ]]; then
+  printf 'image-metadata: %s\n' "$(tr -d '\n' <"$metadata")"
 fi
 
 if [[ "$failed" -ne 0 ]]; then

@@ -198,7 +198,28 @@ export const setPoolImageRequestSchema = z.strictObject({ image: imageRefSchema 
 
 /** POST /v1/images/smoke body and answer. */
 export const smokeRequestSchema = z.strictObject({ image: imageRefSchema });
-export const smokeResultSchema = z.object({ image: z.string(), ok: z.boolean(), output: z.string(), seconds: z.number() });
+/** What packer/scripts/write-metadata.sh records in `~/.tartfleet/image.json` (every field optional:
+ * images built by older templates, or by hand, carry less). */
+export const imageMetadataSchema = z.object({
+  schema: z.number().optional(),
+  runnerVersion: z.string().optional(),
+  xcodeVersion: z.string().optional(),
+  macosVersion: z.string().optional(),
+  buildDate: z.string().optional(),
+  sshHostKeyFingerprint: z.string().optional(),
+  templateCommit: z.string().optional(),
+});
+export type ImageMetadata = z.infer<typeof imageMetadataSchema>;
+export const smokeResultSchema = z.object({
+  image: z.string(),
+  ok: z.boolean(),
+  output: z.string(),
+  seconds: z.number(),
+  /** The image's own metadata, read in the smoke VM. */
+  metadata: imageMetadataSchema.optional(),
+  /** The SSH host key the smoke VM presented (`SHA256:…`). */
+  hostKeyFingerprint: z.string().optional(),
+});
 export type SmokeResult = z.infer<typeof smokeResultSchema>;
 
 /** POST /v1/images/prune answer. */

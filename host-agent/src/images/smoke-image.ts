@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import type { SmokeResult } from '../api/contract';
+import { imageMetadataSchema, type ImageMetadata, type SmokeResult } from '../api/contract';
 import type { AgentConfig } from '../config/schema';
 import type { RemoteSession, RemoteShell } from '../ssh/remote-shell';
 import type { TartCli, TartRunHandle } from '../tart/tart-cli';
@@ -48,6 +48,8 @@ export async function smokeImage(deps: SmokeDeps, image: string): Promise<SmokeR
   let run: TartRunHandle | undefined;
   let session: RemoteSession | undefined;
   let ok = false;
+  let metadata: ImageMetadata | undefined;
+  let hostKeyFingerprint: string | undefined;
   try {
     await deps.tart.clone(image, name, { signal, timeoutMs: deps.config.deadlines.cloneMs });
     await deps.tart.set(name, { randomMac: true }, { signal });
@@ -65,9 +67,21 @@ export async function smokeImage(deps: SmokeDeps, image: string): Promise<SmokeR
       deadlineMs: deps.config.deadlines.sshMs,
       signal,
     });
-    const result = await raceAbort(session.exec(SMOKE_COMMAND, { onLine: (line) => note(line), signal }), signal);
+    hostKeyFingerprint = session.hostKeyFingerprint;
+    const onLine = (line: string): void => {
+      if (line.startsWith(METADATA_PREFIX)) metadata = parseMetadata(line.slice(METADATA_PREFIX.length), note);
+      else note(line);
+    };
+    const result = await raceAbort(session.exec(SMOKE_COMMAND, { onLine, signal }), signal);
     ok = result.exitCode === 0;
     if (!ok) note(`smoke: ${SMOKE_COMMAND} exited ${result.exitCode ?? result.signal}`);
+    // The fingerprint recorded when the image was built must be the key its VMs present: anything
+    // else is an image that was tampered with or rebuilt without its metadata.
+    const pinned = metadata?.sshHostKeyFingerprint;
+    if (pinned && pinned !== hostKeyFingerprint) {
+      ok = false;
+      note(`smoke: the image metadata records SSH host key ${pinned}, but the VM presented ${hostKeyFingerprint}`);
+    }
   } catch (error: unknown) {
     note(`smoke: ${signal.aborted ? errorMessage(signal.reason) : errorMessage(error)}`);
   } finally {
@@ -83,7 +97,21 @@ export async function smokeImage(deps: SmokeDeps, image: string): Promise<SmokeR
   if (ok) rmSync(deps.logFileOf(name), { force: true });
   const seconds = (deps.clock.now() - started) / 1000;
   log.info({ ok, seconds }, 'smoke test done');
-  return { image, ok, output: lines.join('\n'), seconds };
+  return { image, ok, output: lines.join('\n'), seconds, ...(metadata ? { metadata } : {}), ...(hostKeyFingerprint ? { hostKeyFingerprint } : {}) };
+}
+
+const METADATA_PREFIX = 'image-metadata: ';
+
+/** The metadata line of smoke-test.sh; a malformed one is reported, not fatal (older images). */
+function parseMetadata(json: string, note: (line: string) => void): ImageMetadata | undefined {
+  try {
+    const parsed = imageMetadataSchema.safeParse(JSON.parse(json));
+    if (parsed.success) return parsed.data;
+    note(`smoke: image metadata ignored: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  } catch (error: unknown) {
+    note(`smoke: image metadata is not JSON (${errorMessage(error)})`);
+  }
+  return undefined;
 }
 
 async function waitForIp(deps: SmokeDeps, name: string, signal: AbortSignal): Promise<string> {

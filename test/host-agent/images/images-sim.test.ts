@@ -5,7 +5,7 @@
  * image's own packer/guest/smoke-test.sh.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +113,37 @@ describe('images on the simulator', () => {
     expect(result.ok).toBe(false);
     expect(result.output).toMatch(/FAIL: expected the GitHub Actions runner at \S+actions-runner\/run.sh, found nothing/);
     expect(result.output).toContain('smoke-test: FAILED');
+    expect(localVms()).toEqual(['base']);
+  }, 90_000);
+
+  /** Writes ~/.tartfleet/image.json as packer/scripts/write-metadata.sh does; `fingerprint` overrides the real one. */
+  const withMetadata = (fingerprint?: string) => (home: string) => {
+    const real = readFileSync(path.join(home, '../../etc/ssh/ssh_host_ed25519_key.fingerprint'), 'utf8').trim();
+    const metadata = { schema: 1, runnerVersion: '2.330.0', xcodeVersion: '26.1', macosVersion: '26.1', buildDate: '2026-11-28T00:00:00Z', sshHostKeyFingerprint: fingerprint ?? real, templateCommit: 'abc123' };
+    writeFileSync(path.join(home, '.tartfleet/image.json'), `${JSON.stringify(metadata, null, 2)}\n`);
+    return real;
+  };
+
+  it('reads the image metadata in the smoke VM and checks the host key the VM presents against it', async () => {
+    let real = '';
+    const image = push('meta', (home) => (real = withMetadata()(home)));
+    await images.pull({ image, sizeBytes: 0 });
+    await images.idle();
+    const result = await images.smoke(image);
+    expect(result.output).not.toContain('image-metadata:');
+    expect(result).toMatchObject({ ok: true, hostKeyFingerprint: real, metadata: { runnerVersion: '2.330.0', xcodeVersion: '26.1', sshHostKeyFingerprint: real, templateCommit: 'abc123' } });
+    expect(localVms()).toEqual(['base']);
+  }, 90_000);
+
+  it('fails the smoke test of an image whose VM presents another host key than its metadata records', async () => {
+    const forged = 'SHA256:' + 'A'.repeat(43);
+    const image = push('forged', withMetadata(forged));
+    await images.pull({ image, sizeBytes: 0 });
+    await images.idle();
+    const result = await images.smoke(image);
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain(`smoke: the image metadata records SSH host key ${forged}, but the VM presented ${result.hostKeyFingerprint}`);
+    expect(result.output).toContain('smoke-test: passed');
     expect(localVms()).toEqual(['base']);
   }, 90_000);
 

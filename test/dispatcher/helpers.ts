@@ -83,3 +83,14 @@ export function setupApp(options: { total?: number; verifyJobStatus?: boolean; i
   });
   return { gh, agent, dispatcher, app: dispatcher.app, registry, kicks: () => kicks };
 }
+
+/** The dispatcher config the serverless adapters' tests share: one pool on one agent, secrets by
+ * `env:` reference (GH_TOKEN, WEBHOOK_SECRET, AGENT_SECRET), no placement cache. */
+export function serverlessConfig(githubUrl: string, agentUrl: string): Record<string, unknown> {
+  return {
+    github: { apiUrl: githubUrl, auth: { token: 'env:GH_TOKEN' }, org: 'acme', repos: ['acme/app'] },
+    webhook: { secrets: ['env:WEBHOOK_SECRET'] },
+    pools: [{ name: 'macos', labels: ['macOS'], image: 'img', hosts: [{ url: agentUrl, secret: 'env:AGENT_SECRET' }] }],
+    placement: { cacheMs: 0 },
+  };
+}

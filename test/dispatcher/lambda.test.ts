@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLambdaHandler, isScheduledEvent } from '../../dispatcher/src/adapters/lambda';
 import { startFakeGitHub, type RunningFakeGitHub } from '../fake-github/src';
 import { startStubAgentServer } from './fakes/stub-agent-server';
-import { queuedPayload } from './helpers';
+import { queuedPayload, serverlessConfig } from './helpers';
 
 const AGENT_SECRET = 'agent-secret-0123456789abcdef0123456789';
 const WEBHOOK_SECRET = 'lambda-webhook-secret';
@@ -14,12 +14,7 @@ let handler: ReturnType<typeof createLambdaHandler>;
 beforeAll(async () => {
   gh = await startFakeGitHub({ jitKeyBits: 1024 });
   agent = await startStubAgentServer({ secret: AGENT_SECRET, slots: 4 });
-  const config = {
-    github: { apiUrl: gh.url, auth: { token: 'env:GH_TOKEN' }, org: 'acme', repos: ['acme/app'] },
-    webhook: { secrets: ['env:WEBHOOK_SECRET'] },
-    pools: [{ name: 'macos', labels: ['macOS'], image: 'img', hosts: [{ url: agent.url, secret: 'env:AGENT_SECRET' }] }],
-    placement: { cacheMs: 0 },
-  };
+  const config = serverlessConfig(gh.url, agent.url);
   handler = createLambdaHandler({ env: { TARTFLEET_CONFIG: JSON.stringify(config), GH_TOKEN: 'test-token', WEBHOOK_SECRET, AGENT_SECRET }, retryAfterBaseValue: 1 });
 });
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../demo/src/proc';
 import { startFakeGitHub, type RunningFakeGitHub } from '../fake-github/src';
 import { startStubAgentServer } from './fakes/stub-agent-server';
-import { queuedPayload } from './helpers';
+import { queuedPayload, serverlessConfig } from './helpers';
 
 const AGENT_SECRET = 'agent-secret-0123456789abcdef0123456789';
 const WEBHOOK_SECRET = 'workers-webhook-secret';
@@ -34,12 +34,7 @@ beforeAll(async () => {
   });
   gh = await startFakeGitHub({ jitKeyBits: 1024 });
   agent = await startStubAgentServer({ secret: AGENT_SECRET, slots: 4 });
-  const config = {
-    github: { apiUrl: gh.url, auth: { token: 'env:GH_TOKEN' }, org: 'acme', repos: ['acme/app'] },
-    webhook: { secrets: ['env:WEBHOOK_SECRET'] },
-    pools: [{ name: 'macos', labels: ['macOS'], image: 'img', hosts: [{ url: agent.url, secret: 'env:AGENT_SECRET' }] }],
-    placement: { cacheMs: 0 },
-  };
+  const config = serverlessConfig(gh.url, agent.url);
   mf = new Miniflare({
     modules: true,
     scriptPath: script,

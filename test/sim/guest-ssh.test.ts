@@ -13,6 +13,17 @@ import { TartHarness, waitFor } from '../contract/tart/tart-harness';
 
 const run = promisify(execFile);
 
+
+/** True once `pid` no longer exists (signal 0 probes without sending anything). */
+function processGone(pid: number): true | undefined {
+  try {
+    process.kill(pid, 0);
+    return undefined;
+  } catch {
+    return true;
+  }
+}
+
 describe('simulated guest over SSH', () => {
   let h: TartHarness;
   let scratch: string;
@@ -159,14 +170,7 @@ describe('simulated guest over SSH', () => {
     expect(pids).toHaveLength(2);
     for (const p of pids) {
       expect(p).toBeGreaterThan(0);
-      await waitFor(`guest process ${p} killed`, () => {
-        try {
-          process.kill(p, 0);
-          return undefined;
-        } catch {
-          return true;
-        }
-      }, 5000);
+      await waitFor(`guest process ${p} killed`, () => processGone(p), 5000);
     }
   });
 
@@ -186,14 +190,7 @@ describe('simulated guest over SSH', () => {
     vm.proc.kill('SIGKILL');
     await vm.exited;
     for (const p of pids) {
-      await waitFor(`guest process ${p} killed`, () => {
-        try {
-          process.kill(p, 0);
-          return undefined;
-        } catch {
-          return true;
-        }
-      }, 10_000);
+      await waitFor(`guest process ${p} killed`, () => processGone(p), 10_000);
     }
   });
 

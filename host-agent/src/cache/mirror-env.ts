@@ -20,7 +20,7 @@ export function mirrorBaseUrl(gateway: string, port: number): string {
 }
 
 /** `TARTFLEET_MIRROR_<NAME>` for an operator prefix. */
-export function prefixEnvName(name: string): string {
+function prefixEnvName(name: string): string {
   return `TARTFLEET_MIRROR_${name.toUpperCase().replace(/-/g, '_')}`;
 }
 

@@ -45,7 +45,7 @@ function quote(text: string): string {
 /** The directory for responses nginx buffers outside the cache: beside the cache (same disk), not
  * inside it, where the cache loader would take its files for stray cache entries. nginx creates the
  * last path component itself, as it does the cache directory. */
-export function tempDirFor(cacheDir: string): string {
+function tempDirFor(cacheDir: string): string {
   return `${cacheDir.replace(/\/+$/, '')}-temp`;
 }
 

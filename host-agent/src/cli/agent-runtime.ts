@@ -32,7 +32,7 @@ export interface ServeRuntime {
 }
 
 /** The tart driver for this config (TART_BIN / TART_HOME already folded in by the loader). */
-export function createTartForConfig(config: Readonly<AgentConfig>, logger: Logger, clock: Clock): TartCli {
+export function createTartForConfig(config: Readonly<AgentConfig>, logger: Logger, clock: Clock): ReturnType<typeof createTartCli> {
   return createTartCli({ bin: config.tart.bin, ...(config.tart.home === undefined ? {} : { home: config.tart.home }), logger, clock });
 }
 
@@ -50,11 +50,11 @@ export function effectiveTartHome(config: Readonly<AgentConfig>): string {
 export function buildServeRuntime(config: Readonly<AgentConfig>, logger: Logger, clock: Clock): ServeRuntime {
   const registry = new Registry();
   const metrics = createMetrics(registry, { hostId: config.hostId });
-  const tart = createTartCli({ bin: config.tart.bin, ...(config.tart.home === undefined ? {} : { home: config.tart.home }), logger, clock });
+  const tart = createTartForConfig(config, logger, clock);
   const shell = createShell(logger, clock);
   const store = openPoolImageStore(config.stateDir, config.pools);
-  const service = buildRunnerService({ config, logger, clock, observer: metrics.observer, tart, shell, poolImages: store });
   const sshPrivateKey = config.ssh.privateKeyFile === undefined ? undefined : readFileSync(config.ssh.privateKeyFile, 'utf8');
+  const service = buildRunnerService({ config, logger, clock, observer: metrics.observer, tart, shell, poolImages: store, sshPrivateKey });
   const smokeLogs = path.join(config.stateDir, 'vm-logs');
   const images = createImageService({
     config,
@@ -82,6 +82,7 @@ interface RunnerServiceInputs {
   tart: TartCli;
   shell: RemoteShell;
   poolImages?: PoolImageStore;
+  sshPrivateKey: string | undefined;
 }
 
 /** The lifecycle's RunnerService over the on-disk journal in `stateDir`. */
@@ -97,6 +98,6 @@ function buildRunnerService(inputs: RunnerServiceInputs): LifecycleRunnerService
     version: AGENT_VERSION,
     clock: inputs.clock,
     ...(inputs.poolImages === undefined ? {} : { poolImages: inputs.poolImages }),
-    ...(config.ssh.privateKeyFile === undefined ? {} : { sshPrivateKey: readFileSync(config.ssh.privateKeyFile, 'utf8') }),
+    ...(inputs.sshPrivateKey === undefined ? {} : { sshPrivateKey: inputs.sshPrivateKey }),
   });
 }

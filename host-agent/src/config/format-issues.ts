@@ -4,7 +4,7 @@ import type { z } from 'zod';
 const SENSITIVE = /jit|secret|token|password|passphrase|key/i;
 
 /** `labels[0]` style path, prefixed with `where` when given (`body.labels[0]`). */
-export function describePath(where: string, path: readonly PropertyKey[]): string {
+function describePath(where: string, path: readonly PropertyKey[]): string {
   let out = where;
   for (const part of path) out += typeof part === 'number' ? `[${part}]` : `${out === '' ? '' : '.'}${String(part)}`;
   return out || '(root)';

@@ -8,7 +8,7 @@ import { readlinkSync } from 'node:fs';
 import path from 'node:path';
 
 /** `host/ns:tag` → {repo, tag}; `host/ns@sha256:x` → {repo, digest}; undefined for a local name. */
-export function splitOciName(name: string): { repo: string; tag?: string; digest?: string } | undefined {
+function splitOciName(name: string): { repo: string; tag?: string; digest?: string } | undefined {
   if (!name.includes('/')) return undefined;
   const at = name.indexOf('@');
   if (at >= 0) return { repo: name.slice(0, at), digest: name.slice(at + 1) };

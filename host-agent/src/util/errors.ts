@@ -21,8 +21,3 @@ export class DeadlineError extends Error {
     super(`${what} did not finish within ${deadlineMs} ms${cause === undefined ? '' : `: ${errorMessage(cause)}`}`, { cause });
   }
 }
-
-/** True for the reason an AbortSignal carries when it was aborted (ours or the platform's). */
-export function isAbortError(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError' || error instanceof DeadlineError);
-}

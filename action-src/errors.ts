@@ -9,7 +9,4 @@ export class ActionError extends Error {
   }
 }
 
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : JSON.stringify(error);
-}
+export { errorMessage } from '../host-agent/src/api/error-message';

@@ -101,7 +101,10 @@ function githubAuth(core: ActionCore): GitHubAuth | undefined {
     }
     const inst = core.getInput(Inputs.InstallationId).trim();
     if (inst !== '' && !/^\d+$/.test(inst)) throw new ActionError('input', `Input '${Inputs.InstallationId}' must be numeric, got '${inst}'`);
-    return { appId, privateKey: privateKey.replace(/\\n/g, '\n'), installationId: inst === '' ? undefined : Number(inst) };
+    // A key pasted with literal \n becomes a different, multi-line string: mask that one too.
+    const pem = privateKey.replace(/\\n/g, '\n');
+    if (pem !== privateKey) core.setSecret(pem);
+    return { appId, privateKey: pem, installationId: inst === '' ? undefined : Number(inst) };
   }
   return token ? { token } : undefined;
 }

@@ -5,6 +5,7 @@
  * (`j<job>a<attempt>`), so its reconciler never mistakes them for its own.
  */
 import { RUNNER_NAME } from '../host-agent/src/api/contract';
+import { runnerLabels } from '../dispatcher/src/pool-match';
 import type { RunContext } from './inputs';
 
 export function runLabel(ctx: RunContext): string {
@@ -29,11 +30,7 @@ export function isRunRunner(name: string, pool: string, ctx: RunContext): boolea
 
 /** `self-hosted`, the run label, then the extra labels, without duplicates (case-insensitive). */
 export function runLabels(ctx: RunContext, extra: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const l of ['self-hosted', runLabel(ctx), ...extra]) {
-    if (!out.some((o) => o.toLowerCase() === l.toLowerCase())) out.push(l);
-  }
-  return out;
+  return runnerLabels({ labels: [runLabel(ctx), ...extra] });
 }
 
 /** What the main step saves about each runner for cleanup. */

@@ -46490,6 +46490,17 @@ function parseBody(schema, text, what, status2) {
   return parsed.data;
 }
 
+// host-agent/src/api/error-message.ts
+function errorMessage(error63) {
+  if (error63 instanceof Error) return error63.message;
+  if (typeof error63 === "string") return error63;
+  try {
+    return JSON.stringify(error63) ?? String(error63);
+  } catch {
+    return String(error63);
+  }
+}
+
 // dispatcher/src/errors.ts
 var DispatcherError = class extends Error {
   constructor(code, message, retryable = false, status2) {
@@ -46503,10 +46514,6 @@ var DispatcherError = class extends Error {
   status;
   name = "DispatcherError";
 };
-function errorMessage(error63) {
-  if (error63 instanceof Error) return error63.message;
-  return typeof error63 === "string" ? error63 : JSON.stringify(error63);
-}
 function errorStatus(error63) {
   if (typeof error63 === "object" && error63 !== null && "status" in error63) {
     const status2 = error63.status;
@@ -47159,10 +47166,6 @@ var ActionError = class extends Error {
   code;
   name = "ActionError";
 };
-function errorMessage2(error63) {
-  if (error63 instanceof Error) return error63.message;
-  return typeof error63 === "string" ? error63 : JSON.stringify(error63);
-}
 
 // action-src/deps.ts
 async function resolveInstallationId(inputs, ctx, appId, privateKey) {
@@ -47172,7 +47175,7 @@ async function resolveInstallationId(inputs, ctx, appId, privateKey) {
     const res = inputs.org ? await kit.rest.apps.getOrgInstallation({ org: inputs.org }) : await kit.rest.apps.getRepoInstallation({ owner, repo });
     return res.data.id;
   } catch (error63) {
-    throw new ActionError("github", `could not find the GitHub App's installation on ${inputs.org ?? ctx.repository}: ${errorMessage2(error63)}`);
+    throw new ActionError("github", `could not find the GitHub App's installation on ${inputs.org ?? ctx.repository}: ${errorMessage(error63)}`);
   }
 }
 async function buildDeps(inputs, ctx, fetchImpl) {
@@ -47296,7 +47299,9 @@ function githubAuth(core) {
     }
     const inst = core.getInput(Inputs.InstallationId).trim();
     if (inst !== "" && !/^\d+$/.test(inst)) throw new ActionError("input", `Input '${Inputs.InstallationId}' must be numeric, got '${inst}'`);
-    return { appId, privateKey: privateKey.replace(/\\n/g, "\n"), installationId: inst === "" ? void 0 : Number(inst) };
+    const pem = privateKey.replace(/\\n/g, "\n");
+    if (pem !== privateKey) core.setSecret(pem);
+    return { appId, privateKey: pem, installationId: inst === "" ? void 0 : Number(inst) };
   }
   return token ? { token } : void 0;
 }
@@ -47390,6 +47395,20 @@ function readRunContext(env) {
   });
 }
 
+// dispatcher/src/pool-match.ts
+function runnerLabels(pool) {
+  const out = [];
+  const seen = /* @__PURE__ */ new Set();
+  for (const label of ["self-hosted", ...pool.labels]) {
+    const key = label.toLowerCase();
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(label);
+    }
+  }
+  return out;
+}
+
 // action-src/run-runners.ts
 function runLabel(ctx) {
   return `tartfleet-${ctx.runId}-${ctx.runAttempt}`;
@@ -47407,11 +47426,7 @@ function isRunRunner(name, pool, ctx) {
   return name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length));
 }
 function runLabels(ctx, extra) {
-  const out = [];
-  for (const l of ["self-hosted", runLabel(ctx), ...extra]) {
-    if (!out.some((o) => o.toLowerCase() === l.toLowerCase())) out.push(l);
-  }
-  return out;
+  return runnerLabels({ labels: [runLabel(ctx), ...extra] });
 }
 
 // action-src/cleanup.ts
@@ -47431,7 +47446,7 @@ async function cleanup(deps, known = []) {
         else report2.registrationsDeleted.push(r.name);
       }
     } catch (error63) {
-      core.warning(`cleanup: could not list or delete this run's runner registrations: ${errorMessage2(error63)}`);
+      core.warning(`cleanup: could not list or delete this run's runner registrations: ${errorMessage(error63)}`);
     }
   }
   for (const [host, agent] of deps.agents) {
@@ -47445,7 +47460,7 @@ async function cleanup(deps, known = []) {
         if (await agent.cancelRunner(rec.name)) report2.vmsTornDown.push(rec.name);
       }
     } catch (error63) {
-      core.warning(`cleanup: agent ${host} could not be asked to tear down this run's VMs: ${errorMessage2(error63)}`);
+      core.warning(`cleanup: agent ${host} could not be asked to tear down this run's VMs: ${errorMessage(error63)}`);
     }
   }
   core.info(
@@ -47460,7 +47475,7 @@ async function drainOrResume(core, host, agent, op) {
   try {
     info2 = op === "drain" ? await agent.drain() : await agent.resume();
   } catch (error63) {
-    throw new ActionError("agent", `${op} of ${host} failed: ${errorMessage2(error63)}`);
+    throw new ActionError("agent", `${op} of ${host} failed: ${errorMessage(error63)}`);
   }
   core.info(`${host}: ${info2.draining ? "draining" : "taking work"}; ${info2.slots.busy} busy of ${info2.slots.total} slots`);
   core.setOutput(Outputs.Status, JSON.stringify([{ host, info: info2 }]));
@@ -47485,8 +47500,8 @@ async function status(core, agents) {
         const [info2, runners] = await Promise.all([agent.host(), agent.listRunners()]);
         return { host, info: info2, runners: runners.map(({ name, pool, stage, jobResult }) => ({ name, pool, stage, ...jobResult ? { jobResult } : {} })) };
       } catch (error63) {
-        core.warning(`status: ${host} did not answer: ${errorMessage2(error63)}`);
-        return { host, error: errorMessage2(error63) };
+        core.warning(`status: ${host} did not answer: ${errorMessage(error63)}`);
+        return { host, error: errorMessage(error63) };
       }
     })
   );
@@ -47530,7 +47545,7 @@ async function step(batch, name, work) {
         await work(row);
       } catch (error63) {
         row.ok = false;
-        row.error = errorMessage2(error63);
+        row.error = errorMessage(error63);
       }
     })
   );
@@ -47591,7 +47606,7 @@ async function rollback(deps) {
         const pool = await agent.rollbackPool(inputs.pool);
         Object.assign(row, { step: "rolled-back", ok: true, current: pool.current, previous: pool.previous });
       } catch (error63) {
-        Object.assign(row, { ok: false, error: errorMessage2(error63) });
+        Object.assign(row, { ok: false, error: errorMessage(error63) });
       }
     })
   );
@@ -47615,7 +47630,7 @@ async function start(deps) {
     try {
       minted = await github.generateJitConfig({ name, labels });
     } catch (error63) {
-      throw new ActionError("github", `minting runner ${i} of ${inputs.count} ('${name}') failed: ${errorMessage2(error63)}`);
+      throw new ActionError("github", `minting runner ${i} of ${inputs.count} ('${name}') failed: ${errorMessage(error63)}`);
     }
     core.setSecret(minted.encodedJitConfig);
     const entry = { name, runnerId: minted.runnerId };
@@ -47710,7 +47725,7 @@ async function main() {
     const deps = await buildDeps(inputs, context);
     await run({ ...deps, inputs, context, core: actionsCore, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
   } catch (error63) {
-    setFailed(errorMessage2(error63));
+    setFailed(errorMessage(error63));
   }
 }
 void main();

@@ -20992,6 +20992,17 @@ var actionsCore = {
   }
 };
 
+// host-agent/src/api/error-message.ts
+function errorMessage(error62) {
+  if (error62 instanceof Error) return error62.message;
+  if (typeof error62 === "string") return error62;
+  try {
+    return JSON.stringify(error62) ?? String(error62);
+  } catch {
+    return String(error62);
+  }
+}
+
 // action-src/errors.ts
 var ActionError = class extends Error {
   constructor(code, message) {
@@ -21001,10 +21012,6 @@ var ActionError = class extends Error {
   code;
   name = "ActionError";
 };
-function errorMessage(error62) {
-  if (error62 instanceof Error) return error62.message;
-  return typeof error62 === "string" ? error62 : JSON.stringify(error62);
-}
 
 // action-src/constants.ts
 var Inputs = {
@@ -46596,10 +46603,6 @@ var DispatcherError = class extends Error {
   status;
   name = "DispatcherError";
 };
-function errorMessage2(error62) {
-  if (error62 instanceof Error) return error62.message;
-  return typeof error62 === "string" ? error62 : JSON.stringify(error62);
-}
 function errorStatus(error62) {
   if (typeof error62 === "object" && error62 !== null && "status" in error62) {
     const status = error62.status;
@@ -46639,7 +46642,7 @@ function createPlacer(options) {
         info2 = await withTimeout(agent.host(), options.timeoutMs, `GET ${host}/v1/host`);
         errors.delete(host);
       } catch (error62) {
-        errors.set(host, errorMessage2(error62));
+        errors.set(host, errorMessage(error62));
         options.onHostError?.(host, error62);
       }
       const fresh = { at: options.clock.now(), info: info2, free: info2 && !info2.draining ? info2.slots.free : 0 };
@@ -46690,7 +46693,7 @@ function createPlacer(options) {
             return { placed: false, reason: "name_taken", host, tried };
           }
           e.free = 0;
-          errors.set(host, errorMessage2(error62));
+          errors.set(host, errorMessage(error62));
           options.onHostError?.(host, error62);
           if (isTimeout(error62)) return { placed: false, reason: "uncertain", host, tried };
         }
@@ -47092,7 +47095,7 @@ function splitRepo(full) {
 }
 function mintError(error62, name) {
   const status = errorStatus(error62);
-  const msg = `generate-jitconfig for runner '${name}' failed: ${errorMessage2(error62)}`;
+  const msg = `generate-jitconfig for runner '${name}' failed: ${errorMessage(error62)}`;
   if (status === 409) return new DispatcherError("github_conflict", msg, false, status);
   if (status === 403 || status === 429) return new DispatcherError("github_rate_limited", msg, true, status);
   if (status === void 0 || status >= 500) return new DispatcherError("github", msg, true, status);
@@ -47194,7 +47197,7 @@ function createOctokitGitHub(options) {
         const status = errorStatus(error62);
         if (status === 404) return "gone";
         if (status === 422) return "busy";
-        throw new DispatcherError("github", `deleting runner ${runnerId} failed: ${errorMessage2(error62)}`, true, status);
+        throw new DispatcherError("github", `deleting runner ${runnerId} failed: ${errorMessage(error62)}`, true, status);
       }
     },
     async findRunnerByName(name) {
@@ -47236,7 +47239,7 @@ function createOctokitGitHub(options) {
         return res.data.status;
       } catch (error62) {
         if (errorStatus(error62) === 404) return void 0;
-        throw new DispatcherError("github", `reading job ${jobId} of ${repoFull} failed: ${errorMessage2(error62)}`, true, errorStatus(error62));
+        throw new DispatcherError("github", `reading job ${jobId} of ${repoFull} failed: ${errorMessage(error62)}`, true, errorStatus(error62));
       }
     },
     rateLimitRemaining: () => remaining
@@ -47333,7 +47336,9 @@ function githubAuth(core) {
     }
     const inst = core.getInput(Inputs.InstallationId).trim();
     if (inst !== "" && !/^\d+$/.test(inst)) throw new ActionError("input", `Input '${Inputs.InstallationId}' must be numeric, got '${inst}'`);
-    return { appId, privateKey: privateKey.replace(/\\n/g, "\n"), installationId: inst === "" ? void 0 : Number(inst) };
+    const pem = privateKey.replace(/\\n/g, "\n");
+    if (pem !== privateKey) core.setSecret(pem);
+    return { appId, privateKey: pem, installationId: inst === "" ? void 0 : Number(inst) };
   }
   return token ? { token } : void 0;
 }

@@ -25,11 +25,7 @@ export class DispatcherError extends Error {
   }
 }
 
-/** A readable message from anything thrown. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : JSON.stringify(error);
-}
+export { errorMessage } from '../../host-agent/src/api/error-message';
 
 /** HTTP status carried by an Octokit RequestError (or anything shaped like one), else undefined. */
 export function errorStatus(error: unknown): number | undefined {

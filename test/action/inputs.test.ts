@@ -49,6 +49,14 @@ describe('parseInputs', () => {
     expect(() => parseInputs(fakeCore({ ...base, ...override }))).toThrow(message);
   });
 
+  it('masks an App key both as typed and as used (literal \\n turned into line breaks)', () => {
+    const typed = '-----BEGIN RSA PRIVATE KEY-----\\nAAAA\\n-----END RSA PRIVATE KEY-----';
+    const core = fakeCore({ ...base, 'github-token': '', 'app-id': '12', 'private-key': typed });
+    const auth = parseInputs(core).githubAuth as { privateKey: string };
+    expect(auth.privateKey).toBe('-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----');
+    expect(core.secrets).toEqual(expect.arrayContaining([typed, auth.privateKey]));
+  });
+
   it('splits hosts and labels on commas and newlines', () => {
     const inputs = parseInputs(fakeCore({ ...base, hosts: 'https://a:1/\nhttps://b:2, https://c:3', labels: 'xcode-26\n arm64 ' }));
     expect(inputs.hosts).toEqual(['https://a:1', 'https://b:2', 'https://c:3']);

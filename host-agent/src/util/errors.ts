@@ -1,13 +1,6 @@
-/** The one way to turn a caught `unknown` into text for a log line or a record. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'string') return error;
-  try {
-    return JSON.stringify(error);
-  } catch {
-    return String(error);
-  }
-}
+import { errorMessage } from '../api/error-message';
+
+export { errorMessage };
 
 /** Raised when a wait ran past its deadline. `what` names the thing waited for. */
 export class DeadlineError extends Error {

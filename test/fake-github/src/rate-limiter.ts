@@ -86,16 +86,9 @@ export function createRateLimiter(clock: Clock, primary: Partial<PrimaryLimitCon
     },
     check(key, subject, method, path, routeKey, requestId, counts) {
       const w = window(key);
-      const reset = Math.ceil((w.start + 3_600_000) / 1000);
       const exhausted = counts && w.used >= limitOf(key);
       if (counts && !exhausted) w.used++;
-      const headers = {
-        'x-ratelimit-limit': String(limitOf(key)),
-        'x-ratelimit-remaining': String(Math.max(0, limitOf(key) - w.used)),
-        'x-ratelimit-used': String(w.used),
-        'x-ratelimit-reset': String(reset),
-        'x-ratelimit-resource': 'core',
-      };
+      const headers = limiter.headers(key);
       const current = (inflight.get(key) ?? 0) + 1;
       inflight.set(key, current);
       let released = false;

@@ -2,7 +2,8 @@ import type { FakeState } from './state';
 import type { AppRecord, HookRecord, InstallationRecord, JobRecord, RunRecord, RunnerGroupRecord, RunnerRecord } from './types';
 
 /**
- * What `--state FILE` keeps across restarts of the CLI. Never secrets: runners keep only their public
+ * What `--state FILE` keeps across restarts of the CLI. Webhook secrets stay (restoring a hook needs
+ * them, and the seed file that created it holds them already); nothing else secret: runners keep only their public
  * key and client id (a JIT config cannot be rebuilt from them), installation tokens are not kept.
  */
 export interface StateSnapshot {

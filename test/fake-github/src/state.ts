@@ -81,8 +81,3 @@ export function orgOfScope(scope: string): string {
   const rest = scope.slice(scope.indexOf(':') + 1);
   return rest.split('/')[0] ?? rest;
 }
-
-/** The runner group used for a runner, with GitHub's hosted group name for display. */
-export function groupOf(state: FakeState, runner: RunnerRecord): RunnerGroupRecord | undefined {
-  return state.groups.get(runner.runnerGroupId);
-}

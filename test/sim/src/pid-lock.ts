@@ -29,7 +29,7 @@ function procStat(pid: number): { state: string; start: string } | undefined {
 }
 
 /** Start time of a process in clock ticks since boot, or '' where /proc does not exist. */
-export function processStart(pid: number): string {
+function processStart(pid: number): string {
   return procStat(pid)?.start ?? '';
 }
 

@@ -46,8 +46,3 @@ export function formatRemoteName(r: RemoteName): string {
 export function encodeHost(host: string): string {
   return host.replace(/:/g, '%3A');
 }
-
-/** Inverse of encodeHost. */
-export function decodeHost(host: string): string {
-  return host.replace(/%3A/gi, ':');
-}

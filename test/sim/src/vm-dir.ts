@@ -92,15 +92,6 @@ export class VmDir {
     return 'stopped';
   }
 
-  /** Apparent size of config.json + disk.img + nvram.bin in bytes. */
-  sizeBytes(): number {
-    return this.sizes().size;
-  }
-
-  /** Allocated bytes of the same three files. */
-  allocatedBytes(): number {
-    return this.sizes().allocated;
-  }
 
   /** Apparent and allocated bytes of the three files, from one stat each. */
   sizes(): { size: number; allocated: number } {

@@ -22,13 +22,14 @@ export function getCommand(ctx: Ctx, args: ParsedArgs): void {
   const config = vm.readConfig();
   const state = vm.state();
   const display = `${config.display.width}x${config.display.height}${config.display.unit ?? ''}`;
+  const sizes = vm.sizes();
   const info = {
     OS: config.os,
     CPU: config.cpuCount,
     Memory: Math.floor(config.memorySize / (1024 * 1024)),
-    Disk: Math.floor(vm.sizeBytes() / 1e9),
+    Disk: Math.floor(sizes.size / 1e9),
     DiskFormat: config.diskFormat,
-    Size: (vm.allocatedBytes() / 1e9).toFixed(3),
+    Size: (sizes.allocated / 1e9).toFixed(3),
     Display: display,
     Running: state === 'running',
     State: state,

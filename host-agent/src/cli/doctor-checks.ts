@@ -11,6 +11,7 @@ import { parseVmName } from '../tart/vm-name';
 import { TartError } from '../tart/tart-error';
 import { checkMirrorHealth } from '../cache/check-mirror-health';
 import { errorMessage } from '../util/errors';
+import { guestConnectOptions } from '../ssh/guest-connect-options';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -108,15 +109,8 @@ async function checkSsh(deps: DoctorDeps, local: readonly TartVm[]): Promise<Che
   const where = `${ssh.user}@${target.name}:${ssh.port}`;
   try {
     const ip = await deps.tart.ip(target.name, 10, { timeoutMs: 20_000 });
-    const session = await deps.shell.connect({
-      host: ip,
-      port: ssh.port,
-      username: ssh.user,
-      ...(ssh.password === undefined ? {} : { password: ssh.password }),
-      ...(ssh.privateKeyFile === undefined ? {} : { privateKey: deps.readFile(ssh.privateKeyFile) }),
-      hostKey: ssh.hostKeyPolicy === 'pinned' && ssh.hostKeyFingerprint !== undefined ? { mode: 'pinned', fingerprint: ssh.hostKeyFingerprint } : { mode: 'accept-new' },
-      deadlineMs: deps.sshTimeoutMs,
-    });
+    const privateKey = ssh.privateKeyFile === undefined ? undefined : deps.readFile(ssh.privateKeyFile);
+    const session = await deps.shell.connect(guestConnectOptions(ssh, { host: ip, privateKey, deadlineMs: deps.sshTimeoutMs }));
     try {
       const result = await session.exec('true');
       if (result.exitCode !== 0) return { name: 'ssh', status: 'fail', detail: `${where} (${ip}): connected, but 'true' exited ${result.exitCode}` };

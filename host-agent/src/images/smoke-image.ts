@@ -15,6 +15,7 @@ import { TartError } from '../tart/tart-error';
 import type { Clock } from '../util/clock';
 import { errorMessage } from '../util/errors';
 import type { Logger } from '../util/logger';
+import { guestConnectOptions } from '../ssh/guest-connect-options';
 
 /** What the image runs; the Packer template installs it beside the bootstrap. */
 export const SMOKE_COMMAND = '"$HOME/.tartfleet/smoke-test.sh"';
@@ -57,16 +58,7 @@ export async function smokeImage(deps: SmokeDeps, image: string): Promise<SmokeR
     void run.exited.then((exit) => controller.abort(new Error(`the smoke VM stopped: ${exit.error?.detail ?? (exit.output.trim().split('\n').at(-1) || `tart run exited ${exit.exitCode ?? exit.signal}`)}`)));
     const ip = await waitForIp(deps, name, signal);
     const { ssh } = deps.config;
-    session = await deps.shell.connect({
-      host: ip,
-      port: ssh.port,
-      username: ssh.user,
-      ...(ssh.password === undefined ? {} : { password: ssh.password }),
-      ...(deps.sshPrivateKey === undefined ? {} : { privateKey: deps.sshPrivateKey }),
-      hostKey: ssh.hostKeyPolicy === 'pinned' ? { mode: 'pinned', fingerprint: ssh.hostKeyFingerprint ?? '' } : { mode: 'accept-new' },
-      deadlineMs: deps.config.deadlines.sshMs,
-      signal,
-    });
+    session = await deps.shell.connect(guestConnectOptions(ssh, { host: ip, privateKey: deps.sshPrivateKey, deadlineMs: deps.config.deadlines.sshMs, signal }));
     hostKeyFingerprint = session.hostKeyFingerprint;
     const onLine = (line: string): void => {
       if (line.startsWith(METADATA_PREFIX)) metadata = parseMetadata(line.slice(METADATA_PREFIX.length), note);

@@ -9,6 +9,7 @@ import { errorMessage } from '../util/errors';
 import { parseConsoleLine } from './console-parser';
 import type { LifecycleContext, RunnerState } from './context';
 import { Interrupt, StageFailure } from './stage-failure';
+import { guestConnectOptions } from '../ssh/guest-connect-options';
 
 const CONSOLE_COMMAND = 'tail -n +1 -f "$HOME/.tartfleet/runner-console.log"';
 
@@ -19,16 +20,9 @@ export function reattachConsole(ctx: LifecycleContext, r: RunnerState): void {
   const { ssh } = ctx.config;
   void (async () => {
     try {
-      const session = await ctx.deps.shell.connect({
-        host: ip,
-        port: ssh.port,
-        username: ssh.user,
-        password: ssh.password,
-        privateKey: ctx.deps.sshPrivateKey,
-        hostKey: ssh.hostKeyPolicy === 'pinned' ? { mode: 'pinned', fingerprint: ssh.hostKeyFingerprint ?? '' } : { mode: 'accept-new' },
-        deadlineMs: Math.min(ctx.config.deadlines.sshMs, 15_000),
-        signal: r.controller.signal,
-      });
+      const session = await ctx.deps.shell.connect(
+        guestConnectOptions(ssh, { host: ip, privateKey: ctx.deps.sshPrivateKey, deadlineMs: Math.min(ctx.config.deadlines.sshMs, 15_000), signal: r.controller.signal }),
+      );
       r.session = session;
       await session.exec(CONSOLE_COMMAND, {
         signal: r.controller.signal,

@@ -14,6 +14,7 @@ import { parseConsoleLine } from './console-parser';
 import type { LifecycleContext, RunnerState } from './context';
 import { whenAborted, withDeadline } from './deadline';
 import { Interrupt, StageFailure } from './stage-failure';
+import { guestConnectOptions } from '../ssh/guest-connect-options';
 
 const DEFAULT_BOOTSTRAP = '"$HOME/.tartfleet/runner-bootstrap.sh"';
 
@@ -114,16 +115,7 @@ export async function driveRunner(ctx: LifecycleContext, r: RunnerState): Promis
     throw toFailure(r, 'booting', error, { deadline: 'ip-timeout', other: 'boot-failed' });
   }
   try {
-    r.session = await shell.connect({
-      host: r.ip,
-      port: ssh.port,
-      username: ssh.user,
-      password: ssh.password,
-      privateKey: ctx.deps.sshPrivateKey,
-      hostKey: ssh.hostKeyPolicy === 'pinned' ? { mode: 'pinned', fingerprint: ssh.hostKeyFingerprint ?? '' } : { mode: 'accept-new' },
-      deadlineMs: deadlines.sshMs,
-      signal,
-    });
+    r.session = await shell.connect(guestConnectOptions(ssh, { host: r.ip, privateKey: ctx.deps.sshPrivateKey, deadlineMs: deadlines.sshMs, signal }));
   } catch (error: unknown) {
     if (signal.aborted) throw toFailure(r, 'booting', signal.reason, { deadline: 'ssh-timeout', other: 'ssh-failed' });
     const permanent = error instanceof SshError && !error.retryable;

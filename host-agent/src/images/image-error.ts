@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../api/contract';
 
-/** A refusal of the image service; the routes turn it into the contract's error body. */
+/** A refusal of the image service; the app's error handler turns it into the contract's error body. */
 export class ImageError extends Error {
   override readonly name = 'ImageError';
   constructor(

@@ -2,6 +2,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ErrorCode } from '../api/contract';
+import { ImageError } from '../images/image-error';
 import { StartRejectedError } from '../service';
 import { ApiError } from '../routes/api-error';
 import type { Logger } from '../util/logger';
@@ -20,13 +21,16 @@ function render(c: Context, status: ContentfulStatusCode, code: ErrorCode, messa
 }
 
 /** The single error mapping: expected HTTP failures keep their status and code, service rejections
- * become 409/503/422, anything else is a 500 whose details go to the log and never to the client. */
+ * (runner starts, image operations) become 409/422/503/507, anything else is a 500 whose details go to the log and never to the client. */
 export function errorHandler(logger: Logger): ErrorHandler {
   return (error, c) => {
     if (error instanceof ApiError) return render(c, error.status as ContentfulStatusCode, error.code, error.message, error.retryAfterSeconds);
     if (error instanceof StartRejectedError) {
       const retry = error.code === 'no_slot' ? (error.retryAfterSeconds ?? DEFAULT_NO_SLOT_RETRY_SECONDS) : error.retryAfterSeconds;
       return render(c, REJECTION_STATUS[error.code], error.code, error.message, retry);
+    }
+    if (error instanceof ImageError) {
+      return render(c, error.status, error.code, error.message, error.code === 'no_slot' ? DEFAULT_NO_SLOT_RETRY_SECONDS : undefined);
     }
     if (error instanceof HTTPException) {
       const status = error.status as ContentfulStatusCode;

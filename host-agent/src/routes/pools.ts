@@ -2,7 +2,6 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { poolNameSchema, setPoolImageRequestSchema } from '../api/contract';
 import type { ImageService } from '../images/image-service';
-import { imageCall } from './images';
 import { jsonBody, pathParams, requireJson } from './validate';
 
 const poolParam = pathParams(z.strictObject({ pool: poolNameSchema }));
@@ -12,7 +11,7 @@ const poolParam = pathParams(z.strictObject({ pool: poolNameSchema }));
 export function poolRoutes(images: ImageService): Hono {
   return new Hono()
     .put('/:pool/image', poolParam, requireJson, jsonBody(setPoolImageRequestSchema), async (c) =>
-      c.json(await imageCall(() => images.switchPool(c.req.valid('param').pool, c.req.valid('json').image))),
+      c.json(await images.switchPool(c.req.valid('param').pool, c.req.valid('json').image)),
     )
-    .post('/:pool/rollback', poolParam, async (c) => c.json(await imageCall(() => images.rollback(c.req.valid('param').pool))));
+    .post('/:pool/rollback', poolParam, async (c) => c.json(await images.rollback(c.req.valid('param').pool)));
 }

@@ -8,3 +8,11 @@ export interface Logger {
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** JSON lines on the console (no debug): what Workers and Lambda logs pick up. */
+export const consoleLogger: Logger = {
+  debug: () => {},
+  info: (obj, msg) => console.log(JSON.stringify({ level: 'info', msg, ...obj })),
+  warn: (obj, msg) => console.log(JSON.stringify({ level: 'warn', msg, ...obj })),
+  error: (obj, msg) => console.log(JSON.stringify({ level: 'error', msg, ...obj })),
+};

@@ -6,17 +6,11 @@
 import { handle } from 'hono/aws-lambda';
 import { Registry } from 'prom-client';
 import { buildDispatcher, type BuiltDispatcher } from '../build-dispatcher';
-import type { Logger } from '../logger';
+import { consoleLogger } from '../logger';
 import { createMetrics } from '../metrics';
 import type { ReconcileReport } from '../reconciler';
 import { configFromEnv } from './env-config';
 
-const consoleLogger: Logger = {
-  debug: () => {},
-  info: (obj, msg) => console.log(JSON.stringify({ level: 'info', msg, ...obj })),
-  warn: (obj, msg) => console.log(JSON.stringify({ level: 'warn', msg, ...obj })),
-  error: (obj, msg) => console.log(JSON.stringify({ level: 'error', msg, ...obj })),
-};
 
 /** EventBridge "Scheduled Event" (also what a `schedule` rule sends). */
 export function isScheduledEvent(event: unknown): boolean {

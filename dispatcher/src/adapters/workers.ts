@@ -7,16 +7,9 @@
 import type { ExecutionContext } from 'hono';
 import { buildDispatcher, type BuiltDispatcher } from '../build-dispatcher';
 import { errorMessage } from '../errors';
-import type { Logger } from '../logger';
+import { consoleLogger } from '../logger';
 import { configFromEnv } from './env-config';
 
-/** JSON lines on the console: Workers logs pick them up. */
-const consoleLogger: Logger = {
-  debug: () => {},
-  info: (obj, msg) => console.log(JSON.stringify({ level: 'info', msg, ...obj })),
-  warn: (obj, msg) => console.log(JSON.stringify({ level: 'warn', msg, ...obj })),
-  error: (obj, msg) => console.log(JSON.stringify({ level: 'error', msg, ...obj })),
-};
 
 let built: { env: unknown; dispatcher: BuiltDispatcher } | undefined;
 

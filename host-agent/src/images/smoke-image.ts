@@ -11,7 +11,7 @@ import { imageMetadataSchema, type ImageMetadata, type SmokeResult } from '../ap
 import type { AgentConfig } from '../config/schema';
 import type { RemoteSession, RemoteShell } from '../ssh/remote-shell';
 import type { TartCli, TartRunHandle } from '../tart/tart-cli';
-import { TartError } from '../tart/tart-error';
+import { waitForIp } from '../tart/wait-for-ip';
 import type { Clock } from '../util/clock';
 import { errorMessage } from '../util/errors';
 import type { Logger } from '../util/logger';
@@ -56,7 +56,7 @@ export async function smokeImage(deps: SmokeDeps, image: string): Promise<SmokeR
     await deps.tart.set(name, { randomMac: true }, { signal });
     run = deps.tart.run(name, { logFile: deps.logFileOf(name) });
     void run.exited.then((exit) => controller.abort(new Error(`the smoke VM stopped: ${exit.error?.detail ?? (exit.output.trim().split('\n').at(-1) || `tart run exited ${exit.exitCode ?? exit.signal}`)}`)));
-    const ip = await waitForIp(deps, name, signal);
+    const ip = await waitForIp(deps.tart, deps.clock, name, signal);
     const { ssh } = deps.config;
     session = await deps.shell.connect(guestConnectOptions(ssh, { host: ip, privateKey: deps.sshPrivateKey, deadlineMs: deps.config.deadlines.sshMs, signal }));
     hostKeyFingerprint = session.hostKeyFingerprint;
@@ -104,19 +104,6 @@ function parseMetadata(json: string, note: (line: string) => void): ImageMetadat
     note(`smoke: image metadata is not JSON (${errorMessage(error)})`);
   }
   return undefined;
-}
-
-async function waitForIp(deps: SmokeDeps, name: string, signal: AbortSignal): Promise<string> {
-  for (;;) {
-    signal.throwIfAborted();
-    try {
-      return await deps.tart.ip(name, 10, { signal });
-    } catch (error: unknown) {
-      if (signal.aborted) throw signal.reason;
-      if (!(error instanceof TartError) || (error.kind !== 'other' && error.kind !== 'timeout')) throw error;
-      await deps.clock.sleep(250, signal);
-    }
-  }
 }
 
 function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {

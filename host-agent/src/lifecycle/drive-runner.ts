@@ -6,6 +6,7 @@ import type { RunnerStage } from '../api/contract';
 import { SshError } from '../ssh/ssh-error';
 import type { RemoteExecResult } from '../ssh/remote-shell';
 import { TartError } from '../tart/tart-error';
+import { waitForIp } from '../tart/wait-for-ip';
 import { DeadlineError, errorMessage } from '../util/errors';
 import { runnerEnvForVm } from '../cache/mirror-env';
 import { tartDirArgs } from '../cache/host-dirs';
@@ -59,19 +60,6 @@ function toFailure(r: RunnerState, stage: RunnerStage, error: unknown, reasons: 
   return new StageFailure(stage, reasons.other, errorMessage(error), { cause: error });
 }
 
-/** Polls `tart ip --wait` until the guest has an address; tart's own wait is capped per call. */
-async function waitForIp(ctx: LifecycleContext, r: RunnerState, signal: AbortSignal): Promise<string> {
-  for (;;) {
-    try {
-      return await ctx.deps.tart.ip(r.record.name, 10, { signal });
-    } catch (error: unknown) {
-      // `no IP address found` is the normal answer while the guest boots.
-      if (!(error instanceof TartError) || (error.kind !== 'other' && error.kind !== 'timeout') || signal.aborted) throw error;
-      await ctx.clock.sleep(250, signal);
-    }
-  }
-}
-
 /**
  * Drives a runner up to the end of its job. Returns normally when the job ended (the record says
  * how); throws StageFailure otherwise. Never tears down: the caller does, on every path.
@@ -109,7 +97,7 @@ export async function driveRunner(ctx: LifecycleContext, r: RunnerState): Promis
     r.controller.abort(new Interrupt('vm-stopped', `tart run exited (${exit.exitCode ?? exit.signal})`));
   });
   try {
-    r.ip = await withDeadline(`boot of ${name} (guest IP)`, deadlines.bootMs, signal, (s) => waitForIp(ctx, r, s));
+    r.ip = await withDeadline(`boot of ${name} (guest IP)`, deadlines.bootMs, signal, (s) => waitForIp(ctx.deps.tart, ctx.clock, name, s));
     ctx.persist(r);
   } catch (error: unknown) {
     throw toFailure(r, 'booting', error, { deadline: 'ip-timeout', other: 'boot-failed' });

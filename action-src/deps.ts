@@ -47,7 +47,9 @@ export async function buildDeps(inputs: ActionInputs, ctx: RunContext, fetchImpl
 
   let github: GitHubApi | undefined;
   const a = inputs.githubAuth;
-  if (a) {
+  // Only start and stop (and start's post step) touch GitHub; other modes must not fail on, or wait
+  // for, an App installation lookup they never use.
+  if (a && (inputs.mode === 'start' || inputs.mode === 'stop')) {
     const auth =
       'token' in a
         ? { token: a.token }

@@ -47194,7 +47194,7 @@ async function buildDeps(inputs, ctx, fetchImpl) {
   });
   let github;
   const a = inputs.githubAuth;
-  if (a) {
+  if (a && (inputs.mode === "start" || inputs.mode === "stop")) {
     const auth6 = "token" in a ? { token: a.token } : { appId: a.appId, privateKey: a.privateKey, installationId: a.installationId ?? await resolveInstallationId(inputs, ctx, a.appId, a.privateKey) };
     github = createOctokitGitHub({
       github: {

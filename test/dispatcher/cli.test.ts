@@ -70,6 +70,13 @@ describe('tartfleet-dispatcher CLI', () => {
     await waitFor('two runners placed', () => agents.flatMap((a) => a.started).length === 2, 20_000);
     const firstRecord = agents.find((a) => a.started.length === 1)!;
     expect(agents.map((a) => a.started.length)).toEqual([1, 1]);
+    // Every queued delivery (three macOS jobs, one Linux job) has been handled — answered 202 and then
+    // acted on — so none is still in flight when the slot frees up.
+    await waitFor('all four queued deliveries handled', async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const handled = [...text.matchAll(/^dispatcher_webhooks_total\{result="[a-z_]+"\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      return handled >= 4;
+    }, 20_000);
     // A slot frees up: the reconciler (not a webhook) starts the third.
     firstRecord.records.get(firstRecord.started[0]!.name)!.stage = 'gone';
     await waitFor('third runner placed by the reconciler', () => agents.flatMap((a) => a.started).length === 3, 20_000);

@@ -3,11 +3,12 @@
  * registrations and their VMs. Idempotent, and it never fails the job: problems become warnings
  * (a cleanup step that turns a green job red is worse than a runner the agent reaps anyway).
  */
-import type { AgentClient } from '../host-agent/src/api/client';
+import type { AgentClient } from '../core/agent-api/client';
 import type { GitHubApi } from '../dispatcher/src/github/github-api';
 import type { ActionCore } from './core';
 import { errorMessage } from './errors';
-import type { ActionInputs, RunContext } from './inputs';
+import type { ActionInputs } from './inputs';
+import type { RunContext } from './run-context';
 import { isRunRunner, type SavedRunner } from './run-runners';
 
 export interface CleanupDeps {

@@ -4,12 +4,14 @@
  */
 import { Octokit } from '@octokit/rest';
 import { createAppAuth } from '@octokit/auth-app';
-import { createAgentClient, type AgentClient, type AgentImageClient } from '../host-agent/src/api/client';
+import { systemClock } from '../core/clock';
+import { createAgentClient, type AgentClient, type AgentImageClient } from '../core/agent-api/client';
 import { createPlacer, type Placer } from '../dispatcher/src/placement';
 import { createOctokitGitHub } from '../dispatcher/src/github/create-octokit-github';
 import type { GitHubApi } from '../dispatcher/src/github/github-api';
 import { ActionError, errorMessage } from './errors';
-import type { ActionInputs, RunContext } from './inputs';
+import type { ActionInputs } from './inputs';
+import type { RunContext } from './run-context';
 
 export interface ActionDeps {
   agents: Map<string, AgentClient & AgentImageClient>;
@@ -40,7 +42,7 @@ export async function buildDeps(inputs: ActionInputs, ctx: RunContext, fetchImpl
   const placer = createPlacer({
     agents,
     poolHosts: new Map([[inputs.pool, [...inputs.hosts]]]),
-    clock: { now: () => Date.now() },
+    clock: systemClock,
     cacheMs: 0,
     timeoutMs: 5_000,
   });

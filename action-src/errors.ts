@@ -1,12 +1,15 @@
-/** The action's one error type: `input` errors name the input, what was expected and what was got. */
-export class ActionError extends Error {
+import { TartfleetError } from '../core/errors';
+
+/** The action's error (the project's one error shape, core/errors.ts): `input` errors name the input,
+ * what was expected and what was got. */
+export class ActionError extends TartfleetError {
   override readonly name = 'ActionError';
   constructor(
-    readonly code: 'input' | 'github' | 'placement' | 'agent' | 'timeout',
+    override readonly code: 'input' | 'github' | 'placement' | 'agent' | 'timeout',
     message: string,
   ) {
-    super(message);
+    super(code, message, { retryable: code === 'placement' || code === 'timeout' });
   }
 }
 
-export { errorMessage } from '../host-agent/src/api/error-message';
+export { errorMessage } from '../core/errors';

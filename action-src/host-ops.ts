@@ -1,6 +1,6 @@
 /** Modes `drain`, `resume` and `status`: operations on agents, no GitHub credentials needed. */
-import type { AgentClient } from '../host-agent/src/api/client';
-import type { HostInfo, RunnerRecord } from '../host-agent/src/api/contract';
+import type { AgentClient } from '../core/agent-api/client';
+import type { HostInfo, RunnerRecord } from '../core/agent-api/contract';
 import { Outputs } from './constants';
 import type { ActionCore } from './core';
 import { ActionError, errorMessage } from './errors';

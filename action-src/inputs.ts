@@ -2,7 +2,8 @@
  * Every input is read and validated here, once; nothing else calls getInput. Secrets are masked the
  * moment they are read. Errors name the input, what was expected and what was received.
  */
-import { IMAGE_REF, LABEL, POOL_NAME } from '../host-agent/src/api/contract';
+import { IMAGE_REF } from '../core/agent-api/contract';
+import { LABEL, POOL_NAME } from '../core/names';
 import { Inputs, MAX_BATCH_SIZE, MAX_COUNT, MODES, type Mode } from './constants';
 import type { ActionCore } from './core';
 import { ActionError } from './errors';
@@ -38,14 +39,6 @@ export interface ActionInputs {
   readonly canaryHost: string;
   /** rollout: how long one host's pull may take. */
   readonly pullTimeoutSeconds: number;
-}
-
-/** Facts about the workflow run, from the runner's environment. */
-export interface RunContext {
-  readonly runId: string;
-  readonly runAttempt: string;
-  /** `owner/name` */
-  readonly repository: string;
 }
 
 function bool(core: ActionCore, name: string, fallback: boolean): boolean {
@@ -195,19 +188,5 @@ export function parseInputs(core: ActionCore): ActionInputs {
     batchSize: int(core, Inputs.BatchSize, 2, 1, MAX_BATCH_SIZE),
     canaryHost: canaryRaw || (hosts[0] as string),
     pullTimeoutSeconds: int(core, Inputs.PullTimeoutSeconds, 3600, 10, 6 * 3600),
-  });
-}
-
-/** The run's identity from the runner environment; every value is required. */
-export function readRunContext(env: Record<string, string | undefined>): RunContext {
-  const get = (name: string, re: RegExp): string => {
-    const v = env[name] ?? '';
-    if (!re.test(v)) throw new ActionError('input', `Environment variable ${name} must be set by the runner (${re}), got '${v}'`);
-    return v;
-  };
-  return Object.freeze({
-    runId: get('GITHUB_RUN_ID', /^\d+$/),
-    runAttempt: get('GITHUB_RUN_ATTEMPT', /^\d+$/),
-    repository: get('GITHUB_REPOSITORY', /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/),
   });
 }

@@ -8,10 +8,11 @@ import { State } from './constants';
 import type { ActionCore } from './core';
 import { cleanup } from './cleanup';
 import { buildDeps } from './deps';
-import { parseInputs, readRunContext } from './inputs';
+import { parseInputs } from './inputs';
+import { readRunContext, type GitHubContext } from './run-context';
 import type { SavedRunner } from './run-runners';
 
-export async function runPost(core: ActionCore, env: Record<string, string | undefined>, fetchImpl?: typeof fetch): Promise<void> {
+export async function runPost(core: ActionCore, github: GitHubContext, fetchImpl?: typeof fetch): Promise<void> {
   if (core.getState(State.Mode) !== 'start') return;
   if (core.getState(State.Complete) === 'true') {
     core.info('tartfleet: every runner was placed; they stay for this run\'s jobs (a final `mode: stop` job removes leftovers)');
@@ -19,7 +20,7 @@ export async function runPost(core: ActionCore, env: Record<string, string | und
   }
   const saved = JSON.parse(core.getState(State.Runners) || '[]') as SavedRunner[];
   const inputs = parseInputs(core);
-  const context = readRunContext(env);
+  const context = readRunContext(github);
   const deps = await buildDeps(inputs, context, fetchImpl);
   await cleanup({ inputs, context, core, github: deps.github, agents: deps.agents }, saved);
 }

@@ -5,7 +5,8 @@
  * switched. The first failure stops the rollout: hosts not yet switched keep their old image. The
  * job summary and the `status` output say where every host stands.
  */
-import type { AgentImageClient } from '../host-agent/src/api/client';
+import type { AgentImageClient } from '../core/agent-api/client';
+import type { Clock } from '../core/clock';
 import { Outputs } from './constants';
 import type { ActionCore } from './core';
 import { ActionError, errorMessage } from './errors';
@@ -17,8 +18,7 @@ export interface RolloutDeps {
   inputs: ActionInputs;
   core: ActionCore;
   agents: ReadonlyMap<string, ImageOps>;
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
+  clock: Clock;
 }
 
 /** Where one host stands; `step` is the last step reached (or the one that failed). */
@@ -50,13 +50,13 @@ async function report(core: ActionCore, title: string, rows: readonly HostRollou
 /** Waits for the agent's background pull of `image` to end; throws with the agent's reason. */
 async function pullOn(deps: RolloutDeps, host: string, agent: ImageOps, image: string): Promise<void> {
   const started = await agent.pullImage({ image, ...(deps.inputs.imageSizeBytes === undefined ? {} : { sizeBytes: deps.inputs.imageSizeBytes }) });
-  const deadline = deps.now() + deps.inputs.pullTimeoutSeconds * 1000;
+  const deadline = deps.clock.now() + deps.inputs.pullTimeoutSeconds * 1000;
   let status = started;
   for (;;) {
     if (status.image === image && status.state === 'done') return;
     if (status.image === image && status.state === 'failed') throw new Error(`tart pull of ${image} failed on ${host}: ${status.message ?? 'no reason given'}`);
-    if (deps.now() > deadline) throw new Error(`the pull of ${image} on ${host} did not finish within ${deps.inputs.pullTimeoutSeconds} s (pull-timeout-seconds)`);
-    await deps.sleep(1000);
+    if (deps.clock.now() > deadline) throw new Error(`the pull of ${image} on ${host} did not finish within ${deps.inputs.pullTimeoutSeconds} s (pull-timeout-seconds)`);
+    await deps.clock.sleep(1000);
     const listed = await agent.listImages();
     if (listed.pull === null || listed.pull.image !== image) throw new Error(`${host} no longer reports the pull of ${image} (agent restarted?)`);
     status = listed.pull;
@@ -127,7 +127,7 @@ export async function rollout(deps: RolloutDeps): Promise<HostRollout[]> {
 }
 
 /** Switches the pool back to its previous image on `host`, or on every host. */
-export async function rollback(deps: Omit<RolloutDeps, 'now' | 'sleep'>): Promise<HostRollout[]> {
+export async function rollback(deps: Omit<RolloutDeps, 'clock'>): Promise<HostRollout[]> {
   const { inputs, core } = deps;
   const hosts = inputs.host !== undefined ? [inputs.host] : [...inputs.hosts];
   const rows: HostRollout[] = hosts.map((host) => ({ host, step: 'waiting', ok: undefined }));

@@ -1,11 +1,13 @@
 /** The main step: one function per mode over injected collaborators. */
+import type { Clock } from '../core/clock';
 import { State } from './constants';
 import type { ActionCore } from './core';
 import { cleanup } from './cleanup';
 import type { ActionDeps } from './deps';
 import { ActionError } from './errors';
 import { drainOrResume, status } from './host-ops';
-import type { ActionInputs, RunContext } from './inputs';
+import type { ActionInputs } from './inputs';
+import type { RunContext } from './run-context';
 import { rollback, rollout } from './rollout';
 import { start } from './start';
 
@@ -13,8 +15,7 @@ export interface RunDeps extends ActionDeps {
   inputs: ActionInputs;
   context: RunContext;
   core: ActionCore;
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
+  clock: Clock;
 }
 
 export async function run(deps: RunDeps): Promise<void> {

@@ -1,15 +1,22 @@
 /**
- * mode `start`: mint `count` JIT runners carrying the run's unique label and place each on a host.
- * State is saved after every runner, so the post step can remove whatever a failure left behind.
+ * mode `start`: start `count` runners carrying the run's unique label, through the same use case as
+ * the dispatcher (dispatcher/src/start-runner.ts): a slot is held before each mint, and a
+ * registration no host took is deleted at once. State is saved after every mint, so the post step
+ * can remove whatever a failure left behind.
  */
-import type { AgentClient } from '../host-agent/src/api/client';
-import type { Placer } from '../dispatcher/src/placement';
+import type { AgentClient } from '../core/agent-api/client';
+import type { Clock } from '../core/clock';
 import type { GitHubApi } from '../dispatcher/src/github/github-api';
+import { noopMetrics } from '../dispatcher/src/metrics-port';
+import type { Placer } from '../dispatcher/src/placement';
+import { createStartRunner, type StartRunnerResult } from '../dispatcher/src/start-runner';
+import { actionLogger } from './action-logger';
 import { Inputs, Outputs, State } from './constants';
 import type { ActionCore } from './core';
-import { ActionError, errorMessage } from './errors';
-import type { ActionInputs, RunContext } from './inputs';
-import { runLabel, runLabels, runRunnerName, type SavedRunner } from './run-runners';
+import { ActionError } from './errors';
+import type { ActionInputs } from './inputs';
+import type { RunContext } from './run-context';
+import { runLabel, runLabels, runRunner, type SavedRunner } from './run-runners';
 
 export interface StartDeps {
   inputs: ActionInputs;
@@ -18,39 +25,48 @@ export interface StartDeps {
   github: GitHubApi;
   placer: Placer;
   agents: ReadonlyMap<string, Pick<AgentClient, 'getRunner'>>;
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
+  clock: Clock;
+}
+
+/** Why runner `i` did not start, as the job log should say it. */
+function notStarted(inputs: ActionInputs, i: number, name: string, result: StartRunnerResult): ActionError {
+  const which = `runner ${i} of ${inputs.count} ('${name}')`;
+  if (result.outcome === 'failed' || result.outcome === 'duplicate') {
+    return new ActionError('github', `minting ${which} failed: ${result.outcome === 'duplicate' ? `the name is already registered (${result.message ?? 'HTTP 409'})` : result.message}`);
+  }
+  const tried = result.tried ?? [];
+  const where = tried.length > 0 ? `tried ${tried.join(', ')}` : `no host of pool '${inputs.pool}' had a free slot`;
+  const reason = result.outcome === 'uncertain' ? `uncertain: ${result.host} did not answer in time` : result.outcome;
+  return new ActionError('placement', `${which} could not be placed (${reason}): ${where}`);
 }
 
 export async function start(deps: StartDeps): Promise<SavedRunner[]> {
-  const { inputs, context, core, github, placer } = deps;
+  const { inputs, context, core, placer } = deps;
   const labels = runLabels(context, inputs.extraLabels);
   const saved: SavedRunner[] = [];
   const save = () => core.saveState(State.Runners, JSON.stringify(saved));
   core.setOutput(Outputs.Label, runLabel(context));
   await checkHosts(placer, inputs);
+  const startRunner = createStartRunner({ github: deps.github, placer, metrics: noopMetrics, logger: actionLogger(core), clock: deps.clock });
 
   for (let i = 1; i <= inputs.count; i++) {
-    const name = runRunnerName(inputs.pool, context, i);
-    let minted;
-    try {
-      minted = await github.generateJitConfig({ name, labels });
-    } catch (error: unknown) {
-      throw new ActionError('github', `minting runner ${i} of ${inputs.count} ('${name}') failed: ${errorMessage(error)}`);
-    }
-    core.setSecret(minted.encodedJitConfig);
-    const entry: SavedRunner = { name, runnerId: minted.runnerId };
-    saved.push(entry);
+    const name = runRunner(inputs.pool, context, i);
+    const result = await startRunner({
+      pool: inputs.pool,
+      labels,
+      names: [name],
+      via: 'action',
+      onMinted: (minted) => {
+        core.setSecret(minted.jitConfig);
+        saved.push({ name: minted.name, runnerId: minted.runnerId });
+        save();
+      },
+    });
+    if (result.outcome !== 'started' || result.host === undefined) throw notStarted(inputs, i, name, result);
+    const entry = saved.find((r) => r.name === name);
+    if (entry) entry.host = result.host;
     save();
-
-    const placed = await placer.place({ name, pool: inputs.pool, labels, jitConfig: minted.encodedJitConfig });
-    if (!placed.placed) {
-      const where = placed.tried.length > 0 ? `tried ${placed.tried.join(', ')}` : `no host of pool '${inputs.pool}' had a free slot`;
-      throw new ActionError('placement', `runner ${i} of ${inputs.count} ('${name}') could not be placed (${placed.reason}): ${where}`);
-    }
-    entry.host = placed.host;
-    save();
-    core.info(`runner ${name} accepted by ${placed.host}`);
+    core.info(`runner ${name} accepted by ${result.host}`);
   }
 
   if (inputs.waitOnline) await waitOnline(deps, saved);
@@ -73,7 +89,7 @@ async function checkHosts(placer: Placer, inputs: ActionInputs): Promise<void> {
 
 /** Poll each runner's record until it is online (or already running a job); fail on `failed`. */
 async function waitOnline(deps: StartDeps, runners: SavedRunner[]): Promise<void> {
-  const deadline = deps.now() + deps.inputs.waitTimeoutSeconds * 1000;
+  const deadline = deps.clock.now() + deps.inputs.waitTimeoutSeconds * 1000;
   const pending = new Set(runners.map((r) => r.name));
   while (pending.size > 0) {
     for (const r of runners) {
@@ -91,9 +107,9 @@ async function waitOnline(deps: StartDeps, runners: SavedRunner[]): Promise<void
       }
     }
     if (pending.size === 0) break;
-    if (deps.now() > deadline) {
+    if (deps.clock.now() > deadline) {
       throw new ActionError('timeout', `runners not online after ${deps.inputs.waitTimeoutSeconds} s: ${[...pending].join(', ')}`);
     }
-    await deps.sleep(1000);
+    await deps.clock.sleep(1000);
   }
 }

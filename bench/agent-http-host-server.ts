@@ -7,9 +7,9 @@ import { serve } from '@hono/node-server';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { createApp } from '../host-agent/src/app';
-import { createLogger } from '../host-agent/src/logger';
+import { createLogger } from '../host-agent/src/log/create-logger';
 import { createMetrics } from '../host-agent/src/metrics/create-metrics';
-import { systemClock } from '../host-agent/src/util/clock';
+import { systemClock } from '../core/clock';
 import { createFakeRunnerService } from '../test/host-agent/api/fake-runner-service';
 
 const secret = process.env.BENCH_SECRET ?? '';

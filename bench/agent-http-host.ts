@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createRequestSigner } from '../host-agent/src/api/auth';
+import { createRequestSigner } from '../core/agent-api/auth';
 import { nodeSigningCrypto } from '../host-agent/src/middleware/node-signing-crypto';
 
 function option(name: string, fallback: number): number {

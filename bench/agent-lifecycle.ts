@@ -28,7 +28,7 @@ import { createRunnerService } from '../host-agent/src/lifecycle/runner-service'
 import { createSsh2RemoteShell } from '../host-agent/src/ssh/remote-shell';
 import type { RemoteShell } from '../host-agent/src/ssh/remote-shell';
 import type { TartCli } from '../host-agent/src/tart/tart-cli';
-import { silentLogger } from '../host-agent/src/util/logger';
+import { silentLogger } from '../core/logger';
 import { createRecordingObserver } from '../test/fakes/recording-observer';
 import { killAgentProcesses, startAgentProcess } from '../test/host-agent/core/helpers/agent-process';
 import { createSimEnv, repoRoot } from '../test/host-agent/core/helpers/sim-env';

@@ -2,7 +2,7 @@
  * `npm run demo`: a burst of jobs across several workflows on a simulated fleet of three Mac minis,
  * with live progress and a closing summary. Exit 0 only when every job completed and nothing leaked.
  */
-import type { RunnerStage } from '../../host-agent/src/api/contract';
+import type { RunnerStage } from '../../core/agent-api/contract';
 import { startFleet, type Fleet, type FleetPool } from './fleet';
 import { percentile, renderTable } from './report';
 

@@ -9,8 +9,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createAgentClient, type AgentClient } from '../../host-agent/src/api/client';
-import type { RunnerRecord } from '../../host-agent/src/api/contract';
+import { createAgentClient, type AgentClient } from '../../core/agent-api/client';
+import type { RunnerRecord } from '../../core/agent-api/contract';
 import { startFakeGitHub, type FakeGitHubOptions, type RunningFakeGitHub } from '../../test/fake-github/src';
 import { startProc, type Proc } from './proc';
 

@@ -2,14 +2,14 @@
  * Wire the real collaborators from a config: Octokit, one agent client per host, the placer, the
  * runner starter and the reconciler. Runtime adapters call this and add their own serving.
  */
-import { createAgentClient, type AgentClient } from '../../host-agent/src/api/client';
+import { createAgentClient, type AgentClient } from '../../core/agent-api/client';
 import type { Registry } from 'prom-client';
 import { createDispatcher, type Dispatcher } from './app';
-import { systemClock, type Clock } from './clock';
+import { systemClock, type Clock } from '../../core/clock';
 import type { DispatcherConfig } from './config';
 import { createOctokitGitHub } from './github/create-octokit-github';
 import type { GitHubApi } from './github/github-api';
-import { silentLogger, type Logger } from './logger';
+import { silentLogger, type Logger } from '../../core/logger';
 import { noopMetrics, type DispatcherMetrics } from './metrics-port';
 import { createPlacer, type Placer } from './placement';
 import { createReconciler, type Reconciler } from './reconciler';

@@ -2,10 +2,11 @@
  * `tartfleet-dispatcher serve --config FILE [--port N]`, `--help`, `--version`.
  * Returns an exit code; SIGTERM/SIGINT stop the server gracefully.
  */
-import { pino } from 'pino';
+import { parseArgs } from 'node:util';
+import { createConsoleLogger } from '../../core/logger';
 import { startNodeDispatcher } from './adapters/node';
 import { redactConfig } from './config';
-import { errorMessage } from './errors';
+import { errorMessage } from '../../core/errors';
 import { loadConfigFile } from './load-config-file';
 
 export const VERSION = '0.1.0';
@@ -37,23 +38,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`tartfleet-dispatcher: unknown command '${command}', expected serve, --help or --version`);
     return 64;
   }
-  let file: string | undefined;
-  let port: number | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (arg === '--config') file = rest[++i];
-    else if (arg === '--port') port = Number(rest[++i]);
-    else {
-      io.err(`tartfleet-dispatcher serve: unknown option '${arg}', expected --config FILE or --port N`);
-      return 64;
-    }
+  let values: { config?: string | undefined; port?: string | undefined };
+  try {
+    values = parseArgs({ args: rest, options: { config: { type: 'string' }, port: { type: 'string' } }, strict: true, allowPositionals: false }).values;
+  } catch (error: unknown) {
+    io.err(`tartfleet-dispatcher serve: ${errorMessage(error)}; expected --config FILE [--port N]`);
+    return 64;
   }
+  const file = values.config;
   if (!file) {
     io.err('tartfleet-dispatcher serve: --config FILE is required');
     return 64;
   }
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    io.err(`tartfleet-dispatcher serve: --port must be an integer 0-65535, got '${rest[rest.indexOf('--port') + 1]}'`);
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!/^\d+$/.test(values.port ?? '') || port > 65535)) {
+    io.err(`tartfleet-dispatcher serve: --port must be an integer 0-65535, got '${values.port}'`);
     return 64;
   }
   let config;
@@ -64,7 +63,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 78;
   }
   if (port !== undefined) config = { ...config, listen: { ...config.listen, port } };
-  const logger = pino({ base: { component: 'dispatcher' }, redact: ['*.secret', '*.token', '*.jitConfig', '*.privateKey'] });
+  // The one redaction policy (core/logger.ts), as on the serverless runtimes.
+  const logger = createConsoleLogger({ component: 'dispatcher' }, (line) => io.out(line));
   logger.debug({ config: redactConfig(config) }, 'config loaded');
   const retryBase = io.env.TARTFLEET_GITHUB_RETRY_BASE_MS;
   const server = await startNodeDispatcher({

@@ -5,7 +5,8 @@
  * files can stay free of credentials.
  */
 import { z } from 'zod';
-import { labelSchema, poolNameSchema } from '../../host-agent/src/api/contract';
+import { labelSchema, poolNameSchema } from '../../core/agent-api/contract';
+import { redact } from '../../core/logger';
 import { DispatcherError } from './errors';
 
 const envRef = /^env:([A-Za-z_][A-Za-z0-9_]*)$/;
@@ -60,7 +61,14 @@ export const configSchema = z
       writesPerMinute: z.number().int().min(1).max(600).default(150),
     }),
     /** Absent: poll-only mode (no POST /webhook). */
-    webhook: z.strictObject({ secrets: z.array(secretString('webhook secret')).min(1).max(2) }).optional(),
+    webhook: z
+      .strictObject({
+        secrets: z.array(secretString('webhook secret')).min(1).max(2),
+        /** Deliveries larger than this are refused while they are read (GitHub's own cap is 25 MB;
+         * a workflow_job payload is ~10 KB). */
+        maxBodyBytes: z.number().int().min(64 * 1024).max(25 * 1024 * 1024).default(1024 * 1024),
+      })
+      .optional(),
     /** Bearer token for GET /v1/fleet; the route answers 404 without it. */
     fleetToken: secretString('fleet token', 16).optional(),
     pools: z.array(poolSchema).min(1, 'at least one pool is required'),
@@ -145,13 +153,7 @@ export function parseConfig(raw: unknown, env: Record<string, string | undefined
   return deepFreeze(result.data);
 }
 
-/** The config with secrets replaced, safe to log. */
+/** The config with secrets replaced, safe to log (the one redaction policy, core/logger.ts). */
 export function redactConfig(config: DispatcherConfig): unknown {
-  return JSON.parse(
-    JSON.stringify(config, (key, value: unknown) => {
-      if (!/secret|token|key|password/i.test(key)) return value;
-      if (Array.isArray(value)) return value.map(() => '[redacted]');
-      return typeof value === 'object' && value !== null ? value : '[redacted]';
-    }),
-  );
+  return redact(config);
 }

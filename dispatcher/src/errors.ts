@@ -1,7 +1,10 @@
 /**
- * The dispatcher's one error shape. `retryable` separates trouble that a later pass of the
- * reconciler may get past (GitHub 5xx, rate limits, no free slot) from permanent mistakes.
+ * The dispatcher's errors, on the project's one error shape (core/errors.ts). `retryable` separates
+ * trouble that a later pass of the reconciler may get past (GitHub 5xx, rate limits, no free slot)
+ * from permanent mistakes.
  */
+import { TartfleetError } from '../../core/errors';
+
 export type DispatcherErrorCode =
   | 'config'
   | 'github'
@@ -11,27 +14,16 @@ export type DispatcherErrorCode =
   | 'unknown_pool'
   | 'bad_request';
 
-export class DispatcherError extends Error {
+export class DispatcherError extends TartfleetError {
   override readonly name = 'DispatcherError';
   constructor(
-    readonly code: DispatcherErrorCode,
+    override readonly code: DispatcherErrorCode,
     message: string,
     /** Worth trying again later. */
-    readonly retryable = false,
+    retryable = false,
     /** HTTP status from GitHub when the error came from there. */
     readonly status?: number,
   ) {
-    super(message);
+    super(code, message, { retryable });
   }
-}
-
-export { errorMessage } from '../../host-agent/src/api/error-message';
-
-/** HTTP status carried by an Octokit RequestError (or anything shaped like one), else undefined. */
-export function errorStatus(error: unknown): number | undefined {
-  if (typeof error === 'object' && error !== null && 'status' in error) {
-    const status = (error as { status: unknown }).status;
-    if (typeof status === 'number') return status;
-  }
-  return undefined;
 }

@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig, type DispatcherConfig } from './config';
-import { DispatcherError, errorMessage } from './errors';
+import { errorMessage } from '../../core/errors';
+import { DispatcherError } from './errors';
 
 export async function loadConfigFile(file: string, env: Record<string, string | undefined>): Promise<DispatcherConfig> {
   let text: string;

@@ -5,10 +5,11 @@
  * The cache is debited on every placement so a burst within one cache period does not pile onto the
  * host that looked emptiest.
  */
-import type { AgentClient } from '../../host-agent/src/api/client';
-import type { HostInfo, RunnerRecord, StartRunnerRequest } from '../../host-agent/src/api/contract';
-import type { Clock } from './clock';
-import { errorMessage } from './errors';
+import type { AgentClient } from '../../core/agent-api/client';
+import type { HostInfo, RunnerRecord, StartRunnerRequest } from '../../core/agent-api/contract';
+import type { Clock } from '../../core/clock';
+import { DeadlineError, raceDeadline } from '../../core/deadline';
+import { errorMessage } from '../../core/errors';
 
 /** The agent calls placement needs; `AgentClient` from host-agent/src/api satisfies it. */
 export type PlacementAgent = Pick<AgentClient, 'baseUrl' | 'host' | 'startRunner'>;
@@ -58,20 +59,9 @@ export interface Placer {
   snapshot(): Promise<{ host: string; info?: HostInfo; error?: string }[]>;
 }
 
-class PlacementTimeout extends Error {
-  override readonly name = 'PlacementTimeout';
-}
-
+/** The host may have acted on a request we stopped waiting for. */
 function isTimeout(error: unknown): boolean {
-  return error instanceof PlacementTimeout || (error as { code?: unknown }).code === 'timeout';
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new PlacementTimeout(`${what} got no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return error instanceof DeadlineError || (error as { code?: unknown }).code === 'timeout';
 }
 
 export function createPlacer(options: PlacerOptions): Placer {
@@ -89,7 +79,7 @@ export function createPlacer(options: PlacerOptions): Placer {
       let info: HostInfo | undefined;
       try {
         if (!agent) throw new Error(`no agent client for host ${host}`);
-        info = await withTimeout(agent.host(), options.timeoutMs, `GET ${host}/v1/host`);
+        info = await raceDeadline(options.clock, `GET ${host}/v1/host`, options.timeoutMs, agent.host());
         errors.delete(host);
       } catch (error: unknown) {
         errors.set(host, errorMessage(error));
@@ -143,7 +133,7 @@ export function createPlacer(options: PlacerOptions): Placer {
         if (!agent) continue;
         if (!held) e.free -= 1;
         try {
-          const record = await withTimeout(agent.startRunner(request), options.timeoutMs * 3, `POST ${host}/v1/runners`);
+          const record = await raceDeadline(options.clock, `POST ${host}/v1/runners`, options.timeoutMs * 3, agent.startRunner(request));
           return { placed: true, host, record };
         } catch (error: unknown) {
           const status = (error as { status?: unknown }).status;

@@ -2,9 +2,10 @@
  * Runs the reconciler on a timer: every `intervalMs`, sooner (`busyIntervalMs`) while jobs wait for a
  * free slot or after a webhook found none. One pass at a time; errors are logged, never fatal.
  */
+import type { Clock, Timer } from '../../core/clock';
 import type { DispatcherConfig } from './config';
-import { errorMessage } from './errors';
-import type { Logger } from './logger';
+import { errorMessage } from '../../core/errors';
+import type { Logger } from '../../core/logger';
 import type { Reconciler, ReconcileReport } from './reconciler';
 
 export interface ReconcileLoop {
@@ -13,19 +14,19 @@ export interface ReconcileLoop {
   stop(): Promise<void>;
 }
 
-export function startReconcileLoop(reconciler: Reconciler, settings: DispatcherConfig['reconcile'], logger: Logger, onReport?: (r: ReconcileReport) => void): ReconcileLoop {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+export function startReconcileLoop(reconciler: Reconciler, settings: DispatcherConfig['reconcile'], logger: Logger, clock: Clock, onReport?: (r: ReconcileReport) => void): ReconcileLoop {
+  let timer: Timer | undefined;
   let dueAt = 0;
   let stopped = false;
   let running: Promise<void> | undefined;
 
   function schedule(ms: number): void {
     if (stopped) return;
-    const at = Date.now() + ms;
+    const at = clock.now() + ms;
     if (timer !== undefined && dueAt <= at) return;
-    clearTimeout(timer);
+    timer?.cancel();
     dueAt = at;
-    timer = setTimeout(run, ms);
+    timer = clock.setTimer(ms, run);
   }
 
   function run(): void {
@@ -56,7 +57,7 @@ export function startReconcileLoop(reconciler: Reconciler, settings: DispatcherC
     kick: () => schedule(settings.busyIntervalMs),
     async stop() {
       stopped = true;
-      clearTimeout(timer);
+      timer?.cancel();
       await running;
     },
   };

@@ -11,17 +11,18 @@
  * The pass keeps only two small "first seen" maps between runs: losing them (a restart) merely
  * restarts the grace periods.
  */
-import type { AgentClient } from '../../host-agent/src/api/client';
-import type { RunnerRecord } from '../../host-agent/src/api/contract';
-import type { Clock } from './clock';
+import type { AgentClient } from '../../core/agent-api/client';
+import type { RunnerRecord } from '../../core/agent-api/contract';
+import type { Clock } from '../../core/clock';
 import type { DispatcherConfig, PoolConfig } from './config';
-import { errorMessage } from './errors';
+import { raceDeadline } from '../../core/deadline';
+import { errorMessage } from '../../core/errors';
 import type { GitHubApi, GitHubRunner } from './github/github-api';
-import type { Logger } from './logger';
+import type { Logger } from '../../core/logger';
 import type { DispatcherMetrics } from './metrics-port';
 import type { Placer } from './placement';
 import { matchPool } from './pool-match';
-import { parseRunnerName } from './runner-name';
+import { parseJobRunnerName } from '../../core/names';
 import type { RunnerStarter } from './start-runner';
 
 export type ReconcileAgent = Pick<AgentClient, 'baseUrl' | 'listRunners' | 'cancelRunner'>;
@@ -84,14 +85,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const unreachable: string[] = [];
     await Promise.all(
       [...deps.agents.entries()].map(async ([host, agent]) => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
         try {
-          const list = await Promise.race([
-            agent.listRunners(),
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(new Error(`GET ${host}/v1/runners got no answer within ${deps.agentTimeoutMs} ms`)), deps.agentTimeoutMs);
-            }),
-          ]);
+          const list = await raceDeadline(deps.clock, `GET ${host}/v1/runners`, deps.agentTimeoutMs, agent.listRunners());
           for (const record of list) {
             const prev = records.get(record.name);
             // A live record wins over a finished one for the same name (re-placed after a failure).
@@ -100,8 +95,6 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         } catch (error: unknown) {
           unreachable.push(host);
           deps.logger.warn({ host, err: errorMessage(error) }, 'agent unreachable during reconcile');
-        } finally {
-          clearTimeout(timer);
         }
       }),
     );
@@ -116,7 +109,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
 
     const poolNames = new Set(deps.pools.map((p) => p.name));
     const ours = runners.filter((r) => {
-      const parsed = parseRunnerName(r.name);
+      const parsed = parseJobRunnerName(r.name);
       return parsed !== undefined && poolNames.has(parsed.pool);
     });
     const report: ReconcileReport = { pools: {}, deleted: [], discrepancies: [], unreachableHosts: unreachable, needsMore: false };
@@ -128,7 +121,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     for (const name of [...idleSince.keys()]) if (!present.has(name)) idleSince.delete(name);
 
     for (const r of ours) {
-      const pool = (parseRunnerName(r.name) as { pool: string }).pool;
+      const pool = (parseJobRunnerName(r.name) as { pool: string }).pool;
       if (r.busy) {
         idleSince.delete(r.name);
         continue;
@@ -163,7 +156,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     }
 
     for (const [name, { host, record }] of records) {
-      if (BEFORE_ONLINE.has(record.stage) && parseRunnerName(name) && !present.has(name)) {
+      if (BEFORE_ONLINE.has(record.stage) && parseJobRunnerName(name) && !present.has(name)) {
         report.discrepancies.push({ kind: 'vm_without_registration', runner: name, host });
       }
     }
@@ -189,10 +182,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     // remember the VM, so the next attempt number comes from both.
     const attemptsByJob = new Map<number, number>();
     for (const name of [...ours.map((r) => r.name), ...records.keys()]) {
-      const p = parseRunnerName(name);
+      const p = parseJobRunnerName(name);
       if (p) attemptsByJob.set(p.jobId, Math.max(attemptsByJob.get(p.jobId) ?? -1, p.attempt));
     }
-    const coveredJobs = new Set([...supply.values()].flat().map((r) => parseRunnerName(r.name)?.jobId));
+    const coveredJobs = new Set([...supply.values()].flat().map((r) => parseJobRunnerName(r.name)?.jobId));
 
     const starts = deps.pools.map(async (pool) => {
       const queued = demand.get(pool.name) ?? [];

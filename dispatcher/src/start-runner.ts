@@ -1,16 +1,19 @@
 /**
- * Start one runner for a job: check for room, mint a JIT config, place it on a host; a registration
- * that no host took is deleted again. Used by the webhook path and the reconciler alike.
+ * Start one runner — the one use case behind the webhook path, the reconciler and the action's
+ * `start` mode: hold a slot on a host first, mint a JIT config, place it on the held host (or the
+ * next best), and delete the registration again when no host took it. Minting before a slot is held
+ * would only create registrations to delete again.
  */
-import type { Clock } from './clock';
+import type { Clock } from '../../core/clock';
+import { errorMessage } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import { jobRunnerName } from '../../core/names';
 import type { PoolConfig } from './config';
-import { DispatcherError, errorMessage } from './errors';
+import { DispatcherError } from './errors';
 import type { GitHubApi } from './github/github-api';
-import type { Logger } from './logger';
 import type { DispatcherMetrics } from './metrics-port';
 import type { Placer } from './placement';
 import { runnerLabels } from './pool-match';
-import { formatRunnerName } from './runner-name';
 
 export type StartOutcome =
   /** A host accepted the runner. */
@@ -25,15 +28,41 @@ export type StartOutcome =
   | 'failed';
 
 export interface StartRunnerDeps {
-  github: GitHubApi;
+  github: Pick<GitHubApi, 'generateJitConfig' | 'deleteRunner' | 'findRunnerByName'>;
   placer: Placer;
   metrics: DispatcherMetrics;
   logger: Logger;
+  /** Also times the waits between mint attempts. */
   clock: Clock;
-  /** Waits between mint attempts; injected so tests need not sleep. */
-  sleep?: (ms: number) => Promise<void>;
 }
 
+/** A runner to start, in any caller's terms. */
+export interface StartRequest {
+  pool: string;
+  labels: string[];
+  /** Names to mint under, in order: a mint that failed (GitHub may have created the runner anyway)
+   * is cleaned up and retried under the next name, never the same one, which would meet a 409. */
+  names: readonly string[];
+  jobId?: number;
+  via: 'webhook' | 'reconciler' | 'action';
+  /** Called as soon as a JIT config exists, before placement (the action masks it and records the
+   * registration for its post step). */
+  onMinted?: (minted: { name: string; runnerId: number; jitConfig: string }) => void;
+}
+
+export interface StartRunnerResult {
+  outcome: StartOutcome;
+  name?: string;
+  host?: string;
+  /** Hosts asked, when no host took the runner. */
+  tried?: string[];
+  /** Why it failed, when it did. */
+  message?: string;
+}
+
+export type StartRunner = (request: StartRequest) => Promise<StartRunnerResult>;
+
+/** The dispatcher's form: a runner for a GitHub job. */
 export interface StartRunnerInput {
   pool: PoolConfig;
   jobId: number;
@@ -42,19 +71,12 @@ export interface StartRunnerInput {
   via: 'webhook' | 'reconciler';
 }
 
-export interface StartRunnerResult {
-  outcome: StartOutcome;
-  name?: string;
-  host?: string;
-}
-
-/** Mint attempts per start: GitHub 5xx after the runner was created is survived with a new name. */
-const MINT_ATTEMPTS = 3;
-
 export type RunnerStarter = (input: StartRunnerInput) => Promise<StartRunnerResult>;
 
-export function createRunnerStarter(deps: StartRunnerDeps): RunnerStarter {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+/** Mint attempts per job runner: GitHub 5xx after the runner was created is survived with a new name. */
+const MINT_ATTEMPTS = 3;
+
+export function createStartRunner(deps: StartRunnerDeps): StartRunner {
   const seconds = (since: number) => (deps.clock.now() - since) / 1000;
 
   /** After a failed POST, GitHub may still have created the runner: find it by name and delete it. */
@@ -67,60 +89,67 @@ export function createRunnerStarter(deps: StartRunnerDeps): RunnerStarter {
     }
   }
 
-  return async function startRunner({ pool, jobId, attempt, via }) {
-    const log = { pool: pool.name, job: jobId, via };
-    const reserved = await deps.placer.reserve(pool.name);
-    if (reserved === undefined) {
-      // Minting now would only create a registration to delete again.
-      deps.metrics.unplaced(pool.name);
-      return { outcome: 'no_capacity' };
-    }
+  type Minted = { name: string; runnerId: number; jit: string };
 
-    let minted: { name: string; runnerId: number; jit: string } | undefined;
-    for (let a = attempt; a < attempt + MINT_ATTEMPTS && !minted; a++) {
-      const name = formatRunnerName(pool.name, jobId, a);
+  /** Mints under each name in turn; a result for every way it can end. */
+  async function mint(request: StartRequest, log: Record<string, unknown>): Promise<Minted | StartRunnerResult> {
+    let message = 'no name to mint under';
+    for (const [i, name] of request.names.entries()) {
       const t0 = deps.clock.now();
       try {
-        const r = await deps.github.generateJitConfig({ name, labels: runnerLabels(pool) });
-        deps.metrics.mintSeconds(pool.name, 'ok', seconds(t0));
-        minted = { name, runnerId: r.runnerId, jit: r.encodedJitConfig };
+        const r = await deps.github.generateJitConfig({ name, labels: request.labels });
+        deps.metrics.mintSeconds(request.pool, 'ok', seconds(t0));
+        return { name, runnerId: r.runnerId, jit: r.encodedJitConfig };
       } catch (error: unknown) {
         const code = error instanceof DispatcherError ? error.code : 'github';
-        deps.metrics.mintSeconds(pool.name, code === 'github_conflict' ? 'conflict' : 'error', seconds(t0));
+        message = errorMessage(error);
+        deps.metrics.mintSeconds(request.pool, code === 'github_conflict' ? 'conflict' : 'error', seconds(t0));
         if (code === 'github_conflict') {
-          deps.placer.release(reserved);
           deps.logger.info({ ...log, runner: name }, 'runner name already registered; this job attempt is handled elsewhere');
-          return { outcome: 'duplicate', name };
+          return { outcome: 'duplicate', name, message };
         }
         const retryable = error instanceof DispatcherError ? error.retryable && code === 'github' : false;
-        deps.logger.warn({ ...log, runner: name, err: errorMessage(error) }, retryable ? 'minting a JIT config failed; retrying with the next name' : 'minting a JIT config failed');
-        if (!retryable) {
-          deps.placer.release(reserved);
-          return { outcome: 'failed', name };
-        }
+        const last = i + 1 >= request.names.length;
+        deps.logger.warn({ ...log, runner: name, err: message }, retryable && !last ? 'minting a JIT config failed; retrying with the next name' : 'minting a JIT config failed');
+        if (!retryable) return { outcome: 'failed', name, message };
         await cleanupByName(name);
-        if (a + 1 < attempt + MINT_ATTEMPTS) await sleep(200 * 2 ** (a - attempt) * (0.5 + Math.random()));
+        if (!last) await deps.clock.sleep(200 * 2 ** i * (0.5 + Math.random()));
       }
     }
-    if (!minted) {
-      deps.placer.release(reserved);
-      return { outcome: 'failed' };
+    return { outcome: 'failed', message };
+  }
+
+  return async function startRunner(request) {
+    const log = { pool: request.pool, job: request.jobId, via: request.via };
+    const reserved = await deps.placer.reserve(request.pool);
+    if (reserved === undefined) {
+      deps.metrics.unplaced(request.pool);
+      return { outcome: 'no_capacity', tried: [] };
     }
+    const minted = await mint(request, log);
+    if ('outcome' in minted) {
+      deps.placer.release(reserved);
+      return minted;
+    }
+    request.onMinted?.({ name: minted.name, runnerId: minted.runnerId, jitConfig: minted.jit });
 
     const t1 = deps.clock.now();
-    const placed = await deps.placer.place({ name: minted.name, pool: pool.name, labels: runnerLabels(pool), jitConfig: minted.jit, jobId }, reserved);
+    const placed = await deps.placer.place(
+      { name: minted.name, pool: request.pool, labels: request.labels, jitConfig: minted.jit, ...(request.jobId === undefined ? {} : { jobId: request.jobId }) },
+      reserved,
+    );
     if (placed.placed) {
-      deps.metrics.placementSeconds(pool.name, 'placed', seconds(t1));
-      deps.metrics.runnersStarted(pool.name, via);
+      deps.metrics.placementSeconds(request.pool, 'placed', seconds(t1));
+      if (request.via !== 'action') deps.metrics.runnersStarted(request.pool, request.via);
       deps.logger.info({ ...log, runner: minted.name, host: placed.host }, 'runner placed');
       return { outcome: 'started', name: minted.name, host: placed.host };
     }
-    deps.metrics.placementSeconds(pool.name, placed.reason === 'name_taken' ? 'no_capacity' : placed.reason, seconds(t1));
+    deps.metrics.placementSeconds(request.pool, placed.reason === 'name_taken' ? 'no_capacity' : placed.reason, seconds(t1));
     if (placed.reason === 'uncertain') {
       deps.logger.warn({ ...log, runner: minted.name, host: placed.host }, 'host did not answer in time; leaving the runner to the reconciler');
-      return { outcome: 'uncertain', name: minted.name, host: placed.host };
+      return { outcome: 'uncertain', name: minted.name, host: placed.host, tried: placed.tried };
     }
-    if (placed.reason === 'no_capacity') deps.metrics.unplaced(pool.name);
+    if (placed.reason === 'no_capacity') deps.metrics.unplaced(request.pool);
     try {
       if ((await deps.github.deleteRunner(minted.runnerId)) === 'deleted') deps.metrics.runnersDeleted('unplaced');
     } catch (error: unknown) {
@@ -128,9 +157,23 @@ export function createRunnerStarter(deps: StartRunnerDeps): RunnerStarter {
     }
     if (placed.reason === 'name_taken') {
       deps.logger.warn({ ...log, runner: minted.name, host: placed.host }, 'host already had a runner by this name; registration deleted, the reconciler will use the next attempt');
-      return { outcome: 'duplicate', name: minted.name };
+      return { outcome: 'duplicate', name: minted.name, host: placed.host };
     }
     deps.logger.info({ ...log, tried: placed.tried.length }, 'no host had room; left for the reconciler');
-    return { outcome: 'no_capacity', name: minted.name };
+    return { outcome: 'no_capacity', name: minted.name, tried: placed.tried };
   };
+}
+
+/** The dispatcher's runner for a job: names `tf-<pool>-j<job>a<attempt>` from `attempt` on, the
+ * pool's labels. */
+export function createRunnerStarter(deps: StartRunnerDeps): RunnerStarter {
+  const start = createStartRunner(deps);
+  return ({ pool, jobId, attempt, via }) =>
+    start({
+      pool: pool.name,
+      labels: runnerLabels(pool),
+      names: Array.from({ length: MINT_ATTEMPTS }, (_, k) => jobRunnerName(pool.name, jobId, attempt + k)),
+      jobId,
+      via,
+    });
 }

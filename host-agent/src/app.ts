@@ -5,7 +5,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Registry } from 'prom-client';
-import { createRequestVerifier } from './api/auth';
+import { createRequestVerifier } from '../../core/agent-api/auth';
 import type { AgentConfig } from './config/schema';
 import { createMetrics, type AgentMetrics } from './metrics/create-metrics';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
@@ -22,8 +22,8 @@ import { imageRoutes } from './routes/images';
 import { poolRoutes } from './routes/pools';
 import type { ImageService } from './images/image-service';
 import type { RunnerService } from './service';
-import type { Clock } from './util/clock';
-import type { Logger } from './util/logger';
+import type { Clock } from '../../core/clock';
+import type { Logger } from '../../core/logger';
 
 /** Largest accepted request body. A start request is the biggest: a JIT config of up to 64 KiB
  * (contract) plus labels, so 128 KiB leaves room and still caps what a caller can make us buffer. */

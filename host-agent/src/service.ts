@@ -2,18 +2,19 @@
  * The seam between the HTTP layer (app.ts, routes/) and the VM lifecycle (lifecycle/). The routes
  * know nothing of tart or SSH; the lifecycle knows nothing of HTTP. Both sides are built against this.
  */
-import type { HostInfo, RunnerRecord, StartRunnerRequest } from './api/contract';
+import type { HostInfo, RunnerRecord, StartRunnerRequest } from '../../core/agent-api/contract';
+import { TartfleetError } from '../../core/errors';
 
 /** Thrown by `start` when the request cannot be taken now; the HTTP layer maps `code` to a status. */
-export class StartRejectedError extends Error {
+export class StartRejectedError extends TartfleetError {
   override readonly name = 'StartRejectedError';
   constructor(
-    readonly code: 'no_slot' | 'draining' | 'conflict' | 'unknown_pool',
+    override readonly code: 'no_slot' | 'draining' | 'conflict' | 'unknown_pool',
     message: string,
     /** Seconds a client should wait before asking again (503 `Retry-After`). */
     readonly retryAfterSeconds?: number,
   ) {
-    super(message);
+    super(code, message, { retryable: code === 'no_slot' || code === 'draining' });
   }
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildDeps } from '../../action-src/deps';
 import type { ActionInputs } from '../../action-src/inputs';
 
-const context = { runId: '1', runAttempt: '1', repository: 'acme/app' };
+const context = { runId: 1, runAttempt: 1, repository: 'acme/app' };
 const base = {
   pool: 'macos',
   hosts: ['https://mac-1.example:8420'],

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { parseInputs, readRunContext } from '../../action-src/inputs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseInputs } from '../../action-src/inputs';
+import { readRunContext } from '../../action-src/run-context';
 import type { ActionCore } from '../../action-src/core';
 
 const SECRET = 'x'.repeat(40);
@@ -70,8 +71,19 @@ describe('parseInputs', () => {
 });
 
 describe('readRunContext', () => {
-  it('reads the run identity and rejects a missing one', () => {
-    expect(readRunContext({ GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2', GITHUB_REPOSITORY: 'acme/app' })).toEqual({ runId: '42', runAttempt: '2', repository: 'acme/app' });
-    expect(() => readRunContext({ GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/app' })).toThrow('GITHUB_RUN_ID');
+  afterEach(() => vi.unstubAllEnvs());
+
+  /** `@actions/github`'s context class, hydrated from the environment as it is when constructed. */
+  async function freshContext(env: Record<string, string | undefined>) {
+    for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+    // The class behind `github.context`; the package's exports map only exposes the instance.
+    const { Context } = (await import('../../node_modules/@actions/github/lib/context.js')) as { Context: new () => typeof import('@actions/github').context };
+    return new Context();
+  }
+
+  it('reads the run identity from @actions/github and rejects a missing one', async () => {
+    expect(readRunContext(await freshContext({ GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2', GITHUB_REPOSITORY: 'acme/app' }))).toEqual({ runId: 42, runAttempt: 2, repository: 'acme/app' });
+    await expect(freshContext({ GITHUB_RUN_ID: undefined, GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/app' }).then(readRunContext)).rejects.toThrow('GITHUB_RUN_ID');
+    await expect(freshContext({ GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: undefined }).then(readRunContext)).rejects.toThrow('GITHUB_REPOSITORY');
   });
 });

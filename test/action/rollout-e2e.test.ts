@@ -13,8 +13,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../demo/src/fleet';
 import { waitFor } from '../../demo/src/proc';
-import { createAgentClient, type AgentClient, type AgentImageClient } from '../../host-agent/src/api/client';
-import type { ImageList } from '../../host-agent/src/api/contract';
+import { createAgentClient, type AgentClient, type AgentImageClient } from '../../core/agent-api/client';
+import type { ImageList } from '../../core/agent-api/contract';
 import { parseCommandFile } from './helpers/command-file';
 
 const exec = promisify(execFile);

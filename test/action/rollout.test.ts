@@ -1,11 +1,12 @@
 /** Modes rollout and rollback over fake agents: order, batching, stopping rules, inputs, workflow. */
+import { createFakeClock } from '../fakes/fake-clock';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
-import type { AgentImageClient } from '../../host-agent/src/api/client';
-import { AgentClientError } from '../../host-agent/src/api/client';
-import type { PullStatus } from '../../host-agent/src/api/contract';
+import type { AgentImageClient } from '../../core/agent-api/client';
+import { AgentClientError } from '../../core/agent-api/client';
+import type { PullStatus } from '../../core/agent-api/contract';
 import type { ActionCore } from '../../action-src/core';
 import { parseInputs } from '../../action-src/inputs';
 import { rollback, rollout } from '../../action-src/rollout';
@@ -80,7 +81,7 @@ function fakeFleet(options: { smokeFails?: string; pullFails?: string; pullPolls
   return { calls, agents };
 }
 
-const deps = (core: ReturnType<typeof fakeCore>, agents: Map<string, Ops>) => ({ inputs: parseInputs(core), core, agents, now: Date.now, sleep: async () => {} });
+const deps = (core: ReturnType<typeof fakeCore>, agents: Map<string, Ops>) => ({ inputs: parseInputs(core), core, agents, clock: createFakeClock({ autoAdvance: true }) });
 const inputsFor = (extra: Record<string, string>) => ({ hosts: HOSTS.join(','), 'agent-secret': SECRET, mode: 'rollout', image: IMAGE, ...extra });
 
 describe('rollout', () => {

@@ -1,8 +1,9 @@
+import { createFakeClock } from '../fakes/fake-clock';
 import { describe, expect, it } from 'vitest';
 import { start } from '../../action-src/start';
 import type { ActionCore } from '../../action-src/core';
 import type { ActionInputs } from '../../action-src/inputs';
-import type { RunnerRecord } from '../../host-agent/src/api/contract';
+import type { RunnerRecord } from '../../core/agent-api/contract';
 
 const HOST = 'https://mac-1.example:8420';
 
@@ -25,7 +26,7 @@ function recorder(): ActionCore & { outputs: Record<string, string>; state: Reco
 }
 
 const inputs = { pool: 'macos', count: 1, extraLabels: [], waitOnline: true, waitTimeoutSeconds: 30 } as unknown as ActionInputs;
-const context = { runId: '11', runAttempt: '1', repository: 'acme/app' };
+const context = { runId: 11, runAttempt: 1, repository: 'acme/app' };
 const record = (over: Partial<RunnerRecord>): RunnerRecord => ({ name: 'tf-macos-r11a1n1', pool: 'macos', labels: [], stage: 'requested', timestamps: {}, registrationLeftBehind: false, adopted: false, ...over });
 
 function deps(records: RunnerRecord[]) {
@@ -47,8 +48,7 @@ function deps(records: RunnerRecord[]) {
         place: async () => ({ placed: true as const, host: HOST, record: record({}), duplicate: false }),
       },
       agents: new Map([[HOST, { getRunner: async () => records[Math.min(polls++, records.length - 1)] }]]),
-      now: () => 0,
-      sleep: async () => {},
+      clock: createFakeClock({ autoAdvance: true }),
     },
   };
 }

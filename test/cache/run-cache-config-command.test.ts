@@ -87,10 +87,10 @@ describe('runCacheConfigCommand', () => {
   it('rejects usage errors with 64 and prints help on --help', async () => {
     const noValue = io();
     expect(await runCacheConfigCommand(['--config'], noValue)).toBe(64);
-    expect(noValue.err).toContain('--config expects a file path, got nothing');
+    expect(noValue.err).toContain('cache-config: --config needs a value');
     const stray = io();
     expect(await runCacheConfigCommand(['--listen', '1.2.3.4'], stray)).toBe(64);
-    expect(stray.err).toContain("unexpected argument '--listen'");
+    expect(stray.err).toContain("cache-config: unknown option '--listen'; expected one of: --config <value>");
     const help = io();
     expect(await runCacheConfigCommand(['--help'], help)).toBe(0);
     expect(help.out).toMatch(/^usage: tartfleet-agent cache-config \[--config FILE\]/);

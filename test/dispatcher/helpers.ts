@@ -2,13 +2,13 @@ import { sign } from '@octokit/webhooks-methods';
 import { createRequire } from 'node:module';
 import { Registry } from 'prom-client';
 import { createDispatcher } from '../../dispatcher/src/app';
-import { silentLogger } from '../../dispatcher/src/logger';
+import { silentLogger } from '../../core/logger';
 import { createMetrics } from '../../dispatcher/src/metrics';
 import { createPlacer } from '../../dispatcher/src/placement';
 import { createReconciler } from '../../dispatcher/src/reconciler';
 import { createRunnerStarter } from '../../dispatcher/src/start-runner';
 import { createFakeAgent } from './fakes/fake-agent';
-import { createFakeClock } from './fakes/fake-clock';
+import { createFakeClock } from '../fakes/fake-clock';
 import { createFakeGitHubApi } from './fakes/fake-github-api';
 
 const require = createRequire(import.meta.url);
@@ -45,7 +45,7 @@ export async function signedRequest(body: string, options: { event?: string; del
 export function setupApp(options: { total?: number; verifyJobStatus?: boolean; inline?: boolean } = {}) {
   const gh = createFakeGitHubApi();
   const agent = createFakeAgent('http://127.0.0.1:1', { total: options.total ?? 2 });
-  const clock = createFakeClock();
+  const clock = createFakeClock({ autoAdvance: true });
   const agents = new Map([[agent.client.baseUrl, agent.client]]);
   const registry = new Registry();
   const metrics = createMetrics(registry);
@@ -53,7 +53,7 @@ export function setupApp(options: { total?: number; verifyJobStatus?: boolean; i
     { name: 'macos', labels: ['macos', 'arm64'], image: 'img', hosts: [{ url: agent.client.baseUrl, secret: 'x'.repeat(32), allowInsecure: false }] },
   ];
   const placer = createPlacer({ agents, poolHosts: new Map([['macos', [agent.client.baseUrl]]]), clock, cacheMs: 0, timeoutMs: 200 });
-  const startRunner = createRunnerStarter({ github: gh.api, placer, metrics, logger: silentLogger, clock, sleep: async () => {} });
+  const startRunner = createRunnerStarter({ github: gh.api, placer, metrics, logger: silentLogger, clock });
   const reconciler = createReconciler({
     github: gh.api,
     placer,
@@ -68,7 +68,7 @@ export function setupApp(options: { total?: number; verifyJobStatus?: boolean; i
   });
   let kicks = 0;
   const dispatcher = createDispatcher({
-    config: { webhook: { secrets: [WEBHOOK_SECRET, OLD_SECRET] }, fleetToken: 'fleet-token-0123456789', pools, verifyJobStatus: options.verifyJobStatus ?? true },
+    config: { webhook: { secrets: [WEBHOOK_SECRET, OLD_SECRET], maxBodyBytes: 1024 * 1024 }, fleetToken: 'fleet-token-0123456789', pools, verifyJobStatus: options.verifyJobStatus ?? true },
     github: gh.api,
     startRunner,
     reconciler,

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../dispatcher/src/logger';
+import { silentLogger } from '../../core/logger';
 import { noopMetrics } from '../../dispatcher/src/metrics';
 import { createPlacer } from '../../dispatcher/src/placement';
 import { createReconciler } from '../../dispatcher/src/reconciler';
 import { createRunnerStarter } from '../../dispatcher/src/start-runner';
 import { createFakeAgent } from './fakes/fake-agent';
-import { createFakeClock } from './fakes/fake-clock';
+import { createFakeClock } from '../fakes/fake-clock';
 import { createFakeGitHubApi } from './fakes/fake-github-api';
 
 const pools = [{ name: 'macos', labels: ['macos'], image: 'img', hosts: [] }];
@@ -14,10 +14,10 @@ const settings = { intervalMs: 30_000, busyIntervalMs: 2_000, offlineGraceMs: 60
 function setup(total = 2) {
   const gh = createFakeGitHubApi();
   const agent = createFakeAgent('http://127.0.0.1:1', { total });
-  const clock = createFakeClock();
+  const clock = createFakeClock({ autoAdvance: true });
   const agents = new Map([[agent.client.baseUrl, agent.client]]);
   const placer = createPlacer({ agents, poolHosts: new Map([['macos', [agent.client.baseUrl]]]), clock, cacheMs: 0, timeoutMs: 200 });
-  const startRunner = createRunnerStarter({ github: gh.api, placer, metrics: noopMetrics, logger: silentLogger, clock, sleep: async () => {} });
+  const startRunner = createRunnerStarter({ github: gh.api, placer, metrics: noopMetrics, logger: silentLogger, clock });
   const reconciler = createReconciler({ github: gh.api, placer, startRunner, agents, pools, settings, agentTimeoutMs: 200, clock, logger: silentLogger, metrics: noopMetrics });
   return { gh, agent, clock, reconciler };
 }

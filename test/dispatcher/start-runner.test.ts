@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DispatcherError } from '../../dispatcher/src/errors';
-import { silentLogger } from '../../dispatcher/src/logger';
+import { silentLogger } from '../../core/logger';
 import { noopMetrics } from '../../dispatcher/src/metrics';
 import { createPlacer } from '../../dispatcher/src/placement';
 import { createRunnerStarter } from '../../dispatcher/src/start-runner';
 import { createFakeAgent } from './fakes/fake-agent';
-import { createFakeClock } from './fakes/fake-clock';
+import { createFakeClock } from '../fakes/fake-clock';
 import { createFakeGitHubApi } from './fakes/fake-github-api';
 
 const pool = { name: 'macos', labels: ['macos'], image: 'img', hosts: [] };
@@ -13,9 +13,9 @@ const pool = { name: 'macos', labels: ['macos'], image: 'img', hosts: [] };
 function setup(total = 2) {
   const gh = createFakeGitHubApi();
   const agent = createFakeAgent('http://127.0.0.1:1', { total });
-  const clock = createFakeClock();
+  const clock = createFakeClock({ autoAdvance: true });
   const placer = createPlacer({ agents: new Map([[agent.client.baseUrl, agent.client]]), poolHosts: new Map([['macos', [agent.client.baseUrl]]]), clock, cacheMs: 0, timeoutMs: 200 });
-  const start = createRunnerStarter({ github: gh.api, placer, metrics: noopMetrics, logger: silentLogger, clock, sleep: async () => {} });
+  const start = createRunnerStarter({ github: gh.api, placer, metrics: noopMetrics, logger: silentLogger, clock });
   return { gh, agent, start };
 }
 
@@ -85,7 +85,7 @@ describe('starting a runner', () => {
     const { gh, agent, start } = setup(1);
     // The host looks free but refuses the POST (its slot went to someone else meanwhile).
     agent.client.startRunner = async () => {
-      const { AgentClientError } = await import('../../host-agent/src/api/client');
+      const { AgentClientError } = await import('../../core/agent-api/client');
       throw new AgentClientError(503, 'no_slot', 'no slot', 5);
     };
     const r = await start({ pool, jobId: 9, attempt: 0, via: 'webhook' });

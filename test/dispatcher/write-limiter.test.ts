@@ -8,9 +8,11 @@ describe('write limiter', () => {
     const limiter = createWriteLimiter({
       perMinute: 120,
       burst: 3,
-      now: () => t,
-      sleep: async (ms) => {
-        waits.push(ms);
+      clock: {
+        now: () => t,
+        sleep: async (ms: number) => {
+          waits.push(ms);
+        },
       },
     });
     const starts: number[] = [];
@@ -39,7 +41,7 @@ describe('write limiter', () => {
 describe('throttling plugin schedulers', () => {
   it('retries a failed request for as long as the failed handler returns a wait', async () => {
     const waits: number[] = [];
-    const scheduler = createRetryScheduler(async (ms) => void waits.push(ms));
+    const scheduler = createRetryScheduler({ sleep: async (ms: number) => void waits.push(ms) });
     let calls = 0;
     scheduler.on('failed', (_error, info) => (info.retryCount < 2 ? 1000 * (info.retryCount + 1) : undefined));
     await expect(

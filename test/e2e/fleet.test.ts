@@ -136,7 +136,7 @@ describe('fleet end to end', () => {
     expect(byHost.get(f.agents[0]!.id)).toEqual([]);
     expect(byHost.get(f.agents[1]!.id)!.length).toBe(3);
     const log = f.dispatcher().lines.join('\n');
-    expect(log).toContain(`127.0.0.1:${port}/v1/host got no answer`);
+    expect(log).toContain(`127.0.0.1:${port}/v1/host did not finish within`);
     expect(refusing.refused.length).toBeGreaterThan(0);
     expect(refusing.started).toEqual([]);
     expect(log).toContain(`"err":"POST ${refusing.url}/v1/runners: no free slot","msg":"host skipped"`);

@@ -1,41 +1,104 @@
-import type { Clock } from '../../host-agent/src/util/clock';
+/**
+ * A Clock whose time moves only when a test moves it. Timers fire in time order; `runUntil` lets
+ * promise callbacks and real I/O (journal writes) run between timers, so lifecycle tests walk through
+ * minutes of deadlines in milliseconds of real time without sleeping.
+ */
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
+import { sleepOn, type Clock, type Timer } from '../../core/clock';
 
-/** A Clock whose time moves only when told to (or, with `autoAdvance`, jumps over every sleep). */
 export interface FakeClock extends Clock {
-  /** Moves time forward, waking sleepers whose time has come. */
+  /** Moves time forward by `ms`, firing every timer due on the way, in order. */
   advance(ms: number): void;
+  /** Alternates "let pending callbacks and I/O run" with "move to the next timer (at most `stepMs`)"
+   * until `done()` returns a truthy value, which it resolves with; throws after `maxMs` of fake time. */
+  runUntil<T>(what: string, done: () => T | undefined | null | false, options?: { maxMs?: number; stepMs?: number }): Promise<T>;
+  /** Runs timers (as `runUntil`) until `promise` settles; resolves or rejects as it does. */
+  settle<T>(promise: Promise<T>, options?: { maxMs?: number; stepMs?: number }): Promise<T>;
+  /** `runUntil` for a fixed stretch of fake time. */
+  tick(ms: number, options?: { stepMs?: number }): Promise<void>;
+  /** Timers not yet fired or canceled. */
+  readonly pendingTimers: number;
 }
 
-/** Builds a FakeClock starting at `start` (ms since the epoch). */
-export function createFakeClock(options: { start?: number; autoAdvance?: boolean } = {}): FakeClock {
-  let now = options.start ?? Date.parse('2026-01-01T00:00:00Z');
-  const sleepers: { at: number; wake: () => void }[] = [];
-  const clock = {
+/** Lets promise continuations and completed I/O callbacks run. */
+export async function flushCallbacks(rounds = 3): Promise<void> {
+  for (let i = 0; i < rounds; i++) await nextMacrotask();
+}
+
+interface Entry {
+  at: number;
+  seq: number;
+  fn: () => void;
+}
+
+/** Builds a FakeClock starting at `start` (ms since the epoch). With `autoAdvance`, every `sleep`
+ * moves time by its own length and resolves at once (for code that only sleeps, like retry loops). */
+export function createFakeClock(options: { start?: number; autoAdvance?: boolean } | number = {}): FakeClock {
+  const opts = typeof options === 'number' ? { start: options } : options;
+  let now = opts.start ?? Date.parse('2026-11-28T00:00:00Z');
+  let seq = 0;
+  const timers = new Map<number, Entry>();
+
+  const setTimer = (ms: number, fn: () => void): Timer => {
+    const id = ++seq;
+    timers.set(id, { at: now + Math.max(0, ms), seq: id, fn });
+    return { cancel: () => void timers.delete(id) };
+  };
+  /** The earliest timer due by `limit`, first scheduled first among equals. */
+  const nextDue = (limit: number): [number, Entry] | undefined => {
+    let best: [number, Entry] | undefined;
+    for (const entry of timers) {
+      const t = entry[1];
+      if (t.at <= limit && (!best || t.at < best[1].at || (t.at === best[1].at && t.seq < best[1].seq))) best = entry;
+    }
+    return best;
+  };
+
+  const clock: FakeClock = {
     now: () => now,
-    sleep(ms: number, signal?: AbortSignal) {
+    setTimer,
+    sleep(ms, signal) {
+      if (!opts.autoAdvance) return sleepOn(setTimer, ms, signal);
       if (signal?.aborted) return Promise.reject(signal.reason);
-      if (options.autoAdvance) {
-        now += Math.max(0, ms);
-        return Promise.resolve();
-      }
-      return new Promise<void>((resolve, reject) => {
-        const sleeper = { at: now + Math.max(0, ms), wake: resolve };
-        sleepers.push(sleeper);
-        signal?.addEventListener('abort', () => {
-          sleepers.splice(sleepers.indexOf(sleeper), 1);
-          reject(signal.reason);
-        }, { once: true });
-      });
+      now += Math.max(0, ms);
+      return Promise.resolve();
     },
-    advance(ms: number) {
-      now += ms;
-      for (const s of [...sleepers]) {
-        if (s.at <= now) {
-          sleepers.splice(sleepers.indexOf(s), 1);
-          s.wake();
-        }
+    advance(ms) {
+      const target = now + Math.max(0, ms);
+      for (let due = nextDue(target); due; due = nextDue(target)) {
+        timers.delete(due[0]);
+        now = Math.max(now, due[1].at);
+        due[1].fn();
+      }
+      now = target;
+    },
+    async runUntil(what, done, runOptions = {}) {
+      const maxMs = runOptions.maxMs ?? 10 * 60_000;
+      const stepMs = runOptions.stepMs ?? 25;
+      const started = now;
+      for (;;) {
+        await flushCallbacks();
+        const value = done();
+        if (value) return value;
+        if (now - started >= maxMs) throw new Error(`fake clock: '${what}' not reached within ${maxMs} ms of fake time`);
+        const next = nextDue(Infinity)?.[1].at;
+        clock.advance(next === undefined ? stepMs : Math.min(stepMs, Math.max(0, next - now)));
       }
     },
-  } satisfies FakeClock;
+    async settle(promise, settleOptions) {
+      let done = false;
+      const tracked = promise.finally(() => (done = true));
+      tracked.catch(() => undefined);
+      await clock.runUntil('promise settled', () => done, settleOptions);
+      return tracked;
+    },
+    async tick(ms, tickOptions = {}) {
+      const end = now + ms;
+      await clock.runUntil(`tick ${ms} ms`, () => now >= end, { maxMs: ms + 1, stepMs: tickOptions.stepMs ?? 25 });
+    },
+    get pendingTimers() {
+      return timers.size;
+    },
+  };
   return clock;
 }

@@ -2,6 +2,7 @@
  * An in-memory TartCli for unit tests: VMs with states, background `run` handles that end when the
  * guest "powers off" or is stopped, scripted failures per command, and a call log.
  */
+import { systemClock, type Clock } from '../../core/clock';
 import type { StopAndDeleteOptions, TartCallOptions, TartCli, TartRunExit, TartRunHandle, TartSetOptions } from '../../host-agent/src/tart/tart-cli';
 import { classifyTartMessage, TartError } from '../../host-agent/src/tart/tart-error';
 import type { TartVm, TartVmInfo } from '../../host-agent/src/tart/parse-vm-list';
@@ -28,18 +29,19 @@ export interface FakeTart extends TartCli {
   ipOf: (name: string) => string | undefined;
 }
 
-function abortable(options: TartCallOptions | undefined, command: string): Promise<never> {
+function abortable(clock: Clock, options: TartCallOptions | undefined, command: string): Promise<never> {
   return new Promise((_, reject) => {
-    const timer = setTimeout(() => reject(new TartError('timeout', command, undefined, 'hung')), options?.timeoutMs ?? 60_000);
+    const timer = clock.setTimer(options?.timeoutMs ?? 60_000, () => reject(new TartError('timeout', command, undefined, 'hung')));
     options?.signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
+      timer.cancel();
       reject(new TartError('canceled', command, undefined, 'canceled'));
     });
   });
 }
 
-/** Builds a FakeTart with the base image `base` present. */
-export function createFakeTart(): FakeTart {
+/** Builds a FakeTart with the base image `base` present; its timeouts run on `clock`. */
+export function createFakeTart(options: { clock?: Clock } = {}): FakeTart {
+  const clock = options.clock ?? systemClock;
   const vms = new Map<string, FakeVm>([['base', { name: 'base', state: 'stopped', cpu: 4, memoryMb: 8192 }]]);
   const calls: string[] = [];
   const failures = new Map<string, { message: string; exitCode: number; times: number }>();
@@ -48,7 +50,7 @@ export function createFakeTart(): FakeTart {
   async function enter(command: string, line: string, options?: TartCallOptions): Promise<void> {
     calls.push(line);
     await Promise.resolve();
-    if (hanging.has(command)) await abortable(options, `tart ${line}`);
+    if (hanging.has(command)) await abortable(clock, options, `tart ${line}`);
     const failure = failures.get(command);
     if (failure && failure.times > 0) {
       failure.times -= 1;
@@ -103,7 +105,7 @@ export function createFakeTart(): FakeTart {
       } else if (failure && failure.times > 0) {
         failure.times -= 1;
         const error = new TartError(failure.message.includes('limit') ? 'vm-limit' : 'other', `tart run --no-graphics ${name}`, failure.exitCode, failure.message);
-        setTimeout(() => resolve({ exitCode: failure.exitCode, signal: undefined, output: failure.message, error }), 5);
+        clock.setTimer(5, () => resolve({ exitCode: failure.exitCode, signal: undefined, output: failure.message, error }));
       } else {
         vm.state = 'running';
         vm.finish = (exit) => {

@@ -1,4 +1,4 @@
-import type { Logger } from '../../host-agent/src/util/logger';
+import type { Logger } from '../../core/logger';
 
 /** A Logger keeping every line as JSON text (bindings merged), so tests can search the output. */
 export interface MemoryLogger extends Logger {

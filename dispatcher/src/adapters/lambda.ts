@@ -6,7 +6,9 @@
 import { handle } from 'hono/aws-lambda';
 import { Registry } from 'prom-client';
 import { buildDispatcher, type BuiltDispatcher } from '../build-dispatcher';
-import { consoleLogger } from '../logger';
+import { createConsoleLogger } from '../../../core/logger';
+
+const consoleLogger = createConsoleLogger({ component: 'dispatcher' });
 import { createMetrics } from '../metrics';
 import type { ReconcileReport } from '../reconciler';
 import { configFromEnv } from './env-config';

@@ -4,8 +4,9 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { systemClock } from '../../../core/clock';
 import { buildDispatcher, type BuildOptions, type BuiltDispatcher } from '../build-dispatcher';
-import type { Logger } from '../logger';
+import type { Logger } from '../../../core/logger';
 import { createMetrics } from '../metrics';
 import { startReconcileLoop, type ReconcileLoop } from '../reconcile-loop';
 import type { ReconcileReport } from '../reconciler';
@@ -41,7 +42,7 @@ export async function startNodeDispatcher(options: NodeDispatcherOptions): Promi
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
-  if (options.reconcile !== false) loop = startReconcileLoop(dispatcher.reconciler, options.config.reconcile, options.logger, options.onReconcile);
+  if (options.reconcile !== false) loop = startReconcileLoop(dispatcher.reconciler, options.config.reconcile, options.logger, options.clock ?? systemClock, options.onReconcile);
   return {
     url,
     dispatcher,

@@ -6,8 +6,10 @@
  */
 import type { ExecutionContext } from 'hono';
 import { buildDispatcher, type BuiltDispatcher } from '../build-dispatcher';
-import { errorMessage } from '../errors';
-import { consoleLogger } from '../logger';
+import { errorMessage } from '../../../core/errors';
+import { createConsoleLogger } from '../../../core/logger';
+
+const consoleLogger = createConsoleLogger({ component: 'dispatcher' });
 import { configFromEnv } from './env-config';
 
 

@@ -11,7 +11,8 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { createAppAuth } from '@octokit/auth-app';
 import type { DispatcherConfig } from '../config';
-import { DispatcherError, errorMessage, errorStatus } from '../errors';
+import { errorMessage, errorStatus } from '../../../core/errors';
+import { DispatcherError } from '../errors';
 import type { DeleteOutcome, GitHubApi, GitHubRunner, QueuedJob } from './github-api';
 import { createConcurrencyLimiter, createRetryScheduler, createWriteLimiter } from './write-limiter';
 

@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from '../../../core/clock';
+
 /**
  * A token bucket for GitHub writes, shaped like the Bottleneck group that
  * `@octokit/plugin-throttling` uses for them (`state.write.key(id).schedule(opts, fn)`).
@@ -12,8 +14,8 @@ export interface WriteLimiterOptions {
   perMinute: number;
   /** Writes allowed back to back before the sustained rate applies. */
   burst: number;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  /** Real time unless a test injects its own. */
+  clock?: Pick<Clock, 'now' | 'sleep'>;
 }
 
 export interface BottleneckGroupLike {
@@ -21,8 +23,9 @@ export interface BottleneckGroupLike {
 }
 
 export function createWriteLimiter(options: WriteLimiterOptions): BottleneckGroupLike & { acquire(): Promise<void> } {
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const clock = options.clock ?? systemClock;
+  const now = (): number => clock.now();
+  const sleep = (ms: number): Promise<void> => clock.sleep(ms);
   const intervalMs = 60_000 / options.perMinute;
   const tau = Math.max(0, options.burst - 1) * intervalMs;
   // GCRA: `tat` is the theoretical arrival time of the next write; a write may go `tau` early.
@@ -82,7 +85,8 @@ type FailedHandler = (error: unknown, info: { args: unknown[]; retryCount: numbe
  * (it decides how often, through our onRateLimit/onSecondaryRateLimit). Same contract as Bottleneck's
  * `schedule` + `on('failed')`, without its scheduler hops on every request.
  */
-export function createRetryScheduler(sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))) {
+export function createRetryScheduler(clock: Pick<Clock, 'sleep'> = systemClock) {
+  const sleep = (ms: number): Promise<void> => clock.sleep(ms);
   const handlers: FailedHandler[] = [];
   return {
     on(event: string, handler: FailedHandler): void {

@@ -4,7 +4,8 @@
  * macOS renames it; nginx reopens on USR1).
  */
 import { open, stat } from 'node:fs/promises';
-import { errorMessage } from '../util/errors';
+import { systemClock, type Clock, type Timer } from '../../../core/clock';
+import { errorMessage } from '../../../core/errors';
 
 export interface FollowCacheLogOptions {
   path: string;
@@ -17,6 +18,8 @@ export interface FollowCacheLogOptions {
   fromStart?: boolean;
   /** Reports read failures other than "the file does not exist yet". */
   onError?(message: string): void;
+  /** Drives the poll timer; real time unless a test injects one. */
+  clock?: Clock;
 }
 
 export interface CacheLogFollower {
@@ -27,6 +30,8 @@ export interface CacheLogFollower {
 }
 
 const MAX_READ = 1 << 20;
+/** An access log line is a few hundred bytes; anything longer than this is dropped, not buffered. */
+const MAX_LINE = 64 * 1024;
 
 /** Starts following `path`. The first look happens before this resolves. */
 export async function followCacheLog(options: FollowCacheLogOptions): Promise<CacheLogFollower> {
@@ -34,7 +39,8 @@ export async function followCacheLog(options: FollowCacheLogOptions): Promise<Ca
   let inode: number | undefined;
   let partial = Buffer.alloc(0);
   let running: Promise<void> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
+  const clock = options.clock ?? systemClock;
   let stopped = false;
 
   if (options.fromStart !== true) {
@@ -74,7 +80,7 @@ export async function followCacheLog(options: FollowCacheLogOptions): Promise<Ca
           if (nl > 0) options.onLine(data.subarray(0, nl).toString('utf8'));
           data = data.subarray(nl + 1);
         }
-        partial = Buffer.from(data);
+        partial = data.length > MAX_LINE ? Buffer.alloc(0) : Buffer.from(data);
       }
     } finally {
       await handle.close();
@@ -88,10 +94,7 @@ export async function followCacheLog(options: FollowCacheLogOptions): Promise<Ca
 
   const schedule = (): void => {
     if (stopped || !options.intervalMs) return;
-    timer = setTimeout(() => {
-      void poll().then(schedule);
-    }, options.intervalMs);
-    timer.unref();
+    timer = clock.setTimer(options.intervalMs, () => void poll().then(schedule), { unref: true });
   };
 
   await poll();
@@ -100,7 +103,7 @@ export async function followCacheLog(options: FollowCacheLogOptions): Promise<Ca
     poll,
     stop: async () => {
       stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.cancel();
       await running;
     },
   };

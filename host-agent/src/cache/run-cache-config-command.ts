@@ -4,7 +4,8 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { errorMessage } from '../util/errors';
+import { errorMessage } from '../../../core/errors';
+import { parseOptions, UsageError } from '../cli/parse-options';
 import { cacheConfigSchema } from './cache-config-schema';
 import { renderNginxConfig } from './render-nginx-config';
 
@@ -21,29 +22,20 @@ Prints the nginx configuration of the host's pull-through mirror. With --config,
 section of that agent config file (YAML or JSON); without, the default mirror set.
 `;
 
-function parseArgs(argv: readonly string[]): { config?: string; help: boolean } | string {
-  let config: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--help' || arg === '-h') return { help: true };
-    if (arg === '--config') {
-      const value = argv[i + 1];
-      if (value === undefined || value.startsWith('--')) return `--config expects a file path, got ${value === undefined ? 'nothing' : `'${value}'`}`;
-      config = value;
-      i++;
-    } else if (arg.startsWith('--config=')) {
-      config = arg.slice('--config='.length);
-      if (config === '') return '--config expects a file path, got an empty value';
-    } else {
-      return `unexpected argument '${arg}'; expected --config FILE`;
-    }
+function parseCommandLine(argv: readonly string[]): { config?: string; help: boolean } | string {
+  if (argv.includes('--help') || argv.includes('-h')) return { help: true };
+  try {
+    const config = parseOptions('cache-config', { values: ['config'], flags: [] }, argv).values.get('config');
+    return config === undefined ? { help: false } : { config, help: false };
+  } catch (error: unknown) {
+    if (error instanceof UsageError) return error.message.replace(/^cache-config: /, '');
+    throw error;
   }
-  return config === undefined ? { help: false } : { config, help: false };
 }
 
 /** Runs the command; resolves to the process exit code (0 ok, 1 bad config, 64 bad usage). */
 export async function runCacheConfigCommand(argv: readonly string[], io: CacheConfigCommandIo): Promise<number> {
-  const args = parseArgs(argv);
+  const args = parseCommandLine(argv);
   if (typeof args === 'string') {
     io.stderr(`cache-config: ${args}\n${USAGE}`);
     return 64;

@@ -7,10 +7,10 @@ import type { AgentConfig } from '../config/schema';
 import type { RemoteShell } from '../ssh/remote-shell';
 import type { TartCli } from '../tart/tart-cli';
 import type { TartVm } from '../tart/parse-vm-list';
-import { parseVmName } from '../tart/vm-name';
+import { parseName } from '../../../core/names';
 import { TartError } from '../tart/tart-error';
 import { checkMirrorHealth } from '../cache/check-mirror-health';
-import { errorMessage } from '../util/errors';
+import { errorMessage } from '../../../core/errors';
 import { guestConnectOptions } from '../ssh/guest-connect-options';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -93,7 +93,7 @@ async function checkDisk(deps: DoctorDeps, entries: readonly TartVm[]): Promise<
 
 function checkSlots(deps: DoctorDeps, local: readonly TartVm[]): CheckResult {
   const running = local.filter((v) => v.state === 'running');
-  const managed = running.filter((v) => parseVmName(v.name) !== undefined);
+  const managed = running.filter((v) => parseName(v.name) !== undefined);
   const foreign = running.length - managed.length;
   const detail = `${running.length} VM(s) running (${managed.length} managed by tartfleet) for ${deps.config.maxVms} slot(s)`;
   if (running.length > deps.config.maxVms) return { name: 'slots', status: 'fail', detail: `${detail}: more than the slots; macOS allows 2 at once, so runners will fail to start` };
@@ -103,7 +103,7 @@ function checkSlots(deps: DoctorDeps, local: readonly TartVm[]): CheckResult {
 
 async function checkSsh(deps: DoctorDeps, local: readonly TartVm[]): Promise<CheckResult> {
   const running = local.filter((v) => v.state === 'running');
-  const target = running.find((v) => parseVmName(v.name) !== undefined) ?? running[0];
+  const target = running.find((v) => parseName(v.name) !== undefined) ?? running[0];
   if (target === undefined) return { name: 'ssh', status: 'skip', detail: 'no VM is running to test SSH against; start one (tart run <image> &) and run doctor again' };
   const { ssh } = deps.config;
   const where = `${ssh.user}@${target.name}:${ssh.port}`;

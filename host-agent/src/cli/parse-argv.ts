@@ -1,7 +1,10 @@
 /**
- * `tartfleet-agent` argument parsing: one subcommand plus `--name value` / `--name=value` options.
- * Unknown options are errors (exit 64, EX_USAGE) rather than silently ignored.
+ * `tartfleet-agent` argument parsing: one subcommand plus `--name value` / `--name=value` options
+ * (parse-options.ts). Unknown options are errors (exit 64, EX_USAGE) rather than silently ignored.
  */
+import { parseOptions, UsageError, type OptionSpec } from './parse-options';
+
+export { UsageError } from './parse-options';
 
 export type CliCommand =
   | { command: 'help' }
@@ -24,42 +27,12 @@ export interface InstallLaunchdArgs {
   keychainService?: string;
 }
 
-/** Bad command line; the message says what was expected. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-  readonly exitCode = 64;
-}
-
 const SPECS = {
   serve: { values: ['config'], flags: [] },
   doctor: { values: ['config'], flags: ['json'] },
   'install-launchd': { values: ['config', 'label', 'out', 'log-dir', 'user', 'node', 'agent-bin', 'secret-file', 'keychain-service'], flags: ['daemon', 'agent', 'dry-run'] },
-} as const;
+} as const satisfies Record<string, OptionSpec>;
 type Sub = keyof typeof SPECS;
-
-function parseOptions(sub: Sub, args: readonly string[]): { values: Map<string, string>; flags: Set<string> } {
-  const spec = SPECS[sub];
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (!arg.startsWith('--')) throw new UsageError(`tartfleet-agent ${sub}: unexpected argument '${arg}'; options start with --`);
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq >= 0 ? eq : undefined);
-    if ((spec.flags as readonly string[]).includes(name)) {
-      if (eq >= 0) throw new UsageError(`tartfleet-agent ${sub}: --${name} takes no value, got '${arg}'`);
-      flags.add(name);
-    } else if ((spec.values as readonly string[]).includes(name)) {
-      const value = eq >= 0 ? arg.slice(eq + 1) : args[++i];
-      if (value === undefined || value === '') throw new UsageError(`tartfleet-agent ${sub}: --${name} needs a value`);
-      values.set(name, value);
-    } else {
-      const known = [...spec.values.map((v) => `--${v} <value>`), ...spec.flags.map((f) => `--${f}`)];
-      throw new UsageError(`tartfleet-agent ${sub}: unknown option '--${name}'; expected one of: ${known.join(', ') || '(none)'}`);
-    }
-  }
-  return { values, flags };
-}
 
 /** Parse `argv` (without node and script). */
 export function parseArgv(argv: readonly string[]): CliCommand {
@@ -69,7 +42,7 @@ export function parseArgv(argv: readonly string[]): CliCommand {
   if (!(first in SPECS)) throw new UsageError(`tartfleet-agent: unknown command '${first}'; expected serve, doctor, install-launchd, cache-config, --help or --version`);
   const sub = first as Sub;
   if (rest.includes('--help') || rest.includes('-h')) return { command: 'help' };
-  const { values, flags } = parseOptions(sub, rest);
+  const { values, flags } = parseOptions(`tartfleet-agent ${sub}`, SPECS[sub], rest);
   const configFile = values.get('config');
   if (sub === 'serve') return { command: 'serve', configFile };
   if (sub === 'doctor') return { command: 'doctor', configFile, json: flags.has('json') };
@@ -90,7 +63,7 @@ export const HELP_TEXT = `tartfleet-agent — ephemeral macOS CI runners: the Ta
 
 Usage:
   tartfleet-agent serve [--config <file>]
-      Run the agent's HTTP API (DESIGN §4). SIGTERM drains: no new runners, running jobs finish up
+      Run the agent's HTTP API (host-agent/README.md). SIGTERM drains: no new runners, running jobs finish up
       to drainTimeoutMs, the rest are torn down, exit 0.
   tartfleet-agent doctor [--config <file>] [--json]
       Check this host: tart and its version, free disk under TART_HOME vs the base images, base

@@ -1,7 +1,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
-import { createLogger } from '../logger';
-import { systemClock } from '../util/clock';
+import { createLogger } from '../log/create-logger';
+import { systemClock } from '../../../core/clock';
 import { buildServeRuntime, createShell, createTartForConfig, effectiveTartHome } from './agent-runtime';
 import { freeBytes } from './free-bytes';
 import type { CliDeps } from './run-cli';

@@ -13,9 +13,9 @@ import type { AgentConfig } from '../config/schema';
 import type { AgentMetrics } from '../metrics/create-metrics';
 import type { RunnerService } from '../service';
 import type { ImageService } from '../images/image-service';
-import type { Clock } from '../util/clock';
-import { errorMessage } from '../util/errors';
-import type { Logger } from '../util/logger';
+import type { Clock } from '../../../core/clock';
+import { errorMessage } from '../../../core/errors';
+import type { Logger } from '../../../core/logger';
 
 export interface ServeDeps {
   config: Readonly<AgentConfig>;

@@ -10,14 +10,14 @@ import { z } from 'zod';
 import { agentConfigSchema, MACOS_VM_LIMIT, type AgentConfig } from './schema';
 import { CONFIG_FILE_ENV, ENV_OVERRIDES, SECRET_ENV } from './env-overrides';
 import { formatIssues } from './format-issues';
-import { REDACTED, redact } from '../logger';
+import { TartfleetError } from '../../../core/errors';
+import { REDACTED, redact } from '../../../core/logger';
 
 /** All problems found while loading, one per line in `message`. */
-export class ConfigError extends Error {
+export class ConfigError extends TartfleetError {
   override readonly name = 'ConfigError';
-  readonly code = 'config_invalid';
   constructor(readonly problems: readonly string[]) {
-    super(`agent config has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super('config_invalid', `agent config has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 

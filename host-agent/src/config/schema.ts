@@ -3,7 +3,7 @@
  * against it and every module receives the frozen, typed result. Durations are milliseconds.
  */
 import { z } from 'zod';
-import { poolNameSchema, labelSchema } from '../api/contract';
+import { poolNameSchema, labelSchema } from '../../../core/agent-api/contract';
 import { cacheConfigSchema } from '../cache/cache-config-schema';
 import { hostDirsSchema } from '../cache/host-dirs';
 import { imagesConfigSchema } from '../images/images-config-schema';

@@ -11,15 +11,15 @@
  *   first, only while free disk under TART_HOME is below `images.pruneBelowFreeBytes`. Local VMs are
  *   never pruned.
  */
-import type { ImageEntry, ImageList, PoolImage, PruneResult, PullImageRequest, PullStatus, SmokeResult } from '../api/contract';
+import type { ImageEntry, ImageList, PoolImage, PruneResult, PullImageRequest, PullStatus, SmokeResult } from '../../../core/agent-api/contract';
 import type { AgentConfig, PoolConfig } from '../config/schema';
 import type { RemoteShell } from '../ssh/remote-shell';
 import type { TartCli, TartImageOps } from '../tart/tart-cli';
 import { TartError } from '../tart/tart-error';
 import type { TartImage } from '../tart/parse-image-list';
-import type { Clock } from '../util/clock';
-import { errorMessage } from '../util/errors';
-import type { Logger } from '../util/logger';
+import type { Clock } from '../../../core/clock';
+import { errorMessage } from '../../../core/errors';
+import type { Logger } from '../../../core/logger';
 import { ImageError } from './image-error';
 import { resolveOciDigest } from './oci-digest';
 import { NoPreviousImageError, type PoolImageStore } from './pool-image-store';
@@ -42,7 +42,7 @@ export interface ImageService {
 
 export interface ImageServiceDeps {
   config: Pick<AgentConfig, 'hostId' | 'pools' | 'images' | 'ssh' | 'deadlines'>;
-  tart: Pick<TartCli, 'clone' | 'set' | 'run' | 'ip' | 'stopAndDelete' | 'list'> & TartImageOps;
+  tart: Pick<TartCli, 'clone' | 'set' | 'run' | 'ip' | 'get' | 'stopAndDelete' | 'list'> & TartImageOps;
   shell: RemoteShell;
   store: PoolImageStore;
   /** TART_HOME: free disk is measured there and tag symlinks are read there. */
@@ -266,10 +266,8 @@ export function createImageService(deps: ImageServiceDeps): ImageService {
       if (!release) throw new ImageError(503, 'no_slot', `no free VM slot on host ${config.hostId} for a smoke VM (all busy, or the host is draining); try again when a job has ended`);
       smoking.set(image, (smoking.get(image) ?? 0) + 1);
       try {
-        return await smokeImage(
-          { config, tart, shell: deps.shell, clock, logger: log, logFileOf: deps.logFileOf, ...(deps.sshPrivateKey === undefined ? {} : { sshPrivateKey: deps.sshPrivateKey }) },
-          image,
-        );
+        const vm = { tart, shell: deps.shell, clock, config, sshPrivateKey: deps.sshPrivateKey, stopTimeoutSeconds: 0 };
+        return await smokeImage({ config, vm, logger: log, logFileOf: deps.logFileOf }, image);
       } finally {
         const n = (smoking.get(image) ?? 1) - 1;
         if (n <= 0) smoking.delete(image);

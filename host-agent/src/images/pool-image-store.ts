@@ -6,7 +6,8 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { PoolImage } from '../api/contract';
+import type { PoolImage } from '../../../core/agent-api/contract';
+import { TartfleetError } from '../../../core/errors';
 import type { PoolConfig } from '../config/schema';
 
 /** What the lifecycle asks at clone time (injected into the runner service). */
@@ -34,8 +35,11 @@ interface StoreFile {
 }
 
 /** Thrown by `rollback` when a pool has nothing to go back to. */
-export class NoPreviousImageError extends Error {
+export class NoPreviousImageError extends TartfleetError {
   override readonly name = 'NoPreviousImageError';
+  constructor(message: string) {
+    super('no_previous_image', message);
+  }
 }
 
 /** Opens (or starts) the store in `stateDir`. A corrupt file is an error: silently falling back to

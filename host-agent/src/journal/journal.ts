@@ -8,10 +8,10 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'no
 import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { runnerRecordSchema, type RunnerRecord } from '../api/contract';
-import { parseVmName } from '../tart/vm-name';
-import { errorMessage } from '../util/errors';
-import type { Logger } from '../util/logger';
+import { runnerRecordSchema, type RunnerRecord } from '../../../core/agent-api/contract';
+import { parseName } from '../../../core/names';
+import { errorMessage } from '../../../core/errors';
+import type { Logger } from '../../../core/logger';
 
 /** What the journal keeps per runner. */
 export interface JournalEntry {
@@ -70,7 +70,7 @@ export function createFileJournal(options: { stateDir: string; logger: Logger })
 
   const fileOf = (name: string): string => {
     // Names reach the file system: only managed names, which have no path separators or dots.
-    if (!parseVmName(name)) throw new Error(`journal entries are named after managed runners (tf-<pool>-<id>), got '${name}'`);
+    if (!parseName(name)) throw new Error(`journal entries are named after managed runners (tf-<pool>-<id>), got '${name}'`);
     return path.join(dir, `${name}.json`);
   };
 

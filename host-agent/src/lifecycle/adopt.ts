@@ -5,10 +5,10 @@
  * also re-reads the runner console over SSH, best effort, to learn the job's result.
  */
 import { TartError } from '../tart/tart-error';
-import { errorMessage } from '../util/errors';
+import { errorMessage } from '../../../core/errors';
 import { parseConsoleLine } from './console-parser';
 import type { LifecycleContext, RunnerState } from './context';
-import { Interrupt, StageFailure } from './stage-failure';
+import { Interrupt, StageFailure } from '../vm/stage-failure';
 import { guestConnectOptions } from '../ssh/guest-connect-options';
 
 const CONSOLE_COMMAND = 'tail -n +1 -f "$HOME/.tartfleet/runner-console.log"';
@@ -20,8 +20,8 @@ export function reattachConsole(ctx: LifecycleContext, r: RunnerState): void {
   const { ssh } = ctx.config;
   void (async () => {
     try {
-      const session = await ctx.deps.shell.connect(
-        guestConnectOptions(ssh, { host: ip, privateKey: ctx.deps.sshPrivateKey, deadlineMs: Math.min(ctx.config.deadlines.sshMs, 15_000), signal: r.controller.signal }),
+      const session = await ctx.vm.shell.connect(
+        guestConnectOptions(ssh, { host: ip, privateKey: ctx.vm.sshPrivateKey, deadlineMs: Math.min(ctx.config.deadlines.sshMs, 15_000), signal: r.controller.signal }),
       );
       r.session = session;
       await session.exec(CONSOLE_COMMAND, {

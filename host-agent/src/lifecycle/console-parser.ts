@@ -1,4 +1,4 @@
-import type { JobResult } from '../api/contract';
+import type { JobResult } from '../../../core/agent-api/contract';
 
 /** What a runner console line means to the lifecycle. */
 export type ConsoleEvent =

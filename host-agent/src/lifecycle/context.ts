@@ -1,12 +1,14 @@
-import type { FailureReason, RunnerRecord, RunnerStage } from '../api/contract';
+import type { FailureReason, RunnerRecord, RunnerStage } from '../../../core/agent-api/contract';
+import type { Clock } from '../../../core/clock';
+import type { Logger } from '../../../core/logger';
 import type { AgentConfig, PoolConfig } from '../config/schema';
+import type { PoolImageResolver } from '../images/pool-image-store';
 import type { Journal } from '../journal/journal';
 import type { LifecycleObserver } from '../service';
 import type { RemoteSession, RemoteShell } from '../ssh/remote-shell';
 import type { TartCli, TartRunExit, TartRunHandle } from '../tart/tart-cli';
-import type { Clock } from '../util/clock';
-import type { Logger } from '../util/logger';
-import type { PoolImageResolver } from '../images/pool-image-store';
+import type { VmDeps } from '../vm/vm-session';
+import type { SlotBook } from './slots';
 
 /** Tunables that are not operator settings (tests shorten them). */
 export interface LifecycleTiming {
@@ -20,8 +22,6 @@ export interface LifecycleTiming {
   suspectTtlMs: number;
   /** Finished records kept (memory and journal) for the API and the dispatcher's reconciler. */
   finishedRetentionMs: number;
-  /** 503 Retry-After when no slot is free. */
-  retryAfterSeconds: number;
 }
 
 export const DEFAULT_TIMING: LifecycleTiming = {
@@ -30,7 +30,6 @@ export const DEFAULT_TIMING: LifecycleTiming = {
   poweroffGraceMs: 15_000,
   suspectTtlMs: 10 * 60_000,
   finishedRetentionMs: 3_600_000,
-  retryAfterSeconds: 30,
 };
 
 /** Everything `createRunnerService` needs; the entrypoint builds the real ones. */
@@ -53,12 +52,11 @@ export interface RunnerServiceDeps {
   poolImages?: PoolImageResolver;
 }
 
-/** One runner the agent knows of: its public record plus what only the lifecycle holds. */
+/** One runner the agent knows of: its public record plus what only the lifecycle holds. The JIT
+ * config is not here: it is an argument of the one task that hands it to the guest. */
 export interface RunnerState {
   record: RunnerRecord;
   pool: PoolConfig | undefined;
-  /** The credential; dropped from memory once handed to the guest. Never persisted or logged. */
-  jitConfig: string | undefined;
   controller: AbortController;
   /** Set while a task (drive, adopt-watch or teardown) owns this runner. */
   task: Promise<void> | undefined;
@@ -85,9 +83,10 @@ export interface LifecycleContext {
   clock: Clock;
   timing: LifecycleTiming;
   log: Logger;
+  /** What VM sessions run on (clone, boot, SSH, teardown). */
+  vm: VmDeps;
   runners: Map<string, RunnerState>;
-  /** Timestamps (ms) of suspect slots, oldest first. */
-  suspects: number[];
+  slots: SlotBook;
   /** Moves a runner to `stage`, timestamps it, persists and reports it. */
   enter(r: RunnerState, stage: RunnerStage): void;
   /** Records the first failure of a runner and enters `failed`. Later failures are only logged. */
@@ -96,7 +95,5 @@ export interface LifecycleContext {
   persist(r: RunnerState): void;
   /** Reports counts to the observer. */
   countsChanged(): void;
-  /** Busy = runners that own (or may own) a VM. */
-  busySlots(): number;
   logFileOf(name: string): string;
 }

@@ -1,14 +1,14 @@
 /**
- * Reconcile `tart list` with what the agent knows, on start and on a timer (DESIGN §5, issue 4):
+ * Reconcile `tart list` with what the agent knows, on start and on a timer (docs/architecture.md, "Crash safety"):
  * - a managed VM (name parses) whose record shows a job in progress, still running → adopted;
  * - any other managed VM without a live task → torn down (interrupted teardowns are finished,
  *   VMs without a record are orphans and reaped);
  * - a record without a task whose VM is gone → closed;
  * - names that do not parse are never touched.
  */
-import type { RunnerRecord } from '../api/contract';
-import { parseVmName } from '../tart/vm-name';
-import { errorMessage } from '../util/errors';
+import type { RunnerRecord } from '../../../core/agent-api/contract';
+import { parseName } from '../../../core/names';
+import { errorMessage } from '../../../core/errors';
 import type { LifecycleContext, RunnerState } from './context';
 
 /** What reconcile needs from the service: how to start tasks on runners. */
@@ -32,13 +32,13 @@ export async function reconcile(ctx: LifecycleContext, actions: ReconcileActions
     ctx.log.warn({ error: errorMessage(error) }, 'reconcile: tart list failed');
     return;
   }
-  const present = new Map(vms.filter((vm) => parseVmName(vm.name) !== undefined).map((vm) => [vm.name, vm]));
+  const present = new Map(vms.filter((vm) => parseName(vm.name) !== undefined).map((vm) => [vm.name, vm]));
 
   for (const vm of present.values()) {
     const r = ctx.runners.get(vm.name);
     if (r?.task) continue;
     if (!r) {
-      const parsed = parseVmName(vm.name);
+      const parsed = parseName(vm.name);
       if (!parsed) continue;
       ctx.log.warn({ runner: vm.name, state: vm.state }, 'reconcile: managed VM without a record; tearing it down');
       ctx.deps.observer.orphanReaped();

@@ -4,17 +4,17 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { HostInfo, RunnerRecord, RunnerStage, StartRunnerRequest } from '../api/contract';
+import { NO_SLOT_RETRY_AFTER_SECONDS, type HostInfo, type RunnerRecord, type StartRunnerRequest } from '../../../core/agent-api/contract';
+import { systemClock, type Timer } from '../../../core/clock';
+import { nameBelongsTo } from '../../../core/names';
 import { StartRejectedError, type RunnerService } from '../service';
-import { parseVmName } from '../tart/vm-name';
-import { systemClock } from '../util/clock';
-import { errorMessage } from '../util/errors';
-import { watchAdopted } from './adopt';
 import { DEFAULT_TIMING, type LifecycleContext, type RunnerServiceDeps, type RunnerState } from './context';
 import { driveRunner } from './drive-runner';
 import { reconcile } from './reconcile';
-import { Interrupt, StageFailure } from './stage-failure';
-import { teardownRunner } from './teardown';
+import { loadJournal, newRunnerState, own, pruneFinished, reconcileActions } from './runner-tasks';
+import { shutdownRunners } from './shutdown';
+import { createSlotBook } from './slots';
+import { Interrupt } from '../vm/stage-failure';
 
 export type { RunnerServiceDeps } from './context';
 
@@ -31,31 +31,29 @@ export interface LifecycleRunnerService extends RunnerService {
 
 const isoOf = (ms: number): string => new Date(ms).toISOString();
 
-/** Builds the service, loads the journal and starts reconciling (at once, then every interval). */
-export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerService {
+/** Builds the lifecycle's shared context: stage moves, failures, the journal, counts. */
+function createContext(deps: RunnerServiceDeps): LifecycleContext {
   const clock = deps.clock ?? systemClock;
   const config = deps.config;
   const timing = { ...DEFAULT_TIMING, ...deps.timing };
-  const log = deps.logger.child({ module: 'lifecycle' });
   const logDir = path.join(config.stateDir, 'vm-logs');
   mkdirSync(logDir, { recursive: true, mode: 0o700 });
-  let draining = false;
-  let shuttingDown = false;
-  let tartVersion: string | null = null;
-  /** Names `tart list` showed at the last reconcile (local VMs and OCI images). */
-  let presentImages = new Set<string>();
-  /** Slots held by VMs outside the runner lifecycle (smoke tests). */
-  let reserved = 0;
-  const imageOf = (p: (typeof config.pools)[number]): string => deps.poolImages?.currentOf(p) ?? p.image;
-
+  const runners = new Map<string, RunnerState>();
   const ctx: LifecycleContext = {
     deps,
     config,
     clock,
     timing,
-    log,
-    runners: new Map(),
-    suspects: [],
+    log: deps.logger.child({ module: 'lifecycle' }),
+    vm: { tart: deps.tart, shell: deps.shell, clock, config, sshPrivateKey: deps.sshPrivateKey, stopTimeoutSeconds: timing.stopTimeoutSeconds },
+    runners,
+    slots: createSlotBook({
+      maxVms: config.maxVms,
+      suspectTtlMs: timing.suspectTtlMs,
+      clock,
+      busy: () => [...runners.values()].filter((r) => r.record.stage !== 'gone').length,
+      warm: () => 0,
+    }),
     enter(r, stage) {
       const now = clock.now();
       const previous = r.record.stage;
@@ -77,9 +75,8 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
       deps.observer.failed(stage, reason);
       r.log.warn({ failedStage: stage, reason, error: message }, 'runner failed');
       if (reason === 'vm-limit') {
-        ctx.suspects.push(clock.now());
-        ctx.suspects.splice(0, Math.max(0, ctx.suspects.length - config.maxVms));
-        log.error({ runner: r.record.name }, 'tart reported the VM limit while a slot looked free; slot marked suspect (a leaked VM slot? tart #1217)');
+        ctx.slots.markSuspect();
+        ctx.log.error({ runner: r.record.name }, 'tart reported the VM limit while a slot looked free; slot marked suspect (a leaked VM slot? tart #1217)');
       }
       ctx.enter(r, 'failed');
     },
@@ -87,129 +84,33 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
       void deps.journal.save({ record: r.record, runPid: r.runPid, ip: r.ip });
     },
     countsChanged() {
-      const slots = slotCounts();
-      deps.observer.vmsChanged(slots.busy, { busy: slots.busy, warm: 0, free: slots.free, suspect: slots.suspect });
+      const slots = ctx.slots.counts();
+      deps.observer.vmsChanged(slots.busy, slots);
     },
-    busySlots() {
-      let busy = reserved;
-      for (const r of ctx.runners.values()) if (r.record.stage !== 'gone') busy += 1;
-      return busy;
-    },
-    logFileOf(name) {
-      return path.join(logDir, `${name}.log`);
-    },
+    logFileOf: (name) => path.join(logDir, `${name}.log`),
   };
+  return ctx;
+}
 
-  function slotCounts(): { total: number; busy: number; free: number; suspect: number } {
-    const now = clock.now();
-    while (ctx.suspects.length > 0 && (ctx.suspects[0] ?? 0) + timing.suspectTtlMs <= now) ctx.suspects.shift();
-    const busy = ctx.busySlots();
-    const suspect = Math.min(ctx.suspects.length, Math.max(0, config.maxVms - busy));
-    return { total: config.maxVms, busy, suspect, free: Math.max(0, config.maxVms - busy - suspect) };
-  }
-
-  function newState(record: RunnerRecord, jitConfig: string | undefined): RunnerState {
-    return {
-      record,
-      pool: config.pools.find((p) => p.name === record.pool),
-      jitConfig,
-      controller: new AbortController(),
-      task: undefined,
-      run: undefined,
-      vmExit: undefined,
-      runPid: undefined,
-      session: undefined,
-      ip: undefined,
-      log: log.child({ runner: record.name, pool: record.pool, stage: record.stage }),
-      stageSince: clock.now(),
-      teardownFailed: false,
-      finishedAt: undefined,
-      countsAsJob: true,
-    };
-  }
-
-  /** Runs `work` as the runner's one task, then tears down whatever happened. */
-  function own(r: RunnerState, work: (() => Promise<void>) | undefined): void {
-    const task = (async () => {
-      try {
-        if (work) await work();
-      } catch (error: unknown) {
-        const failure =
-          error instanceof StageFailure ? error : new StageFailure(r.record.stage, 'internal', `unexpected error: ${errorMessage(error)}`, { cause: error });
-        ctx.fail(r, failure.stage, failure.reason, failure.message);
-      }
-      try {
-        await teardownRunner(ctx, r);
-      } catch (error: unknown) {
-        r.teardownFailed = true;
-        r.log.error({ error: errorMessage(error) }, 'teardown crashed; the reconciler will retry');
-      }
-    })();
-    r.task = task;
-    void task.finally(() => {
-      if (r.task === task) r.task = undefined;
-    });
-  }
-
-  const actions = {
-    adopt(r: RunnerState) {
-      r.record = { ...r.record, adopted: true };
-      r.controller = new AbortController();
-      r.log.info({ stage: r.record.stage }, 'adopting a VM whose job was in progress when the agent stopped');
-      ctx.persist(r);
-      ctx.countsChanged();
-      own(r, () => watchAdopted(ctx, r));
-    },
-    teardown(r: RunnerState) {
-      if (r.task) return;
-      own(r, undefined);
-    },
-    redelete(r: RunnerState) {
-      if (r.task) return;
-      const task = ctx.deps.tart
-        .stopAndDelete(r.record.name, { stopTimeoutSeconds: timing.stopTimeoutSeconds, deadlineMs: config.deadlines.teardownMs })
-        .catch((error: unknown) => r.log.warn({ error: errorMessage(error) }, 'could not delete the VM of a runner already gone'));
-      r.task = task;
-      void task.finally(() => {
-        if (r.task === task) r.task = undefined;
-      });
-    },
-    orphan(name: string, pool: string) {
-      const now = isoOf(clock.now());
-      const r = newState({ name, pool, labels: [], stage: 'tearing-down', timestamps: { 'tearing-down': now }, registrationLeftBehind: false, adopted: false }, undefined);
-      r.record = { ...r.record, failure: { stage: 'requested', reason: 'internal', message: `orphan VM ${name} found by the reconciler (no journal record)` } };
-      r.countsAsJob = false;
-      ctx.runners.set(name, r);
-      return r;
-    },
-  };
-
-  // A previous life's journal: every record comes back; reconcile decides what happens to it.
-  for (const entry of deps.journal.load()) {
-    const r = newState(entry.record, undefined);
-    r.runPid = entry.runPid;
-    r.ip = entry.ip;
-    if (entry.record.stage === 'gone') r.finishedAt = Date.parse(entry.record.timestamps.gone ?? '') || clock.now();
-    ctx.runners.set(entry.record.name, r);
-  }
-
-  function pruneFinished(): void {
-    const cutoff = clock.now() - timing.finishedRetentionMs;
-    for (const [name, r] of ctx.runners) {
-      if (r.record.stage === 'gone' && !r.task && (r.finishedAt ?? 0) < cutoff) {
-        ctx.runners.delete(name);
-        void deps.journal.remove(name);
-      }
-    }
-  }
+/** Builds the service, loads the journal and starts reconciling (at once, then every interval). */
+export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerService {
+  const ctx = createContext(deps);
+  const { config, clock, log } = ctx;
+  let draining = false;
+  let shuttingDown = false;
+  let tartVersion: string | null = null;
+  /** Names `tart list` showed at the last reconcile (local VMs and OCI images). */
+  let presentImages = new Set<string>();
+  const imageOf = (p: (typeof config.pools)[number]): string => deps.poolImages?.currentOf(p) ?? p.image;
+  const actions = reconcileActions(ctx);
+  loadJournal(ctx);
 
   async function refreshHostFacts(): Promise<void> {
     try {
       tartVersion = await deps.tart.version({ timeoutMs: 10_000 });
-      const present = new Set((await deps.tart.listAll({ timeoutMs: 30_000 })).map((vm) => vm.name));
-      presentImages = present;
+      presentImages = new Set((await deps.tart.listAll({ timeoutMs: 30_000 })).map((vm) => vm.name));
     } catch (error: unknown) {
-      log.warn({ error: errorMessage(error) }, 'could not read tart version or images');
+      log.warn({ error: error instanceof Error ? error.message : String(error) }, 'could not read tart version or images');
     }
   }
 
@@ -218,7 +119,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
     reconciling ??= (async () => {
       try {
         await reconcile(ctx, actions, { allowAdopt: !shuttingDown });
-        pruneFinished();
+        pruneFinished(ctx);
         await refreshHostFacts();
         ctx.countsChanged();
       } finally {
@@ -228,16 +129,23 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
     return reconciling;
   }
   const ready = reconcileNow();
-  const timer = setInterval(() => void reconcileNow(), config.reconcileIntervalMs);
-  timer.unref();
+  let timer: Timer | undefined;
+  const schedule = (): void => {
+    timer = clock.setTimer(config.reconcileIntervalMs, () => void reconcileNow().finally(() => !shuttingDown && schedule()), { unref: true });
+  };
+  schedule();
 
-  const liveTasks = (): Promise<void>[] => [...ctx.runners.values()].flatMap((r) => (r.task ? [r.task] : []));
-
-  async function settle(tasks: Promise<void>[], ms: number): Promise<boolean> {
-    let timeout: NodeJS.Timeout | undefined;
-    const done = await Promise.race([Promise.allSettled(tasks).then(() => true), new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(false), ms)))]);
-    clearTimeout(timeout);
-    return done;
+  function admit(request: StartRunnerRequest): void {
+    if (draining || shuttingDown) throw new StartRejectedError('draining', `host ${config.hostId} is draining and takes no new runners`);
+    if (!config.pools.some((p) => p.name === request.pool)) {
+      throw new StartRejectedError('unknown_pool', `pool '${request.pool}' is not configured on host ${config.hostId}; configured: ${config.pools.map((p) => p.name).join(', ')}`);
+    }
+    if (!nameBelongsTo(request.name, request.pool)) throw new StartRejectedError('unknown_pool', `runner name '${request.name}' must be tf-${request.pool}-<id> for pool '${request.pool}'`);
+    if (ctx.runners.has(request.name)) throw new StartRejectedError('conflict', `runner '${request.name}' already exists on host ${config.hostId} (names are single-use)`);
+    const slots = ctx.slots.counts();
+    if (slots.free <= 0) {
+      throw new StartRejectedError('no_slot', `no free VM slot on host ${config.hostId}: ${slots.busy} busy, ${slots.suspect} suspect of ${slots.total}`, NO_SLOT_RETRY_AFTER_SECONDS);
+    }
   }
 
   return {
@@ -245,60 +153,40 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
     reconcileNow,
 
     reserveSlot() {
-      if (draining || shuttingDown || slotCounts().free <= 0) return undefined;
-      reserved += 1;
+      if (draining || shuttingDown) return undefined;
+      const release = ctx.slots.reserve();
+      if (!release) return undefined;
       ctx.countsChanged();
-      let released = false;
       return () => {
-        if (released) return;
-        released = true;
-        reserved -= 1;
+        release();
         ctx.countsChanged();
       };
     },
 
-    start(request: StartRunnerRequest) {
-      if (draining || shuttingDown) throw new StartRejectedError('draining', `host ${config.hostId} is draining and takes no new runners`);
-      const pool = config.pools.find((p) => p.name === request.pool);
-      if (!pool) throw new StartRejectedError('unknown_pool', `pool '${request.pool}' is not configured on host ${config.hostId}; configured: ${config.pools.map((p) => p.name).join(', ')}`);
-      const parsed = parseVmName(request.name);
-      if (parsed?.pool !== request.pool) {
-        throw new StartRejectedError('unknown_pool', `runner name '${request.name}' must be tf-${request.pool}-<id> for pool '${request.pool}'`);
-      }
-      if (ctx.runners.has(request.name)) throw new StartRejectedError('conflict', `runner '${request.name}' already exists on host ${config.hostId} (names are single-use)`);
-      const slots = slotCounts();
-      if (slots.free <= 0) {
-        throw new StartRejectedError(
-          'no_slot',
-          `no free VM slot on host ${config.hostId}: ${slots.busy} busy, ${slots.suspect} suspect of ${slots.total}`,
-          timing.retryAfterSeconds,
-        );
-      }
-      const now = clock.now();
+    start(request) {
+      admit(request);
       const record: RunnerRecord = {
         name: request.name,
         pool: request.pool,
         labels: [...request.labels],
         ...(request.jobId === undefined ? {} : { jobId: request.jobId }),
         stage: 'requested',
-        timestamps: { requested: isoOf(now) },
+        timestamps: { requested: isoOf(clock.now()) },
         registrationLeftBehind: false,
         adopted: false,
       };
-      const r = newState(record, request.jitConfig);
+      const r = newRunnerState(ctx, record);
       ctx.runners.set(record.name, r);
       deps.observer.stageEntered(record.pool, 'requested', undefined, 0);
       ctx.persist(r);
       ctx.countsChanged();
       r.log.info({ labels: record.labels, jobId: record.jobId }, 'runner requested');
       const accepted = structuredClone(r.record);
-      own(r, () => driveRunner(ctx, r));
+      own(ctx, r, () => driveRunner(ctx, r, request.jitConfig));
       return accepted;
     },
 
-    list() {
-      return [...ctx.runners.values()].map((r) => structuredClone(r.record));
-    },
+    list: () => [...ctx.runners.values()].map((r) => structuredClone(r.record)),
 
     get(name) {
       const r = ctx.runners.get(name);
@@ -327,12 +215,11 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
     },
 
     async hostInfo(): Promise<HostInfo> {
-      const slots = slotCounts();
       return {
         id: config.hostId,
         version: deps.version,
         tartVersion,
-        slots: { total: slots.total, busy: slots.busy, warm: 0, free: slots.free, suspect: slots.suspect },
+        slots: ctx.slots.counts(),
         draining: draining || shuttingDown,
         pools: config.pools.map((p) => ({ name: p.name, image: imageOf(p), labels: [...p.labels], warm: p.warm })),
         // Each pool's current image, when present: a rollout's switch shows at once.
@@ -343,20 +230,9 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
     async shutdown(timeoutMs) {
       shuttingDown = true;
       draining = true;
-      clearInterval(timer);
+      timer?.cancel();
       await reconciling?.catch(() => undefined);
-      // Runners without a job in progress are torn down now; running jobs get until the timeout.
-      const noJobYet: ReadonlySet<RunnerStage> = new Set(['requested', 'cloning', 'booting', 'ssh-ready', 'registering', 'online']);
-      for (const r of ctx.runners.values()) {
-        if (r.task && noJobYet.has(r.record.stage)) r.controller.abort(new Interrupt('agent-shutdown', `agent shutting down while the runner was ${r.record.stage}`));
-      }
-      if (!(await settle(liveTasks(), timeoutMs))) {
-        log.warn({ timeoutMs }, 'drain timeout: tearing down runners with jobs still running');
-        for (const r of ctx.runners.values()) {
-          if (r.task) r.controller.abort(new Interrupt('agent-shutdown', `agent shutting down after the drain timeout while the runner was ${r.record.stage}`));
-        }
-        await settle(liveTasks(), config.deadlines.teardownMs + 5_000);
-      }
+      await shutdownRunners(ctx, timeoutMs);
       await deps.journal.flush();
       log.info({}, 'lifecycle stopped');
     },

@@ -1,28 +1,14 @@
-import { rm } from 'node:fs/promises';
-import type { TartRunHandle } from '../tart/tart-cli';
-import { errorMessage } from '../util/errors';
+import { errorMessage } from '../../../core/errors';
+import { destroyVm } from '../vm/vm-session';
+import { Interrupt } from '../vm/stage-failure';
 import type { LifecycleContext, RunnerState } from './context';
-import { Interrupt } from './stage-failure';
 
-/** Kills a `tart run` we no longer have a handle for (previous agent life), if tart still sees the VM running. */
-async function killStrayRun(ctx: LifecycleContext, r: RunnerState): Promise<void> {
-  if (r.runPid === undefined) return;
-  const info = await ctx.deps.tart.get(r.record.name, { timeoutMs: 10_000 }).catch(() => undefined);
-  if (info?.state !== 'running') return;
-  try {
-    process.kill(-r.runPid, 'SIGKILL');
-    r.log.warn({ pid: r.runPid }, 'killed the tart run process group left by a previous agent');
-  } catch {
-    // Not ours any more, or gone.
-  }
-}
-
-async function waitExited(handle: TartRunHandle, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  const done = await Promise.race([handle.exited.then(() => true as const), timeout]);
-  clearTimeout(timer);
-  return done;
+/** How a runner ended, for `runner_jobs_total`. */
+function endStatus(r: RunnerState): 'succeeded' | 'failed' | 'canceled' | 'no-job' {
+  const rec = r.record;
+  if (rec.jobResult) return rec.jobResult.toLowerCase() as 'succeeded' | 'failed' | 'canceled';
+  if (rec.failure?.reason === 'canceled' || rec.failure?.reason === 'agent-shutdown') return 'canceled';
+  return rec.failure ? 'failed' : 'no-job';
 }
 
 /**
@@ -37,18 +23,8 @@ export async function teardownRunner(ctx: LifecycleContext, r: RunnerState): Pro
   if (!r.controller.signal.aborted) r.controller.abort(new Interrupt('canceled', 'tearing down'));
   r.session?.close();
   r.session = undefined;
-  r.jitConfig = undefined;
   try {
-    await ctx.deps.tart.stopAndDelete(name, {
-      stopTimeoutSeconds: ctx.timing.stopTimeoutSeconds,
-      deadlineMs: ctx.config.deadlines.teardownMs,
-      onStopFailed: async () => {
-        // tart-cli.md §6: if stop fails, kill the `tart run` process, then delete.
-        if (r.run) r.run.kill('SIGKILL');
-        else await killStrayRun(ctx, r);
-      },
-    });
-    if (r.run && !(await waitExited(r.run, 5_000))) r.run.kill('SIGKILL');
+    await destroyVm(ctx.vm, { name, run: r.run, runPid: r.runPid, logFile: ctx.logFileOf(name) });
   } catch (error: unknown) {
     r.teardownFailed = true;
     ctx.fail(r, 'tearing-down', 'teardown-failed', `could not delete VM ${name}: ${errorMessage(error)}`);
@@ -59,17 +35,8 @@ export async function teardownRunner(ctx: LifecycleContext, r: RunnerState): Pro
   }
   r.teardownFailed = false;
   r.run = undefined;
-  await rm(ctx.logFileOf(name), { force: true }).catch(() => undefined);
   r.finishedAt = ctx.clock.now();
   ctx.enter(r, 'gone');
-  const rec = r.record;
-  const status = rec.jobResult
-    ? (rec.jobResult.toLowerCase() as 'succeeded' | 'failed' | 'canceled')
-    : rec.failure?.reason === 'canceled' || rec.failure?.reason === 'agent-shutdown'
-      ? 'canceled'
-      : rec.failure
-        ? 'failed'
-        : 'no-job';
-  if (r.countsAsJob) ctx.deps.observer.jobEnded(status);
-  r.log.info({ jobResult: rec.jobResult, failure: rec.failure?.reason }, 'runner gone');
+  if (r.countsAsJob) ctx.deps.observer.jobEnded(endStatus(r));
+  r.log.info({ jobResult: r.record.jobResult, failure: r.record.failure?.reason }, 'runner gone');
 }

@@ -6,7 +6,7 @@
  * route patterns. Never a VM name, runner name or job id.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { FAILURE_REASONS, RUNNER_STAGES } from '../api/contract';
+import { FAILURE_REASONS, RUNNER_STAGES } from '../../../core/agent-api/contract';
 import type { LifecycleObserver } from '../service';
 
 /** The metrics the HTTP layer reports. */

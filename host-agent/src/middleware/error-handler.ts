@@ -1,12 +1,12 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ErrorCode } from '../api/contract';
+import type { ErrorCode } from '../../../core/agent-api/contract';
 import { ImageError } from '../images/image-error';
 import { StartRejectedError } from '../service';
 import { ApiError } from '../routes/api-error';
-import type { Logger } from '../util/logger';
-import { errorMessage } from '../util/errors';
+import type { Logger } from '../../../core/logger';
+import { errorMessage } from '../../../core/errors';
 
 /** When the service says "no slot" without a hint: about one VM boot. */
 const DEFAULT_NO_SLOT_RETRY_SECONDS = 15;

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, type RequestVerifier, type VerifyFailure } from '../api/auth';
+import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, type RequestVerifier, type VerifyFailure } from '../../../core/agent-api/auth';
 import { ApiError } from '../routes/api-error';
 
 export interface HmacAuthOptions {

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { Logger } from '../util/logger';
+import type { Logger } from '../../../core/logger';
 
 /** One debug line per request: method, path, status, duration. Never headers or bodies (they carry
  * signatures and JIT configs). Off at the default `info` level. */

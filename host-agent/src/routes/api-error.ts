@@ -1,6 +1,6 @@
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ErrorCode } from '../api/contract';
+import type { ErrorCode } from '../../../core/agent-api/contract';
 
 /** An expected HTTP failure with the contract's machine-readable code; app.onError renders it as
  * `{error:{code,message}}` (plus `Retry-After` when set). */

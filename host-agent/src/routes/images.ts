@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { pullImageRequestSchema, smokeRequestSchema } from '../api/contract';
+import { pullImageRequestSchema, smokeRequestSchema } from '../../../core/agent-api/contract';
 import type { ImageService } from '../images/image-service';
 import { jsonBody, requireJson } from './validate';
 

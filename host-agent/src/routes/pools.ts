@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { poolNameSchema, setPoolImageRequestSchema } from '../api/contract';
+import { poolNameSchema, setPoolImageRequestSchema } from '../../../core/agent-api/contract';
 import type { ImageService } from '../images/image-service';
 import { jsonBody, pathParams, requireJson } from './validate';
 

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { runnerNameSchema, startRunnerRequestSchema } from '../api/contract';
+import { runnerNameSchema, startRunnerRequestSchema } from '../../../core/agent-api/contract';
 import type { RunnerService } from '../service';
 import { ApiError } from './api-error';
 import { jsonBody, pathParams, requireJson } from './validate';

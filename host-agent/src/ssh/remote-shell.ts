@@ -3,11 +3,11 @@
  * runner's console. One real implementation on ssh2 (below); fakes in test/fakes/.
  */
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
-import type { Clock } from '../util/clock';
-import { systemClock } from '../util/clock';
-import { errorMessage } from '../util/errors';
-import type { Logger } from '../util/logger';
-import { retry } from '../util/retry';
+import type { Clock } from '../../../core/clock';
+import { systemClock } from '../../../core/clock';
+import { errorMessage } from '../../../core/errors';
+import type { Logger } from '../../../core/logger';
+import { retry } from '../../../core/retry';
 import { normalizeFingerprint, sshFingerprint, type HostKeyPolicy } from './host-key';
 import { SshError } from './ssh-error';
 

@@ -1,3 +1,5 @@
+import { TartfleetError } from '../../../core/errors';
+
 /** Why an SSH operation failed, as the lifecycle needs to act on it. */
 export type SshErrorKind =
   /** TCP refused / reset / unreachable, or the handshake failed: the guest's sshd is not up yet. */
@@ -13,8 +15,8 @@ export type SshErrorKind =
   | 'canceled'
   | 'other';
 
-/** The one error shape of the SSH layer. */
-export class SshError extends Error {
+/** The SSH layer's error (on the project's one error shape, core/errors.ts). */
+export class SshError extends TartfleetError {
   override readonly name = 'SshError';
   constructor(
     readonly kind: SshErrorKind,
@@ -23,11 +25,7 @@ export class SshError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(`SSH ${target}: ${message}`, options);
-  }
-
-  /** Worth another dial while the guest boots; auth and host-key failures are permanent. */
-  get retryable(): boolean {
-    return this.kind === 'unreachable' || this.kind === 'timeout' || this.kind === 'closed' || this.kind === 'other';
+    // Worth another dial while the guest boots; auth and host-key failures are permanent.
+    super(`ssh_${kind}`, `SSH ${target}: ${message}`, { retryable: kind === 'unreachable' || kind === 'timeout' || kind === 'closed' || kind === 'other', cause: options?.cause });
   }
 }

@@ -5,8 +5,9 @@
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { execa as realExeca, ExecaError } from 'execa';
-import type { Logger } from '../util/logger';
-import { systemClock, type Clock } from '../util/clock';
+import type { Logger } from '../../../core/logger';
+import { systemClock, type Clock, type Timer } from '../../../core/clock';
+import { deadlineSignal } from '../../../core/deadline';
 import { classifyTartMessage, firstNonEmptyLine, TartError } from './tart-error';
 import { parseVmInfo, parseVmList, type TartVm, type TartVmInfo } from './parse-vm-list';
 import { parseImageList, type TartImage } from './parse-image-list';
@@ -162,8 +163,8 @@ export function createTartCli(deps: TartCliDeps): TartCli & TartImageOps {
   async function call(args: readonly string[], options: TartCallOptions = {}): Promise<string> {
     const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
     const started = clock.now();
-    const timeout = AbortSignal.timeout(Math.max(1, Math.round(timeoutMs)));
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const timeout = deadlineSignal(clock, commandText(args), Math.max(1, Math.round(timeoutMs)));
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
     // Its own process group, so a timeout or cancel kills whatever the call spawned too (a wrapper
     // script's children would otherwise hold its output pipe open past the kill).
     const subprocess = execa(deps.bin, args, { env, cancelSignal: signal, forceKillAfterDelay: 2_000, detached: true, stdin: 'ignore', stripFinalNewline: true });
@@ -174,11 +175,10 @@ export function createTartCli(deps: TartCliDeps): TartCli & TartImageOps {
         // Already exited.
       }
     };
-    let forceKill: NodeJS.Timeout | undefined;
+    let forceKill: Timer | undefined;
     const onAbort = (): void => {
       killGroup('SIGTERM');
-      forceKill = setTimeout(() => killGroup('SIGKILL'), 2_000);
-      forceKill.unref();
+      forceKill = clock.setTimer(2_000, () => killGroup('SIGKILL'), { unref: true });
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -186,13 +186,14 @@ export function createTartCli(deps: TartCliDeps): TartCli & TartImageOps {
       log.debug({ command: commandText(args), ms: clock.now() - started }, 'tart call done');
       return String(result.stdout ?? '');
     } catch (error: unknown) {
-      const tartError = toTartError(args, error, timeoutMs, timeout.aborted);
+      const tartError = toTartError(args, error, timeoutMs, timeout.signal.aborted);
       log.debug({ command: tartError.command, kind: tartError.kind, exitCode: tartError.exitCode, detail: tartError.detail }, 'tart call failed');
       throw tartError;
     } finally {
+      timeout.cancel();
       signal.removeEventListener('abort', onAbort);
       if (forceKill) {
-        clearTimeout(forceKill);
+        forceKill.cancel();
         killGroup('SIGKILL');
       }
     }

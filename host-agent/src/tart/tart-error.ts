@@ -1,4 +1,6 @@
-/** What went wrong with a tart call, as a controller needs to act on it (tart-cli.md §0, §6). */
+import { TartfleetError } from '../../../core/errors';
+
+/** What went wrong with a tart call, as a controller needs to act on it (docs/reference/tart-cli.md §0, §6). */
 export type TartErrorKind =
   /** `the specified VM "x" does not exist` (exit 2; exit 1 from `run`). */
   | 'vm-missing'
@@ -18,8 +20,8 @@ export type TartErrorKind =
   | 'canceled'
   | 'other';
 
-/** The one error shape of the tart driver. */
-export class TartError extends Error {
+/** The tart driver's error (on the project's one error shape, core/errors.ts). */
+export class TartError extends TartfleetError {
   override readonly name = 'TartError';
   constructor(
     readonly kind: TartErrorKind,
@@ -30,12 +32,8 @@ export class TartError extends Error {
     /** First non-empty stderr line, else first non-empty stdout line, else a description. */
     readonly detail: string,
   ) {
-    super(`${command} failed (${exitCode === undefined ? kind : `exit ${exitCode}`}): ${detail}`);
-  }
-
-  /** Errors worth another try: the VM was still locked, or the call was slow. */
-  get retryable(): boolean {
-    return this.kind === 'vm-running' || this.kind === 'timeout';
+    // Worth another try: the VM was still locked, or the call was slow.
+    super(`tart_${kind}`, `${command} failed (${exitCode === undefined ? kind : `exit ${exitCode}`}): ${detail}`, { retryable: kind === 'vm-running' || kind === 'timeout' });
   }
 }
 

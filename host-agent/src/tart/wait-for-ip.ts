@@ -1,4 +1,4 @@
-import type { Clock } from '../util/clock';
+import type { Clock } from '../../../core/clock';
 import type { TartCli } from './tart-cli';
 import { TartError } from './tart-error';
 

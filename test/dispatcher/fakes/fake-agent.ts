@@ -1,5 +1,5 @@
-import { AgentClientError, type AgentClient } from '../../../host-agent/src/api/client';
-import type { HostInfo, RunnerRecord, StartRunnerRequest } from '../../../host-agent/src/api/contract';
+import { AgentClientError, type AgentClient } from '../../../core/agent-api/client';
+import type { HostInfo, RunnerRecord, StartRunnerRequest } from '../../../core/agent-api/contract';
 
 export interface FakeAgentOptions {
   total?: number;

@@ -1,10 +1,10 @@
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import type { HostInfo, RunnerRecord, StartRunnerRequest } from '../../../host-agent/src/api/contract';
+import type { HostInfo, RunnerRecord, StartRunnerRequest } from '../../../core/agent-api/contract';
 import { createApp } from '../../../host-agent/src/app';
 import { StartRejectedError, type RunnerService } from '../../../host-agent/src/service';
-import { silentLogger } from '../../../host-agent/src/util/logger';
+import { silentLogger } from '../../../core/logger';
 
 /**
  * The agent's real HTTP app (HMAC auth, validation, error shape) over a stub RunnerService that

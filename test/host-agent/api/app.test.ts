@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorBodySchema, hostInfoSchema, runnerListSchema, runnerRecordSchema } from '../../../host-agent/src/api/contract';
+import { errorBodySchema, hostInfoSchema, runnerListSchema, runnerRecordSchema } from '../../../core/agent-api/contract';
 import { buildTestApp, startBody } from './test-app';
 
 async function errorOf(res: Response) {

@@ -8,7 +8,7 @@ import {
   TIMESTAMP_HEADER,
   timingSafeEqual,
   type ReceivedRequest,
-} from '../../../host-agent/src/api/auth';
+} from '../../../core/agent-api/auth';
 import { nodeSigningCrypto } from '../../../host-agent/src/middleware/node-signing-crypto';
 
 const SECRET = 'a'.repeat(40);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAgentClient } from '../../../host-agent/src/api/client';
+import { createAgentClient } from '../../../core/agent-api/client';
 
 const exec = promisify(execFile);
 const root = path.resolve(__dirname, '../../..');

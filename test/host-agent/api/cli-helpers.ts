@@ -3,8 +3,8 @@ import os from 'node:os';
 import { buildServeRuntime, createShell, createTartForConfig, effectiveTartHome } from '../../../host-agent/src/cli/agent-runtime';
 import { freeBytes } from '../../../host-agent/src/cli/free-bytes';
 import type { CliDeps } from '../../../host-agent/src/cli/run-cli';
-import { systemClock } from '../../../host-agent/src/util/clock';
-import { silentLogger } from '../../../host-agent/src/util/logger';
+import { systemClock } from '../../../core/clock';
+import { silentLogger } from '../../../core/logger';
 
 /** CLI deps on the real machine pieces (tart driver, ssh2, statfs), with output captured. */
 export function cliDeps(env: Record<string, string | undefined>, overrides: Partial<CliDeps> = {}) {

@@ -1,8 +1,8 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { AgentClientError, createAgentClient } from '../../../host-agent/src/api/client';
-import { createRequestVerifier, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../host-agent/src/api/auth';
-import type { HostInfo, RunnerRecord } from '../../../host-agent/src/api/contract';
+import { AgentClientError, createAgentClient } from '../../../core/agent-api/client';
+import { createRequestVerifier, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../core/agent-api/auth';
+import type { HostInfo, RunnerRecord } from '../../../core/agent-api/contract';
 
 const SECRET = 's'.repeat(40);
 const host: HostInfo = {

@@ -1,4 +1,4 @@
-import type { HostInfo, RunnerRecord, StartRunnerRequest } from '../../../host-agent/src/api/contract';
+import type { HostInfo, RunnerRecord, StartRunnerRequest } from '../../../core/agent-api/contract';
 import { StartRejectedError, type RunnerService } from '../../../host-agent/src/service';
 
 /** In-memory RunnerService for HTTP tests: real slot, duplicate and drain rules, no VMs. Keeps the

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, REDACTED } from '../../../host-agent/src/logger';
+import { createLogger } from '../../../host-agent/src/log/create-logger';
+import { REDACTED } from '../../../core/logger';
 
 function capture() {
   const lines: string[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createRequestSigner, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../host-agent/src/api/auth';
+import { createRequestSigner, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../core/agent-api/auth';
 import { MAX_BODY_BYTES } from '../../../host-agent/src/app';
-import { errorBodySchema } from '../../../host-agent/src/api/contract';
+import { errorBodySchema } from '../../../core/agent-api/contract';
 import { buildTestApp, JIT_CONFIG, PREVIOUS_SECRET, SECRET, startBody } from './test-app';
 
 async function errorOf(res: Response) {

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAgentClient } from '../../../host-agent/src/api/client';
+import { createAgentClient } from '../../../core/agent-api/client';
 import { runServe } from '../../../host-agent/src/cli/serve';
 import { agentConfigSchema } from '../../../host-agent/src/config/schema';
 import { createMetrics } from '../../../host-agent/src/metrics/create-metrics';
-import { systemClock } from '../../../host-agent/src/util/clock';
-import { silentLogger } from '../../../host-agent/src/util/logger';
+import { systemClock } from '../../../core/clock';
+import { silentLogger } from '../../../core/logger';
 import { createFakeRunnerService } from './fake-runner-service';
 import { SECRET, startBody } from './test-app';
 

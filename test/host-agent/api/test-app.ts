@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
-import { createRequestSigner } from '../../../host-agent/src/api/auth';
+import { createRequestSigner } from '../../../core/agent-api/auth';
 import { createApp } from '../../../host-agent/src/app';
 import { createMetrics } from '../../../host-agent/src/metrics/create-metrics';
-import { createLogger } from '../../../host-agent/src/logger';
+import { createLogger } from '../../../host-agent/src/log/create-logger';
 import { createFakeRunnerService } from './fake-runner-service';
 
 export const SECRET = 'current-secret-'.padEnd(40, 'x');

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunnerRecord } from '../../../host-agent/src/api/contract';
-import { parseVmName } from '../../../host-agent/src/tart/vm-name';
+import type { RunnerRecord } from '../../../core/agent-api/contract';
+import { parseName } from '../../../core/names';
 import { killAgentProcesses, startAgentProcess } from './helpers/agent-process';
 import { filesContaining } from './helpers/files-containing';
 import { createSimEnv, type SimEnv } from './helpers/sim-env';
@@ -70,7 +70,7 @@ describe('crash safety: kill -9 of the agent during boot and during a job', () =
         const job1 = j.get('tf-mac-job1');
         const boot1 = j.get('tf-mac-boot1');
         const orphan = j.get('tf-mac-orphan1');
-        const managedVms = vms.filter((vm) => parseVmName(vm.name)).map((vm) => vm.name).sort();
+        const managedVms = vms.filter((vm) => parseName(vm.name)).map((vm) => vm.name).sort();
         const liveRecords = [...j.values()].filter((r) => r.stage !== 'gone').map((r) => r.name).sort();
         return (
           job1?.adopted === true &&

@@ -1,3 +1,4 @@
+import { NO_SLOT_RETRY_AFTER_SECONDS } from '../../../core/agent-api/contract';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -86,7 +87,7 @@ describe('lifecycle on the tart simulator with the runner stand-in and the fake 
     const startRunner = (name: string) => svc.start({ name, pool: 'mac', labels: ['self-hosted', 'macos'], jitConfig: jits.get(name) ?? '' });
     startRunner('tf-mac-p1');
     startRunner('tf-mac-p2');
-    expect(() => startRunner('tf-mac-p3')).toThrow(expect.objectContaining({ code: 'no_slot', retryAfterSeconds: 30 }) as Error);
+    expect(() => startRunner('tf-mac-p3')).toThrow(expect.objectContaining({ code: 'no_slot', retryAfterSeconds: NO_SLOT_RETRY_AFTER_SECONDS }) as Error);
     expect((await svc.hostInfo()).slots).toMatchObject({ total: 2, busy: 2, free: 0 });
     await waitFor('both gone', () => ['tf-mac-p1', 'tf-mac-p2'].every((n) => svc.get(n)?.stage === 'gone'), 60_000);
     startRunner('tf-mac-p3');

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunnerRecord } from '../../../host-agent/src/api/contract';
+import type { RunnerRecord } from '../../../core/agent-api/contract';
 import { createFileJournal } from '../../../host-agent/src/journal/journal';
 import { createMemoryLogger } from '../../fakes/memory-logger';
 

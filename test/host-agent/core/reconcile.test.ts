@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunnerRecord } from '../../../host-agent/src/api/contract';
+import type { RunnerRecord } from '../../../core/agent-api/contract';
 import { agentConfigSchema } from '../../../host-agent/src/config/schema';
 import { createFileJournal } from '../../../host-agent/src/journal/journal';
 import { createRunnerService, type LifecycleRunnerService } from '../../../host-agent/src/lifecycle/runner-service';
@@ -10,12 +10,13 @@ import { createFakeRemoteShell } from '../../fakes/fake-remote-shell';
 import { createFakeTart } from '../../fakes/fake-tart';
 import { createMemoryLogger } from '../../fakes/memory-logger';
 import { createRecordingObserver } from '../../fakes/recording-observer';
-import { waitFor } from './helpers/wait-for';
+import { createFakeClock } from '../../fakes/fake-clock';
 
 let dir: string;
 let service: LifecycleRunnerService | undefined;
+const clock = createFakeClock({ start: Date.now() });
 afterEach(async () => {
-  await service?.shutdown(200);
+  if (service) await clock.settle(service.shutdown(200));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -39,7 +40,7 @@ describe('reconcile after a restart (fakes)', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'tf-reconcile-'));
     const logger = createMemoryLogger();
     const journal = createFileJournal({ stateDir: dir, logger });
-    const tart = createFakeTart();
+    const tart = createFakeTart({ clock });
     const running = (name: string) => {
       tart.vms.set(name, { name, state: 'stopped', cpu: 4, memoryMb: 8192 });
       tart.run(name, { logFile: '/dev/null' });
@@ -75,9 +76,9 @@ describe('reconcile after a restart (fakes)', () => {
       ssh: { password: 'admin' },
       maxVms: 8,
     });
-    service = createRunnerService({ config, tart, shell, journal, observer, logger, version: 't', timing: { adoptPollMs: 20, stopTimeoutSeconds: 1 } });
-    await service.ready;
-    await waitFor('everything but the adopted job gone', () => ['tf-mac-boot1', 'tf-mac-tear1', 'tf-mac-done1', 'tf-mac-lost1', 'tf-mac-orphan1'].every((n) => service?.get(n)?.stage === 'gone'), 5_000, 10);
+    service = createRunnerService({ config, tart, shell, journal, observer, logger, clock, version: 't', timing: { adoptPollMs: 20, stopTimeoutSeconds: 1 } });
+    await clock.settle(service.ready);
+    await clock.runUntil('everything but the adopted job gone', () => ['tf-mac-boot1', 'tf-mac-tear1', 'tf-mac-done1', 'tf-mac-lost1', 'tf-mac-orphan1'].every((n) => service?.get(n)?.stage === 'gone'));
     expect(service.get('tf-mac-job1')).toMatchObject({ stage: 'running', adopted: true });
     expect(service.get('tf-mac-boot1')?.failure).toMatchObject({ stage: 'booting', reason: 'agent-shutdown' });
     expect(service.get('tf-mac-boot1')?.registrationLeftBehind).toBe(true);
@@ -86,13 +87,13 @@ describe('reconcile after a restart (fakes)', () => {
     expect(observer.orphans).toBe(1);
     // Four of the previous life's runners ended (the orphan was never a job of ours).
     expect(observer.jobs).toHaveLength(4);
-    await waitFor('the stale VM of a gone runner deleted', () => !tart.vms.has('tf-mac-old1'), 5_000, 10);
+    await clock.runUntil('the stale VM of a gone runner deleted', () => !tart.vms.has('tf-mac-old1'));
     expect(service.get('tf-mac-old1')).toMatchObject({ stage: 'gone', jobResult: 'Succeeded' });
     expect(observer.stages.filter((st) => st.stage === 'tearing-down')).toHaveLength(5);
     expect([...tart.vms.keys()].sort()).toEqual(['base', 'dev-vm', 'tf-Mac-weird', 'tf-mac-job1']);
     // The adopted job's guest powers off; the agent notices through `tart get` and deletes the VM.
     tart.powerOff('tf-mac-job1');
-    await waitFor('adopted job gone', () => service?.get('tf-mac-job1')?.stage === 'gone', 5_000, 10);
+    await clock.runUntil('adopted job gone', () => service?.get('tf-mac-job1')?.stage === 'gone');
     expect([...tart.vms.keys()].sort()).toEqual(['base', 'dev-vm', 'tf-Mac-weird']);
     expect(tart.calls.some((c) => /(stop|delete) (dev-vm|tf-Mac-weird)/.test(c))).toBe(false);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DeadlineError } from '../../../host-agent/src/util/errors';
-import { retry } from '../../../host-agent/src/util/retry';
+import { DeadlineError } from '../../../core/deadline';
+import { retry } from '../../../core/retry';
 import { createFakeClock } from '../../fakes/fake-clock';
 
 describe('retry', () => {

@@ -1,3 +1,4 @@
+import { NO_SLOT_RETRY_AFTER_SECONDS } from '../../../core/agent-api/contract';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,28 +11,28 @@ import { createFakeRemoteShell, type FakeGuestIo } from '../../fakes/fake-remote
 import { createFakeTart, type FakeTart } from '../../fakes/fake-tart';
 import { createMemoryLogger } from '../../fakes/memory-logger';
 import { createRecordingObserver, type RecordingObserver } from '../../fakes/recording-observer';
-import { waitFor } from './helpers/wait-for';
+import { createFakeClock, type FakeClock } from '../../fakes/fake-clock';
 
 const JIT = 'ZmFrZS1qaXQtY29uZmln';
 let dirs: string[] = [];
-let services: LifecycleRunnerService[] = [];
+let services: { service: LifecycleRunnerService; clock: FakeClock }[] = [];
 afterEach(async () => {
-  for (const s of services) await s.shutdown(200).catch(() => undefined);
+  for (const s of services) await s.clock.settle(s.service.shutdown(200)).catch(() => undefined);
   services = [];
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   dirs = [];
 });
 
-type Guest = (command: string, stdin: string | undefined, io: FakeGuestIo, tart: FakeTart) => Promise<number | null>;
+type Guest = (command: string, stdin: string | undefined, io: FakeGuestIo, tart: FakeTart, clock: FakeClock) => Promise<number | null>;
 
 /** A guest that runs one job and powers off, like the real bootstrap + runner. */
 const jobGuest =
   (result = 'Succeeded', holdMs = 20): Guest =>
-  async (_command, _stdin, io, tart) => {
+  async (_command, _stdin, io, tart, clock) => {
     io.line('2026-01-01 00:00:00Z: Listening for Jobs');
-    await new Promise((r) => setTimeout(r, holdMs));
+    await clock.sleep(holdMs);
     io.line('2026-01-01 00:00:01Z: Running job: build');
-    await new Promise((r) => setTimeout(r, holdMs));
+    await clock.sleep(holdMs);
     io.line(`2026-01-01 00:00:02Z: Job build completed with result: ${result}`);
     io.line('runner-bootstrap: runner exited with code 0; powering the guest off');
     const name = [...tart.vms.values()].find((vm) => vm.state === 'running')?.name;
@@ -42,9 +43,11 @@ const jobGuest =
 function setup(options: { guest?: Guest; maxVms?: number; deadlines?: Record<string, number>; timing?: Record<string, number>; runnerEnv?: Record<string, string>; pool?: Record<string, unknown>; cache?: Record<string, unknown> } = {}) {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'tf-svc-'));
   dirs.push(stateDir);
-  const tart = createFakeTart();
+  // Time is fake: every deadline, poll and grace period below passes without real waiting.
+  const clock = createFakeClock();
+  const tart = createFakeTart({ clock });
   const guest = options.guest ?? jobGuest();
-  const shell = createFakeRemoteShell((command, stdin, io) => guest(command, stdin, io, tart));
+  const shell = createFakeRemoteShell((command, stdin, io) => guest(command, stdin, io, tart, clock));
   const observer: RecordingObserver = createRecordingObserver();
   const logger = createMemoryLogger();
   const config = agentConfigSchema.parse({
@@ -60,18 +63,21 @@ function setup(options: { guest?: Guest; maxVms?: number; deadlines?: Record<str
     reconcileIntervalMs: 60_000,
   });
   const journal = createFileJournal({ stateDir, logger });
-  const service = createRunnerService({ config, tart, shell, journal, observer, logger, version: '1.2.3', timing: { stopTimeoutSeconds: 1, poweroffGraceMs: 200, ...options.timing } });
-  services.push(service);
-  return { service, tart, shell, observer, logger, stateDir, config };
+  const service = createRunnerService({ config, tart, shell, journal, observer, logger, clock, version: '1.2.3', timing: { stopTimeoutSeconds: 1, poweroffGraceMs: 200, ...options.timing } });
+  services.push({ service, clock });
+  return { service, tart, shell, observer, logger, stateDir, config, clock };
 }
 
 const start = (service: LifecycleRunnerService, id: string) => service.start({ name: `tf-mac-${id}`, pool: 'mac', labels: ['macos'], jitConfig: JIT });
-const gone = (service: LifecycleRunnerService, name: string) => waitFor(`${name} gone`, () => (service.get(name)?.stage === 'gone' ? service.get(name) : undefined), 10_000, 10);
+const gone = (service: LifecycleRunnerService, name: string) => clockOf(service).runUntil(`${name} gone`, () => (service.get(name)?.stage === 'gone' ? service.get(name) : undefined));
+const clockOf = (service: LifecycleRunnerService): FakeClock => services.find((s) => s.service === service)?.clock as FakeClock;
+/** Runs the fake clock until `done` holds (no real waiting). */
+const until = (service: LifecycleRunnerService, what: string, done: () => boolean | undefined) => clockOf(service).runUntil(what, done);
 
 describe('createRunnerService with fakes', () => {
   it('walks every stage, hands the JIT config and runner env over stdin only, and tears down', async () => {
     const { service, tart, shell, observer, logger, stateDir } = setup({ runnerEnv: { CACHE_URL: 'http://127.0.0.1:3128', BAD: 'a\nb' } });
-    await service.ready;
+    await clockOf(service).settle(service.ready);
     const record = start(service, 'a1');
     expect(record).toMatchObject({ stage: 'requested', labels: ['macos'], registrationLeftBehind: false });
     const done = await gone(service, 'tf-mac-a1');
@@ -101,7 +107,7 @@ describe('createRunnerService with fakes', () => {
       cache: { listen: [{ address: '127.9.0.1', port: 8480 }] },
       runnerEnv: { npm_config_registry: 'https://npm.internal.example/' },
     });
-    await service.ready;
+    await clockOf(service).settle(service.ready);
     start(service, 'd1');
     await gone(service, 'tf-mac-d1');
     expect(tart.calls).toContain('run --no-graphics --dir spm:/Users/ci/caches/spm:ro --dir out:/Users/ci/out tf-mac-d1');
@@ -119,7 +125,7 @@ describe('createRunnerService with fakes', () => {
       return null;
     };
     const { service } = setup({ maxVms: 1, guest: hold });
-    await service.ready;
+    await clockOf(service).settle(service.ready);
     start(service, 'b1');
     const noSlot = (() => {
       try {
@@ -129,7 +135,7 @@ describe('createRunnerService with fakes', () => {
       }
     })();
     expect(noSlot).toBeInstanceOf(StartRejectedError);
-    expect(noSlot).toMatchObject({ code: 'no_slot', retryAfterSeconds: 30 });
+    expect(noSlot).toMatchObject({ code: 'no_slot', retryAfterSeconds: NO_SLOT_RETRY_AFTER_SECONDS });
     expect(() => start(service, 'b1')).toThrow(/already exists/);
     expect(() => service.start({ name: 'tf-mac-c1', pool: 'linux', labels: ['x'], jitConfig: JIT })).toThrow(/pool 'linux' is not configured/);
     expect(() => service.start({ name: 'tf-other-c1', pool: 'mac', labels: ['x'], jitConfig: JIT })).toThrow(/must be tf-mac-<id>/);
@@ -138,7 +144,7 @@ describe('createRunnerService with fakes', () => {
     expect((await service.hostInfo()).draining).toBe(true);
     service.resume();
     expect((await service.hostInfo()).slots).toMatchObject({ total: 1, busy: 1, free: 0, warm: 0 });
-    expect(await service.cancel('tf-mac-b1')).toBe(true);
+    expect(await clockOf(service).settle(service.cancel('tf-mac-b1'))).toBe(true);
     expect(service.get('tf-mac-b1')).toMatchObject({ stage: 'gone', failure: { reason: 'canceled' } });
     expect(await service.cancel('tf-mac-nope')).toBe(false);
     expect((await service.hostInfo()).slots).toMatchObject({ busy: 0, free: 1 });
@@ -150,7 +156,7 @@ describe('createRunnerService with fakes', () => {
       return null;
     };
     const { service, observer, tart } = setup({ guest: silent, deadlines: { onlineMs: 300 } });
-    await service.ready;
+    await clockOf(service).settle(service.ready);
     start(service, 'd1');
     const done = await gone(service, 'tf-mac-d1');
     expect(done.failure).toMatchObject({ stage: 'registering', reason: 'online-timeout' });
@@ -166,7 +172,7 @@ describe('createRunnerService with fakes', () => {
       return 69;
     };
     const { service } = setup({ guest: broken });
-    await service.ready;
+    await clockOf(service).settle(service.ready);
     start(service, 'e1');
     const done = await gone(service, 'tf-mac-e1');
     expect(done.failure?.reason).toBe('register-failed');
@@ -181,7 +187,7 @@ describe('createRunnerService with fakes', () => {
       return null;
     };
     const { service, tart } = setup({ guest: endless, deadlines: { jobMs: 300 } });
-    await service.ready;
+    await clockOf(service).settle(service.ready);
     start(service, 'f1');
     const done = await gone(service, 'tf-mac-f1');
     expect(done.failure).toMatchObject({ stage: 'running', reason: 'job-timeout' });
@@ -197,7 +203,7 @@ describe('createRunnerService with fakes', () => {
       return 70;
     };
     const { service } = setup({ guest: noPoweroff });
-    await service.ready;
+    await clockOf(service).settle(service.ready);
     start(service, 'g1');
     const done = await gone(service, 'tf-mac-g1');
     expect(done.failure).toBeUndefined();
@@ -205,7 +211,7 @@ describe('createRunnerService with fakes', () => {
   });
 
   it('keeps a job whose SSH session dropped: waits for the VM, re-reads the console over a new session', async () => {
-    const guest: Guest = async (command, _s, io, tart) => {
+    const guest: Guest = async (command, _s, io, tart, clock) => {
       if (command.includes('runner-bootstrap.sh')) {
         io.line('Listening for Jobs');
         io.line('Running job: x');
@@ -215,14 +221,14 @@ describe('createRunnerService with fakes', () => {
       // The re-attached console: the rest of the job, then the guest powers off.
       io.line('Running job: x');
       io.line('Job x completed with result: Succeeded');
-      setTimeout(() => tart.powerOff('tf-mac-m1'), 20);
+      clock.setTimer(20, () => tart.powerOff('tf-mac-m1'));
       await io.closed;
       return null;
     };
     const { service, shell, observer } = setup({ guest });
-    await service.ready;
+    await clockOf(service).settle(service.ready);
     start(service, 'm1');
-    await waitFor('m1 running', () => service.get('tf-mac-m1')?.stage === 'running', 5_000, 10);
+    await until(service, 'm1 running', () => service.get('tf-mac-m1')?.stage === 'running');
     shell.dropAll();
     const done = await gone(service, 'tf-mac-m1');
     expect(done.failure).toBeUndefined();
@@ -234,7 +240,7 @@ describe('createRunnerService with fakes', () => {
 
   it('an SSH authentication refusal fails the runner at once as ssh-failed (no retry)', async () => {
     const a = setup();
-    await a.service.ready;
+    await a.clock.settle(a.service.ready);
     a.shell.refuse('auth');
     start(a.service, 'h1');
     expect((await gone(a.service, 'tf-mac-h1')).failure).toMatchObject({ stage: 'booting', reason: 'ssh-failed' });
@@ -257,17 +263,17 @@ describe('createRunnerService with fakes', () => {
       return null;
     };
     const { service } = setup({ guest, deadlines: { jobMs: 30_000 } });
-    await service.ready;
+    await clockOf(service).settle(service.ready);
     start(service, 'j1');
-    await waitFor('j1 running', () => service.get('tf-mac-j1')?.stage === 'running', 5_000, 10);
+    await until(service, 'j1 running', () => service.get('tf-mac-j1')?.stage === 'running');
     start(service, 'j2');
-    await waitFor('j2 online', () => service.get('tf-mac-j2')?.stage === 'online', 5_000, 10);
+    await until(service, 'j2 online', () => service.get('tf-mac-j2')?.stage === 'online');
     const stopping = service.shutdown(5_000);
-    await waitFor('j2 gone', () => service.get('tf-mac-j2')?.stage === 'gone', 5_000, 10);
+    await until(service, 'j2 gone', () => service.get('tf-mac-j2')?.stage === 'gone');
     expect(service.get('tf-mac-j1')?.stage).toBe('running');
     expect(() => start(service, 'j3')).toThrow(/draining/);
     release();
-    await stopping;
+    await clockOf(service).settle(stopping);
     expect(service.get('tf-mac-j1')).toMatchObject({ stage: 'gone', jobResult: 'Succeeded' });
     expect(service.get('tf-mac-j2')?.failure).toMatchObject({ stage: 'online', reason: 'agent-shutdown' });
   });
@@ -280,12 +286,12 @@ describe('createRunnerService with fakes', () => {
       return null;
     };
     const { service, tart } = setup({ guest: endless, deadlines: { jobMs: 60_000 } });
-    await service.ready;
+    await clockOf(service).settle(service.ready);
     start(service, 'n1');
-    await waitFor('n1 running', () => service.get('tf-mac-n1')?.stage === 'running', 5_000, 10);
-    const t0 = Date.now();
-    await service.shutdown(300);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    await until(service, 'n1 running', () => service.get('tf-mac-n1')?.stage === 'running');
+    const t0 = clockOf(service).now();
+    await clockOf(service).settle(service.shutdown(300));
+    expect(clockOf(service).now() - t0).toBeGreaterThanOrEqual(300);
     expect(service.get('tf-mac-n1')).toMatchObject({ stage: 'gone', failure: { stage: 'running', reason: 'agent-shutdown' } });
     expect(tart.vms.has('tf-mac-n1')).toBe(false);
   });
@@ -297,11 +303,11 @@ describe('createRunnerService with fakes', () => {
       return null;
     };
     const { service, tart } = setup({ guest: hold });
-    await service.ready;
+    await clockOf(service).settle(service.ready);
     start(service, 'q1');
-    await waitFor('q1 online', () => service.get('tf-mac-q1')?.stage === 'online', 5_000, 10);
+    await until(service, 'q1 online', () => service.get('tf-mac-q1')?.stage === 'online');
     tart.hang('stop');
-    await service.cancel('tf-mac-q1');
+    await clockOf(service).settle(service.cancel('tf-mac-q1'));
     expect(service.get('tf-mac-q1')).toMatchObject({ stage: 'gone', failure: { stage: 'online', reason: 'canceled' } });
     expect(tart.vms.has('tf-mac-q1')).toBe(false);
     expect(tart.calls.filter((c) => c.startsWith('delete'))).toEqual(['delete tf-mac-q1']);
@@ -309,13 +315,14 @@ describe('createRunnerService with fakes', () => {
 
   it('keeps a VM whose teardown failed in tearing-down, holding its slot, until the reconciler finishes it', async () => {
     const { service, tart } = setup();
-    await service.ready;
+    await clockOf(service).settle(service.ready);
     tart.failNext('delete', 'failed to delete: Operation not permitted', 1, 1);
     start(service, 'k1');
-    await waitFor('teardown failed', () => service.get('tf-mac-k1')?.failure?.reason === 'teardown-failed', 5_000, 10);
-    await waitFor('task settled', async () => (await service.hostInfo()).slots.busy === 1 && service.get('tf-mac-k1')?.stage === 'tearing-down', 5_000, 10);
+    await until(service, 'teardown failed', () => service.get('tf-mac-k1')?.failure?.reason === 'teardown-failed');
+    await until(service, 'task settled', () => service.get('tf-mac-k1')?.stage === 'tearing-down');
+    expect((await service.hostInfo()).slots.busy).toBe(1);
     expect(tart.vms.has('tf-mac-k1')).toBe(true);
-    await service.reconcileNow();
+    await clockOf(service).settle(service.reconcileNow());
     await gone(service, 'tf-mac-k1');
     expect(tart.vms.has('tf-mac-k1')).toBe(false);
     expect((await service.hostInfo()).slots.busy).toBe(0);
@@ -323,7 +330,7 @@ describe('createRunnerService with fakes', () => {
 
   it('hostInfo reports pools, images present and the tart version without calling tart per request', async () => {
     const { service, tart } = setup();
-    await service.ready;
+    await clockOf(service).settle(service.ready);
     const before = tart.calls.length;
     const info = await service.hostInfo();
     expect(info).toMatchObject({ id: 'h1', version: '1.2.3', tartVersion: '2.32.1', images: ['base'], pools: [{ name: 'mac', image: 'base', labels: ['macos'], warm: 0 }] });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTartCli, type TartCli } from '../../../host-agent/src/tart/tart-cli';
 import { TartError } from '../../../host-agent/src/tart/tart-error';
-import { silentLogger } from '../../../host-agent/src/util/logger';
+import { silentLogger } from '../../../core/logger';
 
 const stub = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/stub-tart.sh');
 

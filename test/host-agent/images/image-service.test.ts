@@ -6,8 +6,8 @@ import { agentConfigSchema } from '../../../host-agent/src/config/schema';
 import { ImageError } from '../../../host-agent/src/images/image-error';
 import { createImageService, type ImageService } from '../../../host-agent/src/images/image-service';
 import { openPoolImageStore, type PoolImageStore } from '../../../host-agent/src/images/pool-image-store';
-import { systemClock } from '../../../host-agent/src/util/clock';
-import { silentLogger } from '../../../host-agent/src/util/logger';
+import { systemClock } from '../../../core/clock';
+import { silentLogger } from '../../../core/logger';
 import { createFakeRemoteShell, type FakeRemoteShell } from '../../fakes/fake-remote-shell';
 import { createFakeImageTart, type FakeImageTart } from './image-fakes';
 

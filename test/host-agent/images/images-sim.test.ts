@@ -13,8 +13,8 @@ import { createImageService, type ImageService } from '../../../host-agent/src/i
 import { openPoolImageStore } from '../../../host-agent/src/images/pool-image-store';
 import { createSsh2RemoteShell } from '../../../host-agent/src/ssh/remote-shell';
 import { createTartCli } from '../../../host-agent/src/tart/tart-cli';
-import { systemClock } from '../../../host-agent/src/util/clock';
-import { silentLogger } from '../../../host-agent/src/util/logger';
+import { systemClock } from '../../../core/clock';
+import { silentLogger } from '../../../core/logger';
 import { freeBytes } from '../../../host-agent/src/cli/free-bytes';
 import { createSimEnv, type SimEnv } from '../core/helpers/sim-env';
 

@@ -12,19 +12,20 @@ import { createFakeRemoteShell } from '../../fakes/fake-remote-shell';
 import { createFakeTart } from '../../fakes/fake-tart';
 import { createMemoryLogger } from '../../fakes/memory-logger';
 import { createRecordingObserver } from '../../fakes/recording-observer';
-import { waitFor } from '../core/helpers/wait-for';
+import { createFakeClock } from '../../fakes/fake-clock';
 
 let dir: string;
 let service: LifecycleRunnerService | undefined;
+const clock = createFakeClock();
 afterEach(async () => {
-  await service?.shutdown(200).catch(() => undefined);
+  if (service) await clock.settle(service.shutdown(200)).catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('lifecycle and pool images', () => {
   it('clones the pool\'s current image, records it per runner, and counts a reserved smoke slot as busy', async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'tf-lc-img-'));
-    const tart = createFakeTart();
+    const tart = createFakeTart({ clock });
     tart.vms.set('runner-v2', { name: 'runner-v2', state: 'stopped', cpu: 4, memoryMb: 8192 });
     const shell = createFakeRemoteShell(async (_c, _s, io) => {
       io.line('2026-01-01 00:00:00Z: Listening for Jobs');
@@ -43,14 +44,14 @@ describe('lifecycle and pool images', () => {
     });
     const store = openPoolImageStore(dir, config.pools);
     store.switchTo(config.pools[0]!, 'runner-v2');
-    service = createRunnerService({ config, tart, shell, journal: createFileJournal({ stateDir: dir, logger }), observer: createRecordingObserver(), logger, version: '1', poolImages: store, timing: { stopTimeoutSeconds: 1 } });
-    await service.ready;
+    service = createRunnerService({ config, tart, shell, journal: createFileJournal({ stateDir: dir, logger }), observer: createRecordingObserver(), logger, clock, version: '1', poolImages: store, timing: { stopTimeoutSeconds: 1 } });
+    await clock.settle(service.ready);
     expect((await service.hostInfo()).pools[0]?.image).toBe('runner-v2');
 
     const release = service.reserveSlot();
     expect(release).toBeDefined();
     service.start({ name: 'tf-mac-a1', pool: 'mac', labels: ['macos'], jitConfig: 'ZmFrZQ==' });
-    await waitFor('runner online', () => service?.get('tf-mac-a1')?.stage === 'online', 5_000, 10);
+    await clock.runUntil('runner online', () => service?.get('tf-mac-a1')?.stage === 'online');
     expect(tart.calls).toContain('clone runner-v2 tf-mac-a1');
     expect(store.clonedFrom(new Set(['tf-mac-a1']))).toEqual(new Map([['tf-mac-a1', 'runner-v2']]));
     // Two slots: the runner and the smoke VM. A third is refused, and no second smoke slot is given.

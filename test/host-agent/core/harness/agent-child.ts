@@ -15,7 +15,7 @@ import { createFileJournal } from '../../../../host-agent/src/journal/journal';
 import { createRunnerService } from '../../../../host-agent/src/lifecycle/runner-service';
 import { createSsh2RemoteShell } from '../../../../host-agent/src/ssh/remote-shell';
 import { createTartCli } from '../../../../host-agent/src/tart/tart-cli';
-import type { Logger } from '../../../../host-agent/src/util/logger';
+import type { Logger } from '../../../../core/logger';
 import { createRecordingObserver } from '../../../fakes/recording-observer';
 
 function stderrLogger(bindings: Record<string, unknown> = {}): Logger {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { agentConfigSchema, type AgentConfig } from '../../../../host-agent/src/config/schema';
 import { createTartCli, type TartCli } from '../../../../host-agent/src/tart/tart-cli';
-import { silentLogger, type Logger } from '../../../../host-agent/src/util/logger';
+import { silentLogger, type Logger } from '../../../../core/logger';
 import { createFileJournal } from '../../../../host-agent/src/journal/journal';
 import { createRunnerService, type LifecycleRunnerService } from '../../../../host-agent/src/lifecycle/runner-service';
 import { createSsh2RemoteShell } from '../../../../host-agent/src/ssh/remote-shell';

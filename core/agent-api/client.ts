@@ -1,5 +1,5 @@
 /**
- * Typed client for the agent API (DESIGN §4), used by the dispatcher (Node, Workers, Lambda) and the
+ * Typed client for the agent API (docs/architecture.md, "The agent API"), used by the dispatcher (Node, Workers, Lambda) and the
  * action. Only zod and web APIs here: no node: imports, so it bundles for Cloudflare Workers.
  */
 import type { z } from 'zod';
@@ -24,27 +24,25 @@ import {
   type RunnerRecord,
   type StartRunnerRequest,
 } from './contract';
+import { systemClock, type Clock } from '../clock';
+import { TartfleetError } from '../errors';
 import { createRequestSigner, type SigningCrypto } from './auth';
 
 /** Error codes a client can see: the agent's own, plus failures that happen before or after HTTP. */
 export type AgentClientErrorCode = ErrorCode | 'network' | 'timeout' | 'invalid_response' | 'invalid_url' | 'insecure_url';
 
 /** The one error type the client throws. `status` is 0 when no HTTP response was received. */
-export class AgentClientError extends Error {
+export class AgentClientError extends TartfleetError {
   override readonly name = 'AgentClientError';
   constructor(
     readonly status: number,
-    readonly code: AgentClientErrorCode,
+    override readonly code: AgentClientErrorCode,
     message: string,
     /** From the agent's `Retry-After` header (503 no slot / draining). */
     readonly retryAfterSeconds?: number,
   ) {
-    super(message);
-  }
-
-  /** Worth retrying later (no slot, draining, network trouble, 5xx) rather than a caller bug. */
-  get retryable(): boolean {
-    return this.code === 'no_slot' || this.code === 'draining' || this.code === 'network' || this.code === 'timeout' || this.status >= 500;
+    // Worth retrying later (no slot, draining, network trouble, 5xx) rather than a caller bug.
+    super(code, message, { retryable: code === 'no_slot' || code === 'draining' || code === 'network' || code === 'timeout' || status >= 500 });
   }
 }
 
@@ -60,8 +58,8 @@ export interface AgentClientOptions {
   /** Permit plain `http://` to a non-loopback host. The JIT config is a credential, so this is off
    * unless the operator opts in (e.g. a TLS-terminating tunnel on the path). */
   allowInsecure?: boolean;
-  /** Milliseconds since the epoch; injected for tests of the signature window. */
-  now?: () => number;
+  /** Signing time and request timeouts; injected for tests. */
+  clock?: Clock;
   /** Hash/HMAC implementation; WebCrypto by default (works in Workers and Node). */
   signingCrypto?: SigningCrypto;
 }
@@ -141,18 +139,18 @@ export function createAgentClient(options: AgentClientOptions): AgentClient & Ag
   const prefix = base.pathname.replace(/\/+$/, '');
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const signer = createRequestSigner(options.secret, options.signingCrypto);
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
 
   /** Send one signed request; resolves with the status and raw text of a 2xx response. */
   async function send(method: string, path: string, body?: unknown, timeoutMs = options.timeoutMs): Promise<{ status: number; text: string; what: string }> {
     const fullPath = prefix + path;
     const payload = body === undefined ? '' : JSON.stringify(body);
-    const headers: Record<string, string> = await signer.sign({ method, path: fullPath, body: payload }, now());
+    const headers: Record<string, string> = await signer.sign({ method, path: fullPath, body: payload }, clock.now());
     headers.accept = 'application/json';
     if (body !== undefined) headers['content-type'] = 'application/json';
 
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const timer = clock.setTimer(timeoutMs, () => controller.abort());
     const what = `${method} ${origin}${fullPath}`;
     try {
       let response: Response;
@@ -169,7 +167,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient & Ag
       if (!response.ok) throw errorFrom(response, text, what);
       return { status: response.status, text, what };
     } finally {
-      clearTimeout(timer);
+      timer.cancel();
     }
   }
 

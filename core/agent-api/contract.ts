@@ -1,22 +1,19 @@
 /**
- * The host agent's HTTP contract (DESIGN §4), shared by the agent, the dispatcher and the action.
- * Only this folder of the agent may be imported from outside host-agent/ (see eslint.config.js).
- * Schemas are zod; the types are inferred from them so the wire format and the code cannot drift.
+ * The host agent's HTTP contract (docs/architecture.md, "The agent API"), shared by the agent, the
+ * dispatcher and the action. Schemas are zod; the types are inferred from them so the wire format
+ * and the code cannot drift.
  */
 import { z } from 'zod';
+import { LABEL, POOL_NAME, RUNNER_NAME } from '../names';
 
-/** Pool names, runner names and labels are restricted to a safe alphabet: they end up in VM names,
- * file names of the journal and in tart's argv, so shell metacharacters, path separators and control
- * characters are refused at the door. */
-export const POOL_NAME = /^[a-z0-9][a-z0-9-]{0,30}$/;
-export const RUNNER_NAME = /^tf-[a-z0-9][a-z0-9-]{0,30}-[a-z0-9]{1,40}$/;
-export const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/** `Retry-After` of a 503 "no free slot": about one VM boot, when a slot is likely free again. */
+export const NO_SLOT_RETRY_AFTER_SECONDS = 15;
 
 export const poolNameSchema = z.string().regex(POOL_NAME, 'pool must match ^[a-z0-9][a-z0-9-]{0,30}$');
 export const runnerNameSchema = z.string().regex(RUNNER_NAME, 'runner name must look like tf-<pool>-<id> (lowercase letters, digits, dashes)');
 export const labelSchema = z.string().regex(LABEL, 'labels are 1-100 characters of letters, digits, ".", "_" or "-", starting with a letter or digit');
 
-/** Lifecycle stages, in order (DESIGN §5). `failed` carries the stage it failed in. */
+/** Lifecycle stages, in order (docs/architecture.md, "Lifecycle"). `failed` carries the stage it failed in. */
 export const RUNNER_STAGES = [
   'requested',
   'cloning',

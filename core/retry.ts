@@ -1,5 +1,6 @@
 import type { Clock } from './clock';
-import { DeadlineError, errorMessage } from './errors';
+import { DeadlineError } from './deadline';
+import { errorMessage } from './errors';
 
 /** Options for `retry`. Every retry loop in the agent is bounded by both a count and a deadline. */
 export interface RetryOptions {

@@ -1,5 +1,5 @@
 /**
- * HMAC-SHA256 request signing for the agent API (DESIGN §4), shared by the agent (verifies) and its
+ * HMAC-SHA256 request signing for the agent API (docs/architecture.md, "The agent API"), shared by the agent (verifies) and its
  * clients (sign). WebCrypto only: the client also runs inside Cloudflare Workers and the action
  * bundle, where node:crypto is missing or unwanted.
  *
@@ -15,7 +15,7 @@ export const TIMESTAMP_HEADER = 'X-Tartfleet-Timestamp';
 export const NONCE_HEADER = 'X-Tartfleet-Nonce';
 /** `sha256=<hex HMAC>` over the signed string. */
 export const SIGNATURE_HEADER = 'X-Tartfleet-Signature';
-/** How far a timestamp may be from the verifier's clock, either way (DESIGN §4: ±5 min). */
+/** How far a timestamp may be from the verifier's clock, either way (±5 min). */
 export const SIGNATURE_WINDOW_SECONDS = 300;
 
 const SIGNATURE_PREFIX = 'sha256=';

@@ -1,28 +1,11 @@
 /**
- * The agent's JSON logger (pino). Modules receive it as the `Logger` port (util/logger.ts) and add
- * context with child loggers: `runner`, `pool`, `stage`. Secrets are redacted by key name at any
- * depth, in log objects and in child bindings alike, so a record or error object that happens to
- * carry a JIT config cannot print it.
+ * The agent's JSON logger (pino). Modules receive it as the `Logger` port (core/logger.ts) and add
+ * context with child loggers: `runner`, `pool`, `stage`. Secrets are redacted by the one policy
+ * (core/logger.ts `redact`), in log objects and in child bindings alike, so a record or error
+ * object that happens to carry a JIT config cannot print it.
  */
 import { pino, type DestinationStream, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
-
-/** Keys whose values never reach a log line. */
-export const REDACTED_KEY = /jit.?config|secret|token|password|passphrase|authorization|signature|private.?key|api.?key|cookie/i;
-export const REDACTED = '[redacted]';
-const MAX_DEPTH = 8;
-
-/** Copy of `value` with every sensitive key's value replaced by `[redacted]`. */
-export function redact(value: unknown, depth = 0): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  if (depth >= MAX_DEPTH) return '[too deep]';
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  if (value instanceof Error) {
-    return redact({ type: value.name, message: value.message, stack: value.stack, ...(value as unknown as Record<string, unknown>) }, depth);
-  }
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = REDACTED_KEY.test(key) ? REDACTED : redact(v, depth + 1);
-  return out;
-}
+import { redact } from '../../../core/logger';
 
 export interface LoggerOptions {
   /** Default `info`; `LOG_LEVEL` is read by the config loader, not here. */

@@ -1,0 +1,169 @@
+/**
+ * One VM session: clone → boot → SSH → teardown. The runner lifecycle, the image smoke test and warm
+ * capacity start and end their VMs here; what each does over the SSH session is its own business.
+ * Every wait has a deadline on the injected clock, and `tart run` stopping interrupts whatever stage
+ * is waiting for the guest.
+ */
+import { rm } from 'node:fs/promises';
+import type { FailureReason, RunnerStage } from '../../../core/agent-api/contract';
+import type { Clock } from '../../../core/clock';
+import { DeadlineError, settlesWithin, withDeadline } from '../../../core/deadline';
+import { errorMessage } from '../../../core/errors';
+import type { AgentConfig } from '../config/schema';
+import { guestConnectOptions } from '../ssh/guest-connect-options';
+import type { RemoteSession, RemoteShell } from '../ssh/remote-shell';
+import { SshError } from '../ssh/ssh-error';
+import type { TartCli, TartRunExit, TartRunHandle } from '../tart/tart-cli';
+import { TartError } from '../tart/tart-error';
+import { waitForIp } from '../tart/wait-for-ip';
+import { Interrupt, StageFailure } from './stage-failure';
+
+/** What a VM session runs on. */
+export interface VmDeps {
+  tart: Pick<TartCli, 'clone' | 'set' | 'run' | 'ip' | 'stopAndDelete' | 'get'>;
+  shell: RemoteShell;
+  clock: Clock;
+  config: Pick<AgentConfig, 'ssh' | 'deadlines'>;
+  sshPrivateKey?: string | undefined;
+  /** `tart stop --timeout`: the guest needs no clean shutdown, it is deleted next. */
+  stopTimeoutSeconds: number;
+}
+
+/** The VM to start. */
+export interface VmSpec {
+  name: string;
+  image: string;
+  cpu?: number | undefined;
+  memoryMb?: number | undefined;
+  /** Extra `tart run` arguments (the pool's host folders). */
+  runArgs?: readonly string[];
+  /** Where `tart run` writes its output. */
+  logFile: string;
+}
+
+/** A VM up to a ready SSH session. */
+export interface BootedVm {
+  readonly name: string;
+  readonly ip: string;
+  readonly session: RemoteSession;
+  readonly run: TartRunHandle;
+  /** Aborts (with an Interrupt `vm-stopped`) when `tart run` exits: the guest powered off or died. */
+  readonly stopped: AbortSignal;
+}
+
+/** Progress callbacks (the runner lifecycle records stages and journals the PID and address). */
+export interface BootHooks {
+  stage?(stage: 'cloning' | 'booting'): void;
+  /** `tart run` started. */
+  started?(run: TartRunHandle): void;
+  /** The guest has an address. */
+  addressed?(ip: string): void;
+}
+
+type Reasons = { deadline: FailureReason; other: FailureReason };
+
+/** Why a VM stopped, in a few words: tart's error, else the last line `tart run` printed. */
+export function describeExit(exit: TartRunExit): string {
+  return exit.error?.detail ?? (exit.output.trim().split('\n').at(-1) || `tart run exited ${exit.exitCode ?? exit.signal}`);
+}
+
+/** Turns whatever stopped a stage into the failure to record; `exit` is how `tart run` ended, if it did. */
+export function vmFailure(stage: RunnerStage, error: unknown, exit: TartRunExit | undefined, reasons: Reasons): StageFailure {
+  if (error instanceof StageFailure) return error;
+  if (error instanceof Interrupt) {
+    if (error.kind === 'canceled') return new StageFailure(stage, 'canceled', error.message);
+    if (error.kind === 'agent-shutdown') return new StageFailure(stage, 'agent-shutdown', error.message);
+    if (exit?.error?.kind === 'vm-limit') return new StageFailure(stage, 'vm-limit', exit.error.detail);
+    if (stage === 'booting' && exit && exit.exitCode !== 0) return new StageFailure(stage, 'boot-failed', exit.error?.detail ?? `tart run exited with ${exit.exitCode ?? exit.signal}`);
+    return new StageFailure(stage, 'guest-died', exit ? `the VM stopped: ${describeExit(exit)}` : error.message);
+  }
+  if (error instanceof DeadlineError) return new StageFailure(stage, reasons.deadline, error.message, { cause: error });
+  if (error instanceof TartError && error.kind === 'vm-limit') return new StageFailure(stage, 'vm-limit', error.detail, { cause: error });
+  return new StageFailure(stage, reasons.other, errorMessage(error), { cause: error });
+}
+
+/**
+ * Clones `spec.image` to `spec.name`, starts it and connects over SSH. Throws StageFailure (stage
+ * `cloning` or `booting`) on any failure, deadline or abort of `parent`. Never tears down: the
+ * caller destroys the VM on every path, also after a failure here.
+ */
+export async function bootVm(deps: VmDeps, spec: VmSpec, parent: AbortSignal, hooks: BootHooks = {}): Promise<BootedVm> {
+  const { tart, clock } = deps;
+  const { deadlines, ssh } = deps.config;
+  hooks.stage?.('cloning');
+  try {
+    await withDeadline(clock, `clone of ${spec.name}`, deadlines.cloneMs, parent, async (signal) => {
+      await tart.clone(spec.image, spec.name, { signal, timeoutMs: deadlines.cloneMs });
+      await tart.set(spec.name, { cpu: spec.cpu, memoryMb: spec.memoryMb, randomMac: true }, { signal });
+    });
+  } catch (error: unknown) {
+    throw vmFailure('cloning', error, undefined, { deadline: 'clone-failed', other: 'clone-failed' });
+  }
+
+  hooks.stage?.('booting');
+  const run = tart.run(spec.name, { logFile: spec.logFile, extraArgs: spec.runArgs ?? [] });
+  // Registered before the caller's own handlers, so the exit is known when their interrupt lands.
+  let exit: TartRunExit | undefined;
+  const stopped = new AbortController();
+  void run.exited.then((e) => {
+    exit = e;
+    stopped.abort(new Interrupt('vm-stopped', `the VM stopped: ${describeExit(e)}`));
+  });
+  hooks.started?.(run);
+  const signal = AbortSignal.any([parent, stopped.signal]);
+  let ip: string;
+  try {
+    ip = await withDeadline(clock, `boot of ${spec.name} (guest IP)`, deadlines.bootMs, signal, (s) => waitForIp(tart, clock, spec.name, s));
+  } catch (error: unknown) {
+    throw vmFailure('booting', error, exit, { deadline: 'ip-timeout', other: 'boot-failed' });
+  }
+  hooks.addressed?.(ip);
+  try {
+    const session = await deps.shell.connect(guestConnectOptions(ssh, { host: ip, privateKey: deps.sshPrivateKey, deadlineMs: deadlines.sshMs, signal }));
+    return { name: spec.name, ip, session, run, stopped: stopped.signal };
+  } catch (error: unknown) {
+    if (signal.aborted) throw vmFailure('booting', signal.reason, exit, { deadline: 'ssh-timeout', other: 'ssh-failed' });
+    const permanent = error instanceof SshError && !error.retryable;
+    throw vmFailure('booting', error, exit, { deadline: permanent ? 'ssh-failed' : 'ssh-timeout', other: 'ssh-failed' });
+  }
+}
+
+/** A VM to destroy: its name, and what this agent knows of its `tart run`. */
+export interface VmHandle {
+  name: string;
+  /** Our own `tart run`, when this agent life started it. */
+  run?: TartRunHandle | undefined;
+  /** PID (= process group) of a `tart run` from a previous agent life, for a last-resort kill. */
+  runPid?: number | undefined;
+  logFile?: string | undefined;
+}
+
+/** Kills a `tart run` we no longer have a handle for, if tart still sees the VM running. */
+async function killStrayRun(deps: VmDeps, vm: VmHandle): Promise<void> {
+  if (vm.runPid === undefined) return;
+  const info = await deps.tart.get(vm.name, { timeoutMs: 10_000 }).catch(() => undefined);
+  if (info?.state !== 'running') return;
+  try {
+    process.kill(-vm.runPid, 'SIGKILL');
+  } catch {
+    // Not ours any more, or gone.
+  }
+}
+
+/**
+ * Stop + delete (docs/reference/tart-cli.md §6: if stop fails, kill the `tart run` process, then
+ * delete), make sure our `tart run` has exited, and remove its log unless `keepLog`. Throws the tart
+ * error when the VM could not be deleted; the caller keeps it for a retry.
+ */
+export async function destroyVm(deps: VmDeps, vm: VmHandle, options: { keepLog?: boolean; deadlineMs?: number } = {}): Promise<void> {
+  await deps.tart.stopAndDelete(vm.name, {
+    stopTimeoutSeconds: deps.stopTimeoutSeconds,
+    deadlineMs: options.deadlineMs ?? deps.config.deadlines.teardownMs,
+    onStopFailed: async () => {
+      if (vm.run) vm.run.kill('SIGKILL');
+      else await killStrayRun(deps, vm);
+    },
+  });
+  if (vm.run && !(await settlesWithin(deps.clock, 5_000, vm.run.exited))) vm.run.kill('SIGKILL');
+  if (vm.logFile && !options.keepLog) await rm(vm.logFile, { force: true }).catch(() => undefined);
+}

@@ -10,7 +10,7 @@ import { createApp } from '../host-agent/src/app';
 import { createLogger } from '../host-agent/src/log/create-logger';
 import { createMetrics } from '../host-agent/src/metrics/create-metrics';
 import { systemClock } from '../core/clock';
-import { createFakeRunnerService } from '../test/host-agent/api/fake-runner-service';
+import { createFakeRunnerService } from '../test/fakes/fake-runner-service';
 
 const secret = process.env.BENCH_SECRET ?? '';
 const registry = new Registry();

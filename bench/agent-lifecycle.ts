@@ -13,7 +13,7 @@
  *      (online − requested) − cloning stage − BOOT_MS − R
  *    with R the runner stand-in's own start → `Listening for Jobs` (median of direct runs), which
  *    also charges the simulator's process start and `tart ip`'s 1 s poll to the agent. Target: p95 ≤ 300 ms.
- * 2. Memory. The lifecycle service in its own process (test/host-agent/core/harness) with 2 VMs
+ * 2. Memory. The lifecycle service in its own process (test/helpers/harness) with 2 VMs
  *    running jobs; VmRSS sampled every 100 ms. Target: ≤ 80 MB. (The HTTP app and metrics are not in
  *    that process; see bench/agent-http-host.* for the API side.)
  *
@@ -30,9 +30,9 @@ import type { RemoteShell } from '../host-agent/src/ssh/remote-shell';
 import type { TartCli } from '../host-agent/src/tart/tart-cli';
 import { silentLogger } from '../core/logger';
 import { createRecordingObserver } from '../test/fakes/recording-observer';
-import { killAgentProcesses, startAgentProcess } from '../test/host-agent/core/helpers/agent-process';
-import { createSimEnv, repoRoot } from '../test/host-agent/core/helpers/sim-env';
-import { waitFor } from '../test/host-agent/core/helpers/wait-for';
+import { killAgentProcesses, startAgentProcess } from '../test/helpers/agent-process';
+import { createSimEnv, repoRoot } from '../test/helpers/sim-env';
+import { waitFor } from '../test/helpers/wait-for';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const BOOT_MS = Number(process.env.BOOT_MS ?? 5_000);

@@ -10,8 +10,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { loopbackHost, startMirror } from '../test/cache/helpers/nginx-harness';
-import { startUpstream } from '../test/cache/helpers/upstream-server';
+import { loopbackHost, startMirror } from '../test/host-agent/cache/helpers/nginx-harness';
+import { startUpstream } from '../test/host-agent/cache/helpers/upstream-server';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const BIG = 50 * 1024 * 1024;

@@ -24,8 +24,8 @@ import { parseConfig } from '../dispatcher/src/config';
 import { startProc } from '../demo/src/proc';
 import { percentile } from '../demo/src/report';
 import { startFakeGitHub } from '../test/fake-github/src';
-import { startStubAgentServer } from '../test/dispatcher/fakes/stub-agent-server';
-import { queuedPayload } from '../test/dispatcher/helpers';
+import { startStubAgentServer } from '../test/fakes/stub-agent-server';
+import { queuedPayload } from '../test/helpers/dispatcher-harness';
 
 const run = promisify(execFile);
 const root = process.env.TARTFLEET_ROOT ?? process.cwd();

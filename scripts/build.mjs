@@ -1,6 +1,6 @@
 // One esbuild call per bundle. `node scripts/build.mjs [target...]` builds the named targets (all by
 // default). Targets whose entry file does not exist yet are skipped, so the list can name every
-// component of DESIGN §2 before each one lands.
+// component of docs/architecture.md before each one lands.
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

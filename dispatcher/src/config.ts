@@ -57,7 +57,7 @@ export const configSchema = z
       /** Runner group name for org runners; resolved to an id once. */
       runnerGroup: z.string().min(1).default('Default'),
       /** generate-jitconfig is a POST worth 5 points of GitHub's 900/min per-endpoint budget
-       * (reference §4): 180/min at most, so we stay below it. */
+       * (docs/reference/github-api.md §4): 180/min at most, so we stay below it. */
       writesPerMinute: z.number().int().min(1).max(600).default(150),
     }),
     /** Absent: poll-only mode (no POST /webhook). */

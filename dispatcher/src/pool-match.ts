@@ -1,6 +1,6 @@
 /**
  * Which pool serves a job. GitHub hands a job to any runner whose labels include every label the job
- * asks for, compared case-insensitively (reference §1: labels come back lower-cased). We mirror that:
+ * asks for, compared case-insensitively (docs/reference/github-api.md §1: labels come back lower-cased). We mirror that:
  * a pool serves a job when the job's labels are a subset of the pool's labels plus `self-hosted`.
  */
 import type { PoolConfig } from './config';

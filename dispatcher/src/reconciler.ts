@@ -1,6 +1,6 @@
 /**
  * The reconcile pass — what guarantees no job is lost, since GitHub never redelivers a failed
- * webhook (reference §3.1). Also the whole of poll-only mode.
+ * webhook (docs/reference/github-api.md §3.1). Also the whole of poll-only mode.
  *
  * 1. Demand: queued jobs (from runs `queued` and `in_progress`) whose labels a pool serves.
  * 2. Supply: our runners (names that parse) that are idle, or offline with a VM starting behind them.

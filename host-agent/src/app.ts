@@ -1,5 +1,5 @@
 /**
- * The agent's HTTP app (DESIGN §4). `createApp(deps)` only assembles middleware and routes; it opens
+ * The agent's HTTP app (docs/architecture.md, "The agent API"). `createApp(deps)` only assembles middleware and routes; it opens
  * no port (main.ts serves it) so tests drive it with `app.request()`.
  */
 import { Hono } from 'hono';

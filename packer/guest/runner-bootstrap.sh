@@ -1,6 +1,6 @@
 #!/bin/bash
 # runner-bootstrap.sh: starts the GitHub Actions runner once, with a just-in-time (JIT) config, and
-# powers the guest off when the runner exits, whatever its exit code (DESIGN §5 "Guest self-poweroff":
+# powers the guest off when the runner exits, whatever its exit code (docs/architecture.md, "Lifecycle": guest self-poweroff:
 # a lost message from the host can never leak a VM slot).
 #
 # Run by the tartfleet host agent over SSH as "$HOME/.tartfleet/runner-bootstrap.sh".

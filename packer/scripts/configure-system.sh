@@ -1,7 +1,7 @@
 #!/bin/bash
 # System settings for a CI guest: the runner user logs in automatically, the machine never sleeps or
 # locks, and the bootstrap can power the VM off without a password when the runner exits (so a lost
-# message from the host can never leak a slot: DESIGN §5 "Guest self-poweroff").
+# message from the host can never leak a slot: docs/architecture.md, "Lifecycle": guest self-poweroff).
 set -euo pipefail
 
 user="${TF_SSH_USER:?TF_SSH_USER must name the guest account}"

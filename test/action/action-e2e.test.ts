@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet, type FleetAgent } from '../../demo/src/fleet';
 import { waitFor } from '../../demo/src/proc';
-import { parseCommandFile } from './helpers/command-file';
+import { parseCommandFile } from '../helpers/command-file';
 
 const exec = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -130,9 +130,11 @@ describe('the action against a simulated fleet', () => {
     const main = await step('main', { mode: 'start', count: '3' }, runId);
     expect(main.code).not.toBe(0);
     expect(main.stdout).toMatch(/::error::runner 3 of 3 \('tf-macos-r7002a1n3'\) could not be placed \(no_capacity\)/);
+    // A slot is held before minting: the runner that had nowhere to go was never registered.
+    expect(runRunners(runId).map((r) => r.name).sort()).toEqual(['tf-macos-r7002a1n1', 'tf-macos-r7002a1n2']);
     const post = await step('post', { mode: 'start', count: '3' }, runId, main.state);
     expect(post.code).toBe(0);
-    expect(post.stdout).toContain('3 registration(s) deleted, 2 VM(s) torn down');
+    expect(post.stdout).toContain('2 registration(s) deleted, 2 VM(s) torn down');
     await waitFor('no VM and no registration of the run', async () => runRunners(runId).length === 0 && (await vmsNow()).length === 0, 60_000, 250);
   }, 240_000);
 

@@ -15,7 +15,7 @@ import { startFleet, type Fleet } from '../../demo/src/fleet';
 import { waitFor } from '../../demo/src/proc';
 import { createAgentClient, type AgentClient, type AgentImageClient } from '../../core/agent-api/client';
 import type { ImageList } from '../../core/agent-api/contract';
-import { parseCommandFile } from './helpers/command-file';
+import { parseCommandFile } from '../helpers/command-file';
 
 const exec = promisify(execFile);
 const root = path.resolve(__dirname, '../..');

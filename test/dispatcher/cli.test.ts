@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type RunningFakeGitHub } from '../fake-github/src';
 import { startProc, waitFor, type Proc } from '../../demo/src/proc';
-import { startStubAgentServer } from './fakes/stub-agent-server';
+import { startStubAgentServer } from '../fakes/stub-agent-server';
 
 const bundle = path.resolve(__dirname, '../../build/dispatcher/tartfleet-dispatcher.mjs');
 const AGENT_SECRET = 'agent-secret-0123456789abcdef0123456789';

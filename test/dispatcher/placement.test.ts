@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPlacer, type PlacementAgent } from '../../dispatcher/src/placement';
-import { createFakeAgent } from './fakes/fake-agent';
+import { createFakeAgent } from '../fakes/fake-agent';
 import { createFakeClock } from '../fakes/fake-clock';
 
 function setup(agents: ReturnType<typeof createFakeAgent>[], random = () => 0.5, timeoutMs = 200) {

@@ -4,9 +4,9 @@ import { noopMetrics } from '../../dispatcher/src/metrics';
 import { createPlacer } from '../../dispatcher/src/placement';
 import { createReconciler } from '../../dispatcher/src/reconciler';
 import { createRunnerStarter } from '../../dispatcher/src/start-runner';
-import { createFakeAgent } from './fakes/fake-agent';
+import { createFakeAgent } from '../fakes/fake-agent';
 import { createFakeClock } from '../fakes/fake-clock';
-import { createFakeGitHubApi } from './fakes/fake-github-api';
+import { createFakeGitHubApi } from '../fakes/fake-github-api';
 
 const pools = [{ name: 'macos', labels: ['macos'], image: 'img', hosts: [] }];
 const settings = { intervalMs: 30_000, busyIntervalMs: 2_000, offlineGraceMs: 60_000, idleGraceMs: 120_000 };

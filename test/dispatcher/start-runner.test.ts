@@ -4,9 +4,9 @@ import { silentLogger } from '../../core/logger';
 import { noopMetrics } from '../../dispatcher/src/metrics';
 import { createPlacer } from '../../dispatcher/src/placement';
 import { createRunnerStarter } from '../../dispatcher/src/start-runner';
-import { createFakeAgent } from './fakes/fake-agent';
+import { createFakeAgent } from '../fakes/fake-agent';
 import { createFakeClock } from '../fakes/fake-clock';
-import { createFakeGitHubApi } from './fakes/fake-github-api';
+import { createFakeGitHubApi } from '../fakes/fake-github-api';
 
 const pool = { name: 'macos', labels: ['macos'], image: 'img', hosts: [] };
 

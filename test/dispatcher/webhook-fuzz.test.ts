@@ -1,7 +1,7 @@
 import { sign } from '@octokit/webhooks-methods';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { queuedPayload, setupApp, WEBHOOK_SECRET } from './helpers';
+import { queuedPayload, setupApp, WEBHOOK_SECRET } from '../helpers/dispatcher-harness';
 
 /** Header values a sender can put on the wire (no CR/LF, which fetch rejects before we see them). */
 const headerValue = fc.string({ maxLength: 80 }).map((s) => s.replace(/[\r\n\0]/g, ''));

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet, type FleetOptions } from '../../demo/src/fleet';
 import { waitFor } from '../../demo/src/proc';
-import { startStubAgentServer } from '../dispatcher/fakes/stub-agent-server';
+import { startStubAgentServer } from '../fakes/stub-agent-server';
 
 const root = path.resolve(__dirname, '../..');
 const POOLS = [

@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { utils } from 'ssh2';
+import { sshKeyPair } from './src/ssh-key-pair';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sshConnect, sshExec } from '../contract/tart/ssh-exec';
 import { TartHarness, waitFor } from '../contract/tart/tart-harness';
@@ -91,8 +91,8 @@ describe('simulated guest over SSH', () => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
     const { ip } = await h.boot('vm1');
-    const good = utils.generateKeyPairSync('ed25519');
-    const other = utils.generateKeyPairSync('ed25519');
+    const good = sshKeyPair();
+    const other = sshKeyPair();
     writeFileSync(guest('vm1', 'Users', 'admin', '.ssh', 'authorized_keys'), `# test key\n${good.public}\n`);
     const byKey = await sshConnect(ip, { password: undefined, privateKey: good.private });
     try {

@@ -2,7 +2,7 @@
  * GitHubApi over Octokit: `@octokit/rest` + retry + throttling, token or GitHub App auth.
  *
  * - generate-jitconfig runs with `retries: 0`: a POST that failed after GitHub created the runner
- *   would meet a 409 when retried blindly (reference §1). The caller retries with a new name.
+ *   would meet a 409 when retried blindly (docs/reference/github-api.md §1). The caller retries with a new name.
  * - Writes go through our own limiter below GitHub's per-endpoint budget; 403/429 rate limits are
  *   waited out by plugin-throttling a bounded number of times.
  */
@@ -107,7 +107,7 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
   const scope = cfg.org !== undefined ? ({ kind: 'org', org: cfg.org } as const) : ({ kind: 'repo', ...splitRepo(cfg.repo ?? '') } as const);
   let groupId: Promise<number> | undefined;
 
-  /** Org runner groups have no Octokit method (reference §2); resolved once, retried after failure. */
+  /** Org runner groups have no Octokit method (docs/reference/github-api.md §2); resolved once, retried after failure. */
   function runnerGroupId(): Promise<number> {
     if (scope.kind === 'repo') return Promise.resolve(1);
     groupId ??= (async () => {

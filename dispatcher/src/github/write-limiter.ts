@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../../../core/clock';
  *
  * Why not the plugin's default: it allows one write per second per process, so a burst of 50 jobs
  * waits ≥ 50 s for JIT configs. GitHub's real ceiling for one endpoint is 900 points/min with a POST
- * worth 5 (reference §4) = 180 generate-jitconfig calls a minute; we refill below that and allow a
+ * worth 5 (docs/reference/github-api.md §4) = 180 generate-jitconfig calls a minute; we refill below that and allow a
  * small burst so the first runners of a burst start at once.
  */
 export interface WriteLimiterOptions {
@@ -55,7 +55,7 @@ export function createWriteLimiter(options: WriteLimiterOptions): BottleneckGrou
  * A concurrency cap shaped like plugin-throttling's Bottleneck groups, for its `global` and `auth`
  * slots. Bottleneck's scheduler adds several milliseconds of timer hops to every request, a good part
  * of the webhook → runner-accepted budget; a plain semaphore gives the same protection (GitHub allows
- * 100 concurrent requests, reference §4) without the hops.
+ * 100 concurrent requests, docs/reference/github-api.md §4) without the hops.
  */
 export function createConcurrencyLimiter(maxConcurrent: number): BottleneckGroupLike {
   let active = 0;

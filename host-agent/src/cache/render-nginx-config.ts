@@ -3,7 +3,7 @@
  * A complete file (not an include): nginx runs it with `nginx -c <file>` under its own launchd job.
  *
  * Directives verified against nginx.org/en/docs/http/ngx_http_proxy_module.html and
- * ngx_http_upstream_module / ngx_http_core_module; behaviour checked by test/cache against real nginx.
+ * ngx_http_upstream_module / ngx_http_core_module; behaviour checked by test/host-agent/cache against real nginx.
  */
 import { cacheConfigSchema, RESERVED_NAME, type CacheConfig, type CacheConfigInput } from './cache-config-schema';
 import { mirrorRoutes, type MirrorRoute } from './mirror-routes';

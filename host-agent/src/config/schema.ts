@@ -9,7 +9,7 @@ import { hostDirsSchema } from '../cache/host-dirs';
 import { imagesConfigSchema } from '../images/images-config-schema';
 
 /** Apple's macOS licence allows two macOS guests per host and Virtualization.framework enforces it
- * (tart-cli.md §4): a third `tart run` fails. So macOS capacity can be configured lower, never higher. */
+ * (docs/reference/tart-cli.md §4): a third `tart run` fails. So macOS capacity can be configured lower, never higher. */
 export const MACOS_VM_LIMIT = 2;
 
 export const poolConfigSchema = z.strictObject({
@@ -46,7 +46,7 @@ export const agentConfigSchema = z.strictObject({
     .strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8420),
-      /** Serve HTTPS: the JIT config must not cross a network in clear text (DESIGN §4). */
+      /** Serve HTTPS: the JIT config must not cross a network in clear text (docs/architecture.md, "The agent API"). */
       tls: z.strictObject({ certFile: z.string(), keyFile: z.string() }).optional(),
     })
     .prefault({}),

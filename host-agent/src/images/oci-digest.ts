@@ -1,5 +1,5 @@
 /**
- * Which digest an OCI name points at, read from tart's cache layout (tart-cli.md §1): a tag is a
+ * Which digest an OCI name points at, read from tart's cache layout (docs/reference/tart-cli.md §1): a tag is a
  * symlink `cache/OCIs/<host, ':' as %3A>/<namespace>/<tag>` to the `sha256:<hex>` directory beside
  * it. Pruning needs this so that deleting a tag or digest never takes an image a pool uses under its
  * other name.

@@ -1,6 +1,6 @@
 /**
  * A small on-disk journal of runner records, one JSON file per runner, so a restarted agent knows
- * what it owned (DESIGN §5). Writes are atomic (temp file, fsync, rename, fsync of the folder), so a
+ * what it owned (docs/architecture.md, "Lifecycle"). Writes are atomic (temp file, fsync, rename, fsync of the folder), so a
  * crash leaves either the old record or the new one. It never holds the JIT config: entries are
  * built from RunnerRecord, which has no field for it.
  */

@@ -46,7 +46,7 @@ export interface TartRunHandle {
 export interface TartSetOptions {
   cpu?: number;
   memoryMb?: number;
-  /** A fresh MAC avoids DHCP lease and ARP collisions between clones (tart-cli.md §3 `set`). */
+  /** A fresh MAC avoids DHCP lease and ARP collisions between clones (docs/reference/tart-cli.md §3 `set`). */
   randomMac?: boolean;
 }
 
@@ -221,7 +221,7 @@ export function createTartCli(deps: TartCliDeps): TartCli & TartImageOps {
       const args = ['run', '--no-graphics', ...(options.extraArgs ?? []), name];
       const fd = openSync(options.logFile, 'a', 0o600);
       // Own session (setsid) and no pipes to us: `tart run` must survive an agent crash, and a
-      // closed pipe must not SIGPIPE it (tart-cli.md §6: setsid, output to a log file). Plain
+      // closed pipe must not SIGPIPE it (docs/reference/tart-cli.md §6: setsid, output to a log file). Plain
       // spawn here because execa would pipe a file target through this process.
       let child: ChildProcess;
       try {

@@ -49,7 +49,7 @@ export function firstNonEmptyLine(text: string | undefined): string | undefined 
 
 /**
  * Classifies tart's message text. Exit code 2 is shared by missing / not running / already running,
- * so the text decides (tart-cli.md §6); `run` reports a missing VM with exit 1 and an `Error:` prefix.
+ * so the text decides (docs/reference/tart-cli.md §6); `run` reports a missing VM with exit 1 and an `Error:` prefix.
  */
 export function classifyTartMessage(message: string): TartErrorKind {
   if (/does not exist/i.test(message)) return 'vm-missing';

@@ -1,4 +1,4 @@
-// Conformance of the `tart` command line with tart-cli.md: one case per documented behaviour, each
+// Conformance of the `tart` command line with docs/reference/tart-cli.md: one case per documented behaviour, each
 // naming the section it checks; together they cover every row of the §9 checklist. The assertions
 // are the command line's, so the same table runs against real tart on a Mac (see tart-harness.ts).
 import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { againstRealTart, TartHarness, waitFor, type TartResult } from './tart-h
 import { sshConnect, sshExec } from './ssh-exec';
 
 interface Case {
-  /** tart-cli.md section (and §9 row) the case checks. */
+  /** docs/reference/tart-cli.md section (and §9 row) the case checks. */
   section: string;
   behaviour: string;
   /** Needs the simulator (its registry, image builder or fault injection). */
@@ -742,7 +742,7 @@ const cases: Case[] = [
   },
 ];
 
-describe('tart conformance (tart-cli.md)', () => {
+describe('tart conformance (docs/reference/tart-cli.md)', () => {
   let h: TartHarness;
   beforeEach(() => {
     h = new TartHarness();

@@ -9,7 +9,7 @@ import { openPoolImageStore, type PoolImageStore } from '../../../host-agent/src
 import { systemClock } from '../../../core/clock';
 import { silentLogger } from '../../../core/logger';
 import { createFakeRemoteShell, type FakeRemoteShell } from '../../fakes/fake-remote-shell';
-import { createFakeImageTart, type FakeImageTart } from './image-fakes';
+import { createFakeImageTart, type FakeImageTart } from '../../fakes/fake-image-tart';
 
 const GB = 1e9;
 const REPO = 'ghcr.io/acme/runner';

@@ -16,7 +16,7 @@ import { createTartCli } from '../../../host-agent/src/tart/tart-cli';
 import { systemClock } from '../../../core/clock';
 import { silentLogger } from '../../../core/logger';
 import { freeBytes } from '../../../host-agent/src/cli/free-bytes';
-import { createSimEnv, type SimEnv } from '../core/helpers/sim-env';
+import { createSimEnv, type SimEnv } from '../../helpers/sim-env';
 
 const REPO = 'ghcr.io/acme/runner';
 let env: SimEnv;

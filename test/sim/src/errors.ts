@@ -1,5 +1,5 @@
 /**
- * How tart reports a failure decides both the stderr text and the exit code (tart-cli.md §0):
+ * How tart reports a failure decides both the stderr text and the exit code (docs/reference/tart-cli.md §0):
  * - `runtime`: a RuntimeError thrown from a command's run(): message without prefix, exit 2 or 1;
  * - `usage`: ArgumentParser validation: `Error: <msg>`, usage lines, exit 64;
  * - `generic`: any other error, or any error thrown from validate(): `Error: <msg>`, exit 1;

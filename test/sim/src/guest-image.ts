@@ -1,7 +1,7 @@
 import { chmodSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { lazy } from './lazy-node';
-import { loadSsh2 } from './load-ssh2';
+import { sshKeyPair } from './ssh-key-pair';
 
 /** Guest paths relative to the guest root (see the guest contract in test/sim/README.md). */
 export const guestPaths = {
@@ -98,8 +98,7 @@ export async function buildGuestRoot(guestRoot: string, repoRoot: string): Promi
     mkdirSync(to, { recursive: true });
     if (existsSync(from)) cpSync(from, to, { recursive: true, preserveTimestamps: true });
   }
-  const { utils } = loadSsh2();
-  const keys = utils.generateKeyPairSync('ed25519', { comment: 'admin@tart-sim-guest' });
+  const keys = sshKeyPair('admin@tart-sim-guest');
   const sshDir = path.join(guestRoot, guestPaths.sshDir);
   mkdirSync(sshDir, { recursive: true });
   writeFileSync(path.join(guestRoot, guestPaths.hostKey), keys.private, { mode: 0o600 });

@@ -6,7 +6,7 @@ import type { TartHome } from './tart-home';
 /**
  * The simulator's `/var/db/dhcpd_leases`: one file per MAC under `$TART_HOME/.sim/leases/`, holding
  * the guest's loopback address and the lease expiry. Like vmnet's DHCP server, a MAC that already has
- * an unexpired lease gets the same address again, and a lease outlives the VM (tart-cli.md §3 `ip`:
+ * an unexpired lease gets the same address again, and a lease outlives the VM (docs/reference/tart-cli.md §3 `ip`:
  * a stopped VM with a live lease still has an IP).
  */
 export interface Lease {

@@ -6,7 +6,7 @@ import { parseArgs } from './parse-args';
 import { sleepSync } from './sleep';
 import { gcTmp, openTartHome } from './tart-home';
 
-/** The simulated tart version: the release whose behaviour tart-cli.md documents. */
+/** The simulated tart version: the release whose behaviour docs/reference/tart-cli.md documents. */
 export const TART_VERSION = '2.32.1';
 
 /** Process-level seams of one invocation. */

@@ -1,6 +1,6 @@
 /**
  * Serializes like Foundation's JSONEncoder with `.prettyPrinted` and without `.sortedKeys`
- * (tart-cli.md §3 list/get): two-space indent, `"key" : value`, `/` escaped as `\/`, and an object key
+ * (docs/reference/tart-cli.md §3 list/get): two-space indent, `"key" : value`, `/` escaped as `\/`, and an object key
  * order that is not stable. We shuffle keys on purpose so consumers that compare strings or rely on
  * order fail against the simulator as they would against tart.
  */

@@ -1,0 +1,94 @@
+import { sign } from '@octokit/webhooks-methods';
+import { build } from 'esbuild';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../demo/src/proc';
+import { startFakeGitHub, type RunningFakeGitHub } from '../../fake-github/src';
+import { startStubAgentServer } from '../../fakes/stub-agent-server';
+import { queuedPayload, serverlessConfig } from '../../helpers/dispatcher-harness';
+
+const AGENT_SECRET = 'agent-secret-0123456789abcdef0123456789';
+const WEBHOOK_SECRET = 'workers-webhook-secret';
+let dir: string;
+let gh: RunningFakeGitHub;
+let agent: Awaited<ReturnType<typeof startStubAgentServer>>;
+let mf: Miniflare;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'tf-workers-'));
+  const script = path.join(dir, 'worker.mjs');
+  // The same options a wrangler build uses for a module worker: browser/worker conditions, no Node.
+  await build({
+    entryPoints: [path.resolve(__dirname, '../../../dispatcher/src/adapters/workers.ts')],
+    outfile: script,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['browser', 'module', 'main'],
+    target: 'es2022',
+    logLevel: 'error',
+  });
+  gh = await startFakeGitHub({ jitKeyBits: 1024 });
+  agent = await startStubAgentServer({ secret: AGENT_SECRET, slots: 4 });
+  const config = serverlessConfig(gh.url, agent.url);
+  mf = new Miniflare({
+    modules: true,
+    scriptPath: script,
+    modulesRoot: dir,
+    compatibilityDate: '2025-09-01',
+    bindings: { TARTFLEET_CONFIG: JSON.stringify(config), GH_TOKEN: 'test-token', WEBHOOK_SECRET, AGENT_SECRET },
+  });
+  await mf.ready;
+}, 120_000);
+
+afterAll(async () => {
+  // Each step on its own: a worker that failed to start must not keep the rest from cleaning up.
+  await mf?.dispose().catch(() => {});
+  await agent?.close().catch(() => {});
+  await gh?.close().catch(() => {});
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('Workers adapter inside workerd (miniflare)', () => {
+  it('verifies, answers and starts the runner after responding (waitUntil)', async () => {
+    const { jobIds } = gh.enqueueRun({ jobs: [{ name: 'a', labels: ['self-hosted', 'macos'] }] });
+    const body = queuedPayload(jobIds[0]!, ['self-hosted', 'macos']);
+    const bad = await mf.dispatchFetch('http://dispatcher.example/webhook', { method: 'POST', headers: { 'x-github-event': 'workflow_job', 'x-hub-signature-256': await sign('wrong', body), 'content-type': 'application/json' }, body });
+    expect(bad.status).toBe(401);
+    await bad.text();
+    const res = await mf.dispatchFetch('http://dispatcher.example/webhook', {
+      method: 'POST',
+      headers: { 'x-github-event': 'workflow_job', 'x-github-delivery': crypto.randomUUID(), 'x-hub-signature-256': await sign(WEBHOOK_SECRET, body), 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ result: 'accepted' });
+    await waitFor('runner placed from the worker', () => agent.started.some((s) => s.name === `tf-macos-j${jobIds[0]}a0`), 20_000);
+    expect(gh.runners().map((r) => r.name)).toContain(`tf-macos-j${jobIds[0]}a0`);
+  });
+
+  it('runs the reconciler on a cron trigger', async () => {
+    // No webhook for this one: only the scheduled pass can find it.
+    const { jobIds } = gh.enqueueRun({ jobs: [{ name: 'b', labels: ['macos'] }] });
+    // miniflare's Fetcher type omits scheduled(); the runtime object has it.
+    const worker = (await mf.getWorker()) as unknown as { scheduled(options: { cron: string }): Promise<unknown> };
+    await worker.scheduled({ cron: '* * * * *' });
+    await waitFor('runner placed by the scheduled reconcile', () => agent.started.some((s) => s.name === `tf-macos-j${jobIds[0]}a0`), 20_000);
+  });
+
+  it('answers /healthz and reports a missing config as a 500 with the shared error shape', async () => {
+    expect((await mf.dispatchFetch('http://dispatcher.example/healthz')).status).toBe(200);
+    const broken = new Miniflare({ modules: true, scriptPath: path.join(dir, 'worker.mjs'), modulesRoot: dir, compatibilityDate: '2025-09-01' });
+    try {
+      const res = await broken.dispatchFetch('http://dispatcher.example/healthz');
+      expect(res.status).toBe(500);
+      expect(await res.json()).toMatchObject({ error: { code: 'internal' } });
+    } finally {
+      await broken.dispose();
+    }
+  });
+});

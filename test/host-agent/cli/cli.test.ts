@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgv, UsageError } from '../../../host-agent/src/cli/parse-argv';
+import { runCli } from '../../../host-agent/src/cli/run-cli';
+import { AGENT_VERSION } from '../../../host-agent/src/cli/version';
+import { cliDeps } from '../../helpers/cli-helpers';
+
+describe('tartfleet-agent argv', () => {
+  it('parses each command and its options', () => {
+    expect(parseArgv([])).toEqual({ command: 'help' });
+    expect(parseArgv(['--version'])).toEqual({ command: 'version' });
+    expect(parseArgv(['serve', '--config', '/etc/a.yaml'])).toEqual({ command: 'serve', configFile: '/etc/a.yaml' });
+    expect(parseArgv(['doctor', '--json', '--config=/a.json'])).toEqual({ command: 'doctor', configFile: '/a.json', json: true });
+    expect(parseArgv(['install-launchd', '--daemon', '--dry-run', '--user', 'ci', '--keychain-service', 'tf'])).toEqual({
+      command: 'install-launchd',
+      configFile: undefined,
+      options: { daemon: true, dryRun: true, user: 'ci', keychainService: 'tf' },
+    });
+    expect(parseArgv(['doctor', '--help'])).toEqual({ command: 'help' });
+  });
+
+  it('names the unknown command or option and what was expected', () => {
+    expect(() => parseArgv(['start'])).toThrow(new UsageError("tartfleet-agent: unknown command 'start'; expected serve, doctor, install-launchd, cache-config, --help or --version"));
+    expect(() => parseArgv(['serve', '--port', '1'])).toThrow(/unknown option '--port'; expected one of: --config <value>/);
+    expect(() => parseArgv(['serve', '--config'])).toThrow(/--config needs a value/);
+    expect(() => parseArgv(['doctor', '--json=yes'])).toThrow(/--json takes no value/);
+    expect(() => parseArgv(['install-launchd', '--agent', '--daemon'])).toThrow(/choose one of --agent/);
+    expect(() => parseArgv(['doctor', 'extra'])).toThrow(/unexpected argument 'extra'/);
+  });
+
+  it('prints help and version and exits 0; usage errors exit 64 on stderr', async () => {
+    const help = cliDeps({});
+    expect(await runCli(['--help'], help.deps)).toBe(0);
+    expect(help.stdout()).toContain('tartfleet-agent serve [--config <file>]');
+    const version = cliDeps({});
+    expect(await runCli(['--version'], version.deps)).toBe(0);
+    expect(version.stdout()).toBe(`${AGENT_VERSION}\n`);
+    expect(AGENT_VERSION).toMatch(/^\d+\.\d+\.\d+/);
+    const bad = cliDeps({});
+    expect(await runCli(['frob'], bad.deps)).toBe(64);
+    expect(bad.stderr()).toContain("unknown command 'frob'");
+    expect(bad.stdout()).toBe('');
+  });
+
+  it('serve with an invalid config exits 78 listing every problem, without printing the secret', async () => {
+    const secret = 'too-short-but-secret';
+    const run = cliDeps({ TARTFLEET_AGENT_SECRET: secret, TARTFLEET_AGENT_PORT: 'http' });
+    expect(await runCli(['serve', '--config', '/nonexistent/agent.yaml'], run.deps)).toBe(78);
+    const text = run.stderr();
+    expect(text).toContain('config file /nonexistent/agent.yaml: cannot be read (ENOENT)');
+    expect(text).toContain("TARTFLEET_AGENT_PORT: expected a whole number, got 'http'");
+    expect(text).toContain('at least 32 characters');
+    expect(text).not.toContain(secret);
+  });
+});

@@ -49,7 +49,7 @@ export function effectiveTartHome(config: Readonly<AgentConfig>): string {
 /** Registry, metrics and the runner service for `serve`. */
 export function buildServeRuntime(config: Readonly<AgentConfig>, logger: Logger, clock: Clock): ServeRuntime {
   const registry = new Registry();
-  const metrics = createMetrics(registry, { hostId: config.hostId });
+  const metrics = createMetrics(registry, { hostId: config.hostId, pools: config.pools.map((p) => p.name) });
   const tart = createTartForConfig(config, logger, clock);
   const shell = createShell(logger, clock);
   const store = openPoolImageStore(config.stateDir, config.pools);
@@ -63,7 +63,7 @@ export function buildServeRuntime(config: Readonly<AgentConfig>, logger: Logger,
     store,
     tartHome: effectiveTartHome(config),
     freeBytes,
-    activeRunners: () => service.list().filter((r) => r.stage !== 'gone').map((r) => r.name),
+    activeRunners: () => service.activeVms(),
     reserveSlot: () => service.reserveSlot(),
     clock,
     logger,

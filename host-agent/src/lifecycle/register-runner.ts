@@ -65,7 +65,11 @@ export async function registerRunner(ctx: LifecycleContext, r: RunnerState, sess
       if (!event) return;
       // Stages move here, synchronously, so lines arriving in one chunk keep their order.
       if (event.type === 'online' || event.type === 'job-started') {
-        if (r.record.stage === 'registering') ctx.enter(r, 'online');
+        if (r.record.stage === 'registering') {
+          ctx.enter(r, 'online');
+          const requested = Date.parse(r.record.timestamps.requested ?? '');
+          if (Number.isFinite(requested)) ctx.deps.observer.runnerOnline(r.record.pool, r.record.vm ? 'warm' : 'cold', (ctx.clock.now() - requested) / 1000);
+        }
         online();
       }
       if (event.type === 'job-started') {

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { HostInfo, RunnerRecord } from '../../../core/agent-api/contract';
 import { systemClock, type Timer } from '../../../core/clock';
-import { StartRejectedError, WarmTargetError, type RunnerService } from '../service';
+import { WarmTargetError, type RunnerService } from '../service';
 import { DEFAULT_TIMING, vmNameOf, type LifecycleContext, type RunnerServiceDeps, type RunnerState } from './context';
 import { driveRunner } from './drive-runner';
 import { reconcile } from './reconcile';

@@ -47265,12 +47265,18 @@ var IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,254}$/;
 var imageRefSchema = external_exports.string().regex(IMAGE_REF, "image must be a local VM name or an OCI reference like ghcr.io/org/image:tag or ghcr.io/org/image@sha256:<hex>");
 var setWarmTargetRequestSchema = external_exports.strictObject({
   count: external_exports.number({ error: "count must be a whole number of warm VMs" }).int("count must be a whole number of warm VMs").min(0, "count must be 0 or more"),
-  until: external_exports.iso.datetime({ offset: true, error: "until must be an ISO-8601 time like 2026-12-01T18:00:00Z" }).optional()
+  until: external_exports.iso.datetime({ offset: true, error: "until must be an ISO-8601 time like 2026-12-01T18:00:00Z" }).optional(),
+  /** `manual` (an operator; the default) sets the floor; `auto` (the dispatcher's sizing) only adds
+   * above it. The host keeps the larger. */
+  source: external_exports.enum(["manual", "auto"], { error: "source must be 'manual' or 'auto'" }).default("manual")
 });
 var warmStateSchema = external_exports.object({
   pool: poolNameSchema,
   baseline: external_exports.number().int(),
+  /** What the host keeps: the larger of the manual target (else the baseline) and the auto target. */
   target: external_exports.number().int(),
+  /** The dispatcher's automatic sizing, when it set one. */
+  auto: external_exports.number().int().optional(),
   until: external_exports.string().optional(),
   ready: external_exports.number().int(),
   booting: external_exports.number().int()
@@ -47542,8 +47548,8 @@ function createAgentClient(options) {
     async pruneImages() {
       return call("POST", "/v1/images/prune", pruneResultSchema);
     },
-    async setWarmTarget(pool, count, untilMs) {
-      return call("PUT", `/v1/pools/${encodeURIComponent(pool)}/warm`, warmStateSchema, { count, ...untilMs === void 0 ? {} : { until: new Date(untilMs).toISOString() } });
+    async setWarmTarget(pool, count, untilMs, source = "manual") {
+      return call("PUT", `/v1/pools/${encodeURIComponent(pool)}/warm`, warmStateSchema, { count, source, ...untilMs === void 0 ? {} : { until: new Date(untilMs).toISOString() } });
     }
   };
 }

@@ -97,7 +97,7 @@ export interface AgentImageClient {
   rollbackPool(pool: string): Promise<PoolImage>;
   pruneImages(): Promise<PruneResult>;
   /** Warm VMs to keep for `pool` on this host, until `untilMs` (then its configured baseline). */
-  setWarmTarget(pool: string, count: number, untilMs?: number): Promise<WarmState>;
+  setWarmTarget(pool: string, count: number, untilMs?: number, source?: 'manual' | 'auto'): Promise<WarmState>;
 }
 
 function isLoopback(hostname: string): boolean {
@@ -247,8 +247,8 @@ export function createAgentClient(options: AgentClientOptions): AgentClient & Ag
     async pruneImages() {
       return call('POST', '/v1/images/prune', pruneResultSchema);
     },
-    async setWarmTarget(pool, count, untilMs) {
-      return call('PUT', `/v1/pools/${encodeURIComponent(pool)}/warm`, warmStateSchema, { count, ...(untilMs === undefined ? {} : { until: new Date(untilMs).toISOString() }) });
+    async setWarmTarget(pool, count, untilMs, source = 'manual') {
+      return call('PUT', `/v1/pools/${encodeURIComponent(pool)}/warm`, warmStateSchema, { count, source, ...(untilMs === undefined ? {} : { until: new Date(untilMs).toISOString() }) });
     },
   };
 }

@@ -166,6 +166,9 @@ export const imageRefSchema = z.string().regex(IMAGE_REF, 'image must be a local
 export const setWarmTargetRequestSchema = z.strictObject({
   count: z.number({ error: 'count must be a whole number of warm VMs' }).int('count must be a whole number of warm VMs').min(0, 'count must be 0 or more'),
   until: z.iso.datetime({ offset: true, error: 'until must be an ISO-8601 time like 2026-12-01T18:00:00Z' }).optional(),
+  /** `manual` (an operator; the default) sets the floor; `auto` (the dispatcher's sizing) only adds
+   * above it. The host keeps the larger. */
+  source: z.enum(['manual', 'auto'], { error: "source must be 'manual' or 'auto'" }).default('manual'),
 });
 export type SetWarmTargetRequest = z.infer<typeof setWarmTargetRequestSchema>;
 
@@ -173,7 +176,10 @@ export type SetWarmTargetRequest = z.infer<typeof setWarmTargetRequestSchema>;
 export const warmStateSchema = z.object({
   pool: poolNameSchema,
   baseline: z.number().int(),
+  /** What the host keeps: the larger of the manual target (else the baseline) and the auto target. */
   target: z.number().int(),
+  /** The dispatcher's automatic sizing, when it set one. */
+  auto: z.number().int().optional(),
   until: z.string().optional(),
   ready: z.number().int(),
   booting: z.number().int(),

@@ -17,6 +17,7 @@ import type { DispatcherMetrics } from './metrics-port';
 import type { Placer } from './placement';
 import type { ReconcileAgent, Reconciler } from './reconciler';
 import type { RunnerStarter } from './start-runner';
+import type { WarmSizer } from './warm-sizer';
 
 export interface DispatcherDeps {
   config: Pick<DispatcherConfig, 'webhook' | 'fleetToken' | 'pools' | 'verifyJobStatus'>;
@@ -35,6 +36,8 @@ export interface DispatcherDeps {
   inline?: boolean;
   /** A job found no free slot: the Node adapter schedules a reconcile pass soon. */
   onNoCapacity?: () => void;
+  /** Counts queued jobs for automatic warm sizing. */
+  warmSizer?: WarmSizer;
 }
 
 export interface Dispatcher {

@@ -2,7 +2,7 @@
  * Wire the real collaborators from a config: Octokit, one agent client per host, the placer, the
  * runner starter and the reconciler. Runtime adapters call this and add their own serving.
  */
-import { createAgentClient, type AgentClient } from '../../core/agent-api/client';
+import { createAgentClient, type AgentClient, type AgentImageClient } from '../../core/agent-api/client';
 import type { Registry } from 'prom-client';
 import { createDispatcher, type Dispatcher } from './app';
 import { systemClock, type Clock } from '../../core/clock';
@@ -14,6 +14,7 @@ import { noopMetrics, type DispatcherMetrics } from './metrics-port';
 import { createPlacer, type Placer } from './placement';
 import { createReconciler, type Reconciler } from './reconciler';
 import { createRunnerStarter } from './start-runner';
+import { createWarmSizer } from './warm-sizer';
 
 export interface BuildOptions {
   config: DispatcherConfig;
@@ -50,7 +51,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       log: { warn: (m) => logger.warn({}, m) },
     });
-  const agents = new Map<string, AgentClient>();
+  const agents = new Map<string, AgentClient & AgentImageClient>();
   const poolHosts = new Map<string, string[]>();
   for (const pool of config.pools) {
     const urls: string[] = [];
@@ -75,7 +76,9 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     onHostError: (host, error) => logger.warn({ host, err: error instanceof Error ? error.message : String(error) }, 'host skipped'),
   });
   const startRunner = createRunnerStarter({ github, placer, metrics, logger, clock });
+  const warmSizer = createWarmSizer({ pools: config.pools, agents, clock, logger });
   const reconciler = createReconciler({
+    warmSizer,
     github,
     placer,
     startRunner,
@@ -100,6 +103,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     clock,
     ...(options.inline ? { inline: true } : {}),
     ...(options.onNoCapacity ? { onNoCapacity: options.onNoCapacity } : {}),
+    warmSizer,
   });
   return { ...dispatcher, github, placer, reconciler, agents };
 }

@@ -24,6 +24,7 @@ import type { Placer } from './placement';
 import { matchPool } from './pool-match';
 import { parseJobRunnerName } from '../../core/names';
 import type { RunnerStarter } from './start-runner';
+import type { WarmSizer } from './warm-sizer';
 
 export type ReconcileAgent = Pick<AgentClient, 'baseUrl' | 'listRunners' | 'cancelRunner'>;
 
@@ -40,6 +41,8 @@ export interface ReconcilerDeps {
   clock: Clock;
   logger: Logger;
   metrics: DispatcherMetrics;
+  /** Automatic warm sizing: fed with arrivals and holds, pushed after the pass. */
+  warmSizer?: WarmSizer;
 }
 
 export interface PoolReport {
@@ -210,6 +213,14 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     });
 
     await Promise.all([...deletions, ...starts]);
+    if (deps.warmSizer) {
+      deps.warmSizer.observe([...records.values()].map((r) => r.record));
+      for (const job of jobs) {
+        const pool = matchPool(deps.pools, job.labels);
+        if (pool) deps.warmSizer.arrived(pool.name, job.id, Date.parse(job.createdAt));
+      }
+      await deps.warmSizer.maybePush(await deps.placer.snapshot());
+    }
     for (const kind of ['vm_without_registration', 'registration_without_vm'] as const) {
       deps.metrics.discrepancies(kind, report.discrepancies.filter((d) => d.kind === kind).length);
     }

@@ -41,7 +41,7 @@ export interface RunnerService {
   resume(): void;
   /** Sets the pool's warm target on this host (until `untilMs`, then the baseline again). Throws
    * StartRejectedError `unknown_pool` for a pool not configured here. */
-  setWarmTarget(pool: string, count: number, untilMs: number | undefined): Promise<WarmState>;
+  setWarmTarget(pool: string, count: number, untilMs: number | undefined, source?: 'manual' | 'auto'): Promise<WarmState>;
   hostInfo(): Promise<HostInfo>;
   /** Stop taking work, let running jobs finish up to `timeoutMs`, then tear down the rest. */
   shutdown(timeoutMs: number): Promise<void>;

@@ -8,7 +8,7 @@ import { createFakeAgent } from '../fakes/fake-agent';
 import { createFakeClock } from '../fakes/fake-clock';
 import { createFakeGitHubApi } from '../fakes/fake-github-api';
 
-const pools = [{ name: 'macos', labels: ['macos'], image: 'img', hosts: [] }];
+const pools = [{ name: 'macos', labels: ['macos'], image: 'img', hosts: [], warm: { mode: 'fixed' as const, min: 0, max: 0 } }];
 const settings = { intervalMs: 30_000, busyIntervalMs: 2_000, offlineGraceMs: 60_000, idleGraceMs: 120_000 };
 
 function setup(total = 2) {

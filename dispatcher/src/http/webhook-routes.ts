@@ -17,6 +17,7 @@ import type { DedupeStore } from '../dedupe-store';
 import type { GitHubApi } from '../github/github-api';
 import type { DispatcherMetrics, WebhookResult } from '../metrics-port';
 import { matchPool } from '../pool-match';
+import type { WarmSizer } from '../warm-sizer';
 import type { RunnerStarter } from '../start-runner';
 import { deliveryJson, parseWorkflowJob, verifySignature, type WorkflowJobEvent } from '../webhook';
 import { HttpError } from './http-error';
@@ -39,6 +40,8 @@ export interface WebhookRouteDeps {
   onNoCapacity?: () => void;
   /** Tracks work started after the response. */
   track(c: Context, work: Promise<unknown>): void;
+  /** Counts queued jobs for automatic warm sizing. */
+  warmSizer?: WarmSizer;
 }
 
 type Accepted = { status: 200 | 202; result: WebhookResult | 'accepted'; message?: string };
@@ -92,6 +95,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
     // Delivered out of order after the job already started or ended.
     if (dedupe.has(`job:${job.id}:progressed`)) return { status: 200, result: 'ignored', message: 'job already in progress or completed' };
     if (!dedupe.claim(`job:${job.id}:queued`)) return { status: 200, result: 'duplicate' };
+    deps.warmSizer?.arrived(pool.name, job.id, Date.parse(job.created_at ?? ''));
     const work = handleQueued(event, pool).then((result) => deps.metrics.webhook(result));
     if (deps.inline) await work;
     else deps.track(c, work);

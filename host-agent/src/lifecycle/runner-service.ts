@@ -225,12 +225,12 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
       ctx.warm.tick();
     },
 
-    async setWarmTarget(name, count, untilMs) {
+    async setWarmTarget(name, count, untilMs, source = 'manual') {
       const pool = config.pools.find((p) => p.name === name);
       if (!pool) throw new WarmTargetError('pool', `pool must be one of ${config.pools.map((p) => p.name).join(', ')} (configured on host ${config.hostId}), got '${name}'`);
       if (count > config.maxVms) throw new WarmTargetError('count', `count must be at most ${config.maxVms} (the host's slots), got ${count}`);
       if (untilMs !== undefined && untilMs <= clock.now()) throw new WarmTargetError('until', `until must be in the future, got ${new Date(untilMs).toISOString()}`);
-      return ctx.warm.setTarget(pool, count, untilMs);
+      return ctx.warm.setTarget(pool, count, untilMs, source);
     },
 
     async hostInfo(): Promise<HostInfo> {

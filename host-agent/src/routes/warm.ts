@@ -12,7 +12,7 @@ const poolParam = pathParams(z.strictObject({ pool: poolNameSchema }));
  * back to the configured baseline after `until`). Answers with the pool's warm state. */
 export function warmRoutes(service: RunnerService): Hono {
   return new Hono().put('/:pool/warm', poolParam, requireJson, jsonBody(setWarmTargetRequestSchema), async (c) => {
-    const { count, until } = c.req.valid('json');
-    return c.json(await service.setWarmTarget(c.req.valid('param').pool, count, until === undefined ? undefined : Date.parse(until)));
+    const { count, until, source } = c.req.valid('json');
+    return c.json(await service.setWarmTarget(c.req.valid('param').pool, count, until === undefined ? undefined : Date.parse(until), source));
   });
 }

@@ -37,7 +37,7 @@ export interface WarmPool {
   /** Warm VMs holding a slot: booting, ready, and those still being torn down. */
   held(): number;
   stateOf(pool: PoolConfig): WarmState;
-  setTarget(pool: PoolConfig, count: number, untilMs: number | undefined): Promise<WarmState>;
+  setTarget(pool: PoolConfig, count: number, untilMs: number | undefined, source?: 'manual' | 'auto'): Promise<WarmState>;
   /** Takes a ready warm VM of `pool` out of the pool, synchronously (no other start can take it). */
   claim(pool: string): WarmVm | undefined;
   /** Is a claimed warm VM still alive (a quick command over its SSH session)? */
@@ -161,11 +161,11 @@ export function createWarmPool(deps: WarmPoolDeps): WarmPool {
     stateOf(p) {
       const t = targets.of(p);
       const mine = inPool(p.name);
-      return { pool: p.name, baseline: t.baseline, target: t.target, ...(t.until ? { until: t.until } : {}), ready: mine.filter((w) => w.state === 'ready').length, booting: mine.filter((w) => w.state === 'booting').length };
+      return { pool: p.name, baseline: t.baseline, target: t.target, ...(t.auto === undefined ? {} : { auto: t.auto }), ...(t.until ? { until: t.until } : {}), ready: mine.filter((w) => w.state === 'ready').length, booting: mine.filter((w) => w.state === 'booting').length };
     },
-    async setTarget(p, count, untilMs) {
-      await targets.set(p, count, untilMs);
-      log.info({ pool: p.name, count, until: untilMs === undefined ? undefined : new Date(untilMs).toISOString() }, 'warm target set');
+    async setTarget(p, count, untilMs, source = 'manual') {
+      await targets.set(p, count, untilMs, source);
+      log.info({ pool: p.name, count, source, until: untilMs === undefined ? undefined : new Date(untilMs).toISOString() }, 'warm target set');
       pool.tick();
       return pool.stateOf(p);
     },

@@ -12,20 +12,26 @@ import type { Logger } from '../../../core/logger';
 import type { PoolConfig } from '../config/schema';
 import { writeFileAtomic } from '../journal/write-file-atomic';
 
-const fileSchema = z.record(z.string(), z.object({ count: z.number().int().min(0), until: z.string().optional() }));
+const overrideSchema = z.object({ count: z.number().int().min(0), until: z.string().optional() });
+/** `pool` → manual override; `auto:<pool>` → the dispatcher's automatic target. */
+const fileSchema = z.record(z.string(), overrideSchema);
 type Overrides = z.infer<typeof fileSchema>;
+const autoKey = (pool: string): string => `auto:${pool}`;
 
 export interface WarmTarget {
   baseline: number;
   target: number;
+  /** The automatic target, while one is live. */
+  auto?: number;
   /** ISO time the override ends; absent for the baseline or an open-ended override. */
   until?: string;
 }
 
 export interface WarmTargets {
   of(pool: PoolConfig): WarmTarget;
-  /** Sets (and persists) an override; `until` in ms since the epoch. */
-  set(pool: PoolConfig, count: number, untilMs: number | undefined): Promise<WarmTarget>;
+  /** Sets (and persists) an override; `until` in ms since the epoch. A `manual` one replaces the
+   * baseline; an `auto` one only adds above it. */
+  set(pool: PoolConfig, count: number, untilMs: number | undefined, source?: 'manual' | 'auto'): Promise<WarmTarget>;
   /** Drops overrides whose `until` has passed; true when any did. */
   expire(): Promise<boolean>;
 }
@@ -45,11 +51,13 @@ export function openWarmTargets(options: { stateDir: string; clock: Clock; logge
   return {
     of(pool) {
       const o = overrides[pool.name];
-      if (!live(o) || !o) return { baseline: pool.warm, target: pool.warm };
-      return { baseline: pool.warm, target: o.count, ...(o.until === undefined ? {} : { until: o.until }) };
+      const a = overrides[autoKey(pool.name)];
+      const manual = o && live(o) ? { target: o.count, ...(o.until === undefined ? {} : { until: o.until }) } : { target: pool.warm };
+      if (!a || !live(a)) return { baseline: pool.warm, ...manual };
+      return { baseline: pool.warm, ...manual, target: Math.max(manual.target, a.count), auto: a.count };
     },
-    async set(pool, count, untilMs) {
-      overrides[pool.name] = { count, ...(untilMs === undefined ? {} : { until: new Date(untilMs).toISOString() }) };
+    async set(pool, count, untilMs, source = 'manual') {
+      overrides[source === 'auto' ? autoKey(pool.name) : pool.name] = { count, ...(untilMs === undefined ? {} : { until: new Date(untilMs).toISOString() }) };
       await save();
       return this.of(pool);
     },

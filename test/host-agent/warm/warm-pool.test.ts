@@ -214,6 +214,20 @@ describe('warm capacity', () => {
     expect((await warmOf(b))?.warmUntil).toBeUndefined();
   });
 
+  it('the automatic target only adds above the manual floor, and lapses without a refresh', async () => {
+    const w = world({ macWarm: 1 });
+    await w.clock.settle(w.service.ready);
+    expect(await w.service.setWarmTarget('mac', 2, w.clock.now() + 5 * 60_000, 'auto')).toMatchObject({ baseline: 1, target: 2, auto: 2 });
+    await readyWarm(w, 'mac', 2);
+    // An operator's lower manual target does not undercut the automatic one; a higher one wins.
+    expect(await w.service.setWarmTarget('mac', 0, undefined)).toMatchObject({ target: 2, auto: 2 });
+    expect(await w.service.setWarmTarget('mac', 2, w.clock.now() + 5 * 60_000, 'auto')).toMatchObject({ target: 2 });
+    await w.clock.tick(6 * 60_000, { stepMs: 1_000 });
+    // The dispatcher stopped pushing: back to the manual target (0).
+    await w.clock.runUntil('auto lapsed', () => warmVms(w).length === 0);
+    expect(await warmOf(w)).toMatchObject({ warmTarget: 0 });
+  });
+
   it('after a crash, warm VMs are torn down and a busy runner adopted: nothing leaked, nothing counted twice', async () => {
     const stateDir = mkdtempSync(path.join(tmpdir(), 'tf-warm-'));
     cleanups.push(async () => rmSync(stateDir, { recursive: true, force: true }));

@@ -11,6 +11,7 @@ import { createOctokitGitHub } from './github/create-octokit-github';
 import type { GitHubApi } from './github/github-api';
 import { silentLogger, type Logger } from '../../core/logger';
 import { noopMetrics, type DispatcherMetrics } from './metrics-port';
+import { createJobTracker } from './job-tracker';
 import { createPlacer, type Placer } from './placement';
 import { createReconciler, type Reconciler } from './reconciler';
 import { createRunnerStarter } from './start-runner';
@@ -49,6 +50,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
       ...(options.retryAfterBaseValue !== undefined ? { retryAfterBaseValue: options.retryAfterBaseValue } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
       log: { warn: (m) => logger.warn({}, m) },
+      onResponse: (endpoint, status) => metrics.githubRequest(endpoint, status),
     });
   const agents = new Map<string, AgentClient>();
   const poolHosts = new Map<string, string[]>();
@@ -75,6 +77,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     onHostError: (host, error) => logger.warn({ host, err: error instanceof Error ? error.message : String(error) }, 'host skipped'),
   });
   const startRunner = createRunnerStarter({ github, placer, metrics, logger, clock });
+  const tracker = createJobTracker({ metrics, pools: config.pools });
   const reconciler = createReconciler({
     github,
     placer,
@@ -86,6 +89,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     clock,
     logger,
     metrics,
+    tracker,
   });
   const dispatcher = createDispatcher({
     config,
@@ -95,6 +99,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     placer,
     agents,
     metrics,
+    tracker,
     ...(options.registry ? { registry: options.registry } : {}),
     logger,
     clock,

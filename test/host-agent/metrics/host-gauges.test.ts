@@ -1,0 +1,85 @@
+import { mkdir, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { poolImageFacts } from '../../../host-agent/src/images/image-facts';
+import { registerHostGauges } from '../../../host-agent/src/metrics/host-gauges';
+import type { TartImage } from '../../../host-agent/src/tart/parse-image-list';
+import { createFakeClock } from '../../fakes/fake-clock';
+import { promtoolCheckMetrics, sample } from '../../helpers/promtool';
+
+const pool = (name: string, image: string) => ({ name, image, labels: ['self-hosted'] }) as never;
+const img = (name: string, source: 'local' | 'oci', sizeGb: number): TartImage => ({ name, source, state: 'stopped', diskGb: 50, sizeGb, accessed: undefined });
+
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+describe('host gauges', () => {
+  it("reads each pool's image size and age from TART_HOME: local VMs and the OCI cache, through tags", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'tf-facts-'));
+    await mkdir(path.join(dir, 'vms', 'base-macos'), { recursive: true });
+    const digestDir = path.join(dir, 'cache', 'OCIs', 'ghcr.io', 'acme', 'runner', 'sha256:' + 'a'.repeat(64));
+    await mkdir(digestDir, { recursive: true });
+    await symlink(digestDir, path.join(dir, 'cache', 'OCIs', 'ghcr.io', 'acme', 'runner', 'v1'));
+    const listImages = () => Promise.resolve([img('base-macos', 'local', 31), img('ghcr.io/acme/runner:v1', 'oci', 40)]);
+    const store = { currentOf: (p: { image: string }) => p.image };
+    const pools = [pool('macos', 'base-macos'), pool('xl', 'ghcr.io/acme/runner:v1'), pool('gone', 'never-pulled')];
+    const facts = await poolImageFacts({ tartHome: dir, tart: { listImages }, store, pools });
+    const born = async (p: string) => {
+      const s = await stat(p);
+      return s.birthtimeMs > 0 ? s.birthtimeMs : s.mtimeMs;
+    };
+    expect(facts).toEqual([
+      { pool: 'macos', sizeBytes: 31e9, createdMs: await born(path.join(dir, 'vms', 'base-macos')) },
+      { pool: 'xl', sizeBytes: 40e9, createdMs: await born(digestDir) },
+      { pool: 'gone', sizeBytes: undefined, createdMs: undefined },
+    ]);
+  });
+
+  it('exposes free disk, margin, image size and age; caches image facts; keeps the last values on errors', async () => {
+    const clock = createFakeClock({ start: Date.parse('2026-11-29T00:00:00Z') });
+    const registry = new Registry();
+    let calls = 0;
+    let fail = false;
+    const errors: string[] = [];
+    registerHostGauges(registry, {
+      freeBytes: () => (fail ? Promise.reject(new Error('EIO')) : Promise.resolve(123e9)),
+      freeMarginBytes: 20e9,
+      poolImages: () => {
+        calls++;
+        if (fail) return Promise.reject(new Error('tart list timed out'));
+        return Promise.resolve([
+          { pool: 'macos', sizeBytes: 31e9, createdMs: clock.now() - 26 * 86400_000 },
+          { pool: 'xl', sizeBytes: undefined, createdMs: undefined },
+        ]);
+      },
+      clock,
+      cacheMs: 60_000,
+      onError: (m) => errors.push(m),
+    });
+    let text = await registry.metrics();
+    expect(sample(text, 'runner_disk_free_bytes')).toBe(123e9);
+    expect(sample(text, 'runner_disk_free_margin_bytes')).toBe(20e9);
+    expect(sample(text, 'runner_image_size_bytes{pool="macos"}')).toBe(31e9);
+    expect(sample(text, 'runner_image_age_seconds{pool="macos"}')).toBe(26 * 86400);
+    expect(text).not.toContain('pool="xl"');
+    clock.advance(30_000);
+    text = await registry.metrics();
+    expect(calls).toBe(1);
+    expect(sample(text, 'runner_image_age_seconds{pool="macos"}')).toBe(26 * 86400 + 30);
+    fail = true;
+    clock.advance(60_000);
+    text = await registry.metrics();
+    expect(calls).toBe(2);
+    expect(sample(text, 'runner_disk_free_bytes')).toBe(123e9);
+    expect(sample(text, 'runner_image_size_bytes{pool="macos"}')).toBe(31e9);
+    expect(errors).toEqual(['free disk for metrics: EIO', 'image facts for metrics: tart list timed out']);
+    const check = await promtoolCheckMetrics(text);
+    expect(check.output).toBe('');
+    expect(check.code).toBe(0);
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * What the metrics say about a pool's image: its allocated size (what a pull of its successor will
- * need) and how old it is on this host. Age is measured from the image directory's creation time in
- * TART_HOME (`vms/<name>` for a local image, the `sha256:` directory of the OCI cache for a pulled
+ * need) and how old it is. Age is measured from the build date a smoke test read from the image's
+ * metadata when there is one, otherwise from the image directory's creation time in TART_HOME (`vms/<name>` for a local image, the `sha256:` directory of the OCI cache for a pulled
  * one, docs/reference/tart-cli.md §1), falling back to its modification time where the filesystem
  * keeps no birth time: a rollout that never lands shows up as an image that keeps ageing.
  */
@@ -11,7 +11,7 @@ import type { PoolConfig } from '../config/schema';
 import type { TartImage } from '../tart/parse-image-list';
 import type { TartImageOps } from '../tart/tart-cli';
 import { ociImageDir } from './oci-digest';
-import type { PoolImageResolver } from './pool-image-store';
+import type { PoolImageResolver, PoolImageStore } from './pool-image-store';
 
 export interface ImageFacts {
   /** Allocated size (`tart list` Size), bytes. */
@@ -55,13 +55,17 @@ export interface PoolImageFacts {
   pool: string;
   /** Allocated size of the pool's current image; undefined when the image is not on this host. */
   sizeBytes: number | undefined;
-  /** When it appeared on this host (ms since the epoch); undefined when unknown. */
+  /** When it was built, or else appeared on this host (ms since the epoch); undefined when unknown. */
   createdMs: number | undefined;
 }
 
 /** Facts of every pool's current image, from one `tart list`. */
-export async function poolImageFacts(deps: { tartHome: string; tart: Pick<TartImageOps, 'listImages'>; store: Pick<PoolImageResolver, 'currentOf'>; pools: readonly PoolConfig[] }): Promise<PoolImageFacts[]> {
+export async function poolImageFacts(deps: { tartHome: string; tart: Pick<TartImageOps, 'listImages'>; store: Pick<PoolImageResolver, 'currentOf'> & Pick<PoolImageStore, 'buildDateOf'>; pools: readonly PoolConfig[] }): Promise<PoolImageFacts[]> {
   const current = deps.pools.map((p) => ({ pool: p.name, image: deps.store.currentOf(p) }));
   const facts = await imageFacts(deps.tartHome, await deps.tart.listImages({ timeoutMs: 30_000 }), current.map((c) => c.image));
-  return current.map((c) => ({ pool: c.pool, sizeBytes: facts.get(c.image)?.sizeBytes, createdMs: facts.get(c.image)?.createdMs }));
+  return current.map((c) => {
+    const built = Date.parse(deps.store.buildDateOf(c.image) ?? '');
+    const f = facts.get(c.image);
+    return { pool: c.pool, sizeBytes: f?.sizeBytes, createdMs: f === undefined ? undefined : Number.isFinite(built) ? built : f.createdMs };
+  });
 }

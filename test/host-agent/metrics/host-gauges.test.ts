@@ -19,15 +19,17 @@ afterEach(async () => {
 });
 
 describe('host gauges', () => {
-  it("reads each pool's image size and age from TART_HOME: local VMs and the OCI cache, through tags", async () => {
+  it("reads each pool's image size and age from TART_HOME (local VMs, the OCI cache through tags), preferring a smoke-tested build date", async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'tf-facts-'));
     await mkdir(path.join(dir, 'vms', 'base-macos'), { recursive: true });
     const digestDir = path.join(dir, 'cache', 'OCIs', 'ghcr.io', 'acme', 'runner', 'sha256:' + 'a'.repeat(64));
     await mkdir(digestDir, { recursive: true });
     await symlink(digestDir, path.join(dir, 'cache', 'OCIs', 'ghcr.io', 'acme', 'runner', 'v1'));
-    const listImages = () => Promise.resolve([img('base-macos', 'local', 31), img('ghcr.io/acme/runner:v1', 'oci', 40)]);
-    const store = { currentOf: (p: { image: string }) => p.image };
-    const pools = [pool('macos', 'base-macos'), pool('xl', 'ghcr.io/acme/runner:v1'), pool('gone', 'never-pulled')];
+    await mkdir(path.join(dir, 'vms', 'tested'), { recursive: true });
+    const listImages = () => Promise.resolve([img('base-macos', 'local', 31), img('ghcr.io/acme/runner:v1', 'oci', 40), img('tested', 'local', 5)]);
+    const buildDates = new Map([['tested', '2026-11-01T00:00:00.000Z'], ['never-pulled', '2026-11-02T00:00:00.000Z']]);
+    const store = { currentOf: (p: { image: string }) => p.image, buildDateOf: (image: string) => buildDates.get(image) };
+    const pools = [pool('macos', 'base-macos'), pool('xl', 'ghcr.io/acme/runner:v1'), pool('tested', 'tested'), pool('gone', 'never-pulled')];
     const facts = await poolImageFacts({ tartHome: dir, tart: { listImages }, store, pools });
     const born = async (p: string) => {
       const s = await stat(p);
@@ -36,6 +38,7 @@ describe('host gauges', () => {
     expect(facts).toEqual([
       { pool: 'macos', sizeBytes: 31e9, createdMs: await born(path.join(dir, 'vms', 'base-macos')) },
       { pool: 'xl', sizeBytes: 40e9, createdMs: await born(digestDir) },
+      { pool: 'tested', sizeBytes: 5e9, createdMs: Date.parse('2026-11-01T00:00:00Z') },
       { pool: 'gone', sizeBytes: undefined, createdMs: undefined },
     ]);
   });

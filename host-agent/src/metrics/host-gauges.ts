@@ -62,7 +62,10 @@ export function registerHostGauges(registry: Registry, sources: HostGaugeSources
     labelNames: ['pool'],
     registers,
     async collect() {
-      for (const f of await facts()) if (f.sizeBytes !== undefined) this.set({ pool: f.pool }, f.sizeBytes);
+      const all = await facts();
+      // A pool whose image left the host (or the config) must not keep its last value.
+      this.reset();
+      for (const f of all) if (f.sizeBytes !== undefined) this.set({ pool: f.pool }, f.sizeBytes);
     },
   });
   new Gauge({
@@ -72,7 +75,9 @@ export function registerHostGauges(registry: Registry, sources: HostGaugeSources
     registers,
     async collect() {
       const now = sources.clock.now();
-      for (const f of await facts()) if (f.createdMs !== undefined) this.set({ pool: f.pool }, Math.max(0, (now - f.createdMs) / 1000));
+      const all = await facts();
+      this.reset();
+      for (const f of all) if (f.createdMs !== undefined) this.set({ pool: f.pool }, Math.max(0, (now - f.createdMs) / 1000));
     },
   });
 }

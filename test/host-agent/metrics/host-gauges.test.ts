@@ -55,8 +55,9 @@ describe('host gauges', () => {
       poolImages: () => {
         calls++;
         if (fail) return Promise.reject(new Error('tart list timed out'));
+        // The second read: macos's image is gone from the host.
         return Promise.resolve([
-          { pool: 'macos', sizeBytes: 31e9, createdMs: clock.now() - 26 * 86400_000 },
+          calls === 3 ? { pool: 'macos', sizeBytes: undefined, createdMs: undefined } : { pool: 'macos', sizeBytes: 31e9, createdMs: clock.now() - 26 * 86400_000 },
           { pool: 'xl', sizeBytes: undefined, createdMs: undefined },
         ]);
       },
@@ -84,5 +85,10 @@ describe('host gauges', () => {
     const check = await promtoolCheckMetrics(text);
     expect(check.output).toBe('');
     expect(check.code).toBe(0);
+    fail = false;
+    clock.advance(60_000);
+    text = await registry.metrics();
+    expect(calls).toBe(3);
+    expect(text).not.toMatch(/runner_image_(size_bytes|age_seconds)\{/);
   });
 });

@@ -2,12 +2,12 @@
  * deploy/prometheus/rules.yml through the real promtool (Debian `prometheus`): the rules load, their
  * unit tests pass, every alert has a firing and a quiet case, and the tests do catch a broken rule.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { promtool } from '../helpers/promtool';
+import { useTempDirs } from '../helpers/temp-dir';
 
 const DIR = path.resolve(__dirname, '../../deploy/prometheus');
 
@@ -23,11 +23,7 @@ async function alerts(): Promise<string[]> {
   return rules.groups.flatMap((g) => g.rules.map((r) => r.alert).filter((a): a is string => a !== undefined));
 }
 
-let tmp: string | undefined;
-afterEach(async () => {
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-  tmp = undefined;
-});
+const tempDir = useTempDirs('tf-rules-');
 
 describe('deploy/prometheus/rules.yml', () => {
   it('passes promtool check rules', async () => {
@@ -55,7 +51,7 @@ describe('deploy/prometheus/rules.yml', () => {
   });
 
   it('the unit tests fail when a rule loses its margin (they can fail)', async () => {
-    tmp = await mkdtemp(path.join(tmpdir(), 'tf-rules-'));
+    const tmp = await tempDir();
     await cp(DIR, tmp, { recursive: true });
     const rules = await readFile(path.join(tmp, 'rules.yml'), 'utf8');
     const broken = rules.replace('+ runner_disk_free_margin_bytes', '');

@@ -1,18 +1,14 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPoolImageStore } from '../../../host-agent/src/images/pool-image-store';
+import { useTempDirs } from '../../helpers/temp-dir';
 
-let dir: string | undefined;
-afterEach(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const tempDir = useTempDirs('tf-store-');
 
 describe('pool image store: build dates', () => {
   it('keeps the newest 50 across restarts, and reads a file written before build dates existed', async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'tf-store-'));
+    const dir = await tempDir();
     await writeFile(path.join(dir, 'pool-images.json'), JSON.stringify({ pools: { macos: { current: 'img-0', previous: null } }, clonedFrom: {} }));
     const store = openPoolImageStore(dir, [{ name: 'macos', image: 'base' } as never]);
     expect(store.buildDateOf('img-0')).toBeUndefined();

@@ -1,26 +1,22 @@
-import { mkdir, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { poolImageFacts } from '../../../host-agent/src/images/image-facts';
 import { registerHostGauges } from '../../../host-agent/src/metrics/host-gauges';
 import type { TartImage } from '../../../host-agent/src/tart/parse-image-list';
 import { createFakeClock } from '../../fakes/fake-clock';
 import { promtoolCheckMetrics, sample } from '../../helpers/promtool';
+import { useTempDirs } from '../../helpers/temp-dir';
 
 const pool = (name: string, image: string) => ({ name, image, labels: ['self-hosted'] }) as never;
 const img = (name: string, source: 'local' | 'oci', sizeGb: number): TartImage => ({ name, source, state: 'stopped', diskGb: 50, sizeGb, accessed: undefined });
 
-let dir: string | undefined;
-afterEach(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const tempDir = useTempDirs('tf-facts-');
 
 describe('host gauges', () => {
   it("reads each pool's image size and age from TART_HOME (local VMs, the OCI cache through tags), preferring a smoke-tested build date", async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'tf-facts-'));
+    const dir = await tempDir();
     await mkdir(path.join(dir, 'vms', 'base-macos'), { recursive: true });
     const digestDir = path.join(dir, 'cache', 'OCIs', 'ghcr.io', 'acme', 'runner', 'sha256:' + 'a'.repeat(64));
     await mkdir(digestDir, { recursive: true });

@@ -13,6 +13,7 @@ import { errorHandler, notFound } from './http/error-handler';
 import { fleetRoutes } from './http/fleet-routes';
 import { opsRoutes } from './http/ops-routes';
 import { webhookRoutes } from './http/webhook-routes';
+import { createJobTracker, type JobTracker } from './job-tracker';
 import type { DispatcherMetrics } from './metrics-port';
 import type { Placer } from './placement';
 import type { ReconcileAgent, Reconciler } from './reconciler';
@@ -27,6 +28,9 @@ export interface DispatcherDeps {
   placer: Placer;
   agents: ReadonlyMap<string, ReconcileAgent>;
   metrics: DispatcherMetrics;
+  /** Counts each job's start once (webhook or reconcile pass, whichever sees it first); shared with
+   * the reconciler. A dispatcher without one reports webhook starts on its own. */
+  tracker?: JobTracker;
   /** Served on /metrics when given. */
   registry?: Registry;
   logger: Logger;
@@ -67,7 +71,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   app.onError(errorHandler(deps.logger));
   app.notFound(notFound);
   app.route('/', opsRoutes(deps));
-  app.route('/webhook', webhookRoutes({ ...deps, dedupe, track }));
+  const tracker = deps.tracker ?? createJobTracker({ metrics: deps.metrics, pools: deps.config.pools });
+  app.route('/webhook', webhookRoutes({ ...deps, dedupe, track, tracker }));
   app.route('/v1/fleet', fleetRoutes({ ...deps, fleetToken: deps.config.fleetToken }));
 
   return {

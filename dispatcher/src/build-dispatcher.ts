@@ -11,6 +11,7 @@ import { createOctokitGitHub } from './github/create-octokit-github';
 import type { GitHubApi } from './github/github-api';
 import { silentLogger, type Logger } from '../../core/logger';
 import { noopMetrics, type DispatcherMetrics } from './metrics-port';
+import { createJobTracker } from './job-tracker';
 import { createPlacer, type Placer } from './placement';
 import { createReconciler, type Reconciler } from './reconciler';
 import { createRunnerStarter } from './start-runner';
@@ -50,6 +51,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
       ...(options.retryAfterBaseValue !== undefined ? { retryAfterBaseValue: options.retryAfterBaseValue } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
       log: { warn: (m) => logger.warn({}, m) },
+      onResponse: (endpoint, status) => metrics.githubRequest(endpoint, status),
     });
   const agents = new Map<string, AgentClient & AgentImageClient>();
   const poolHosts = new Map<string, string[]>();
@@ -77,6 +79,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
   });
   const startRunner = createRunnerStarter({ github, placer, metrics, logger, clock });
   const warmSizer = createWarmSizer({ pools: config.pools, agents, clock, logger });
+  const tracker = createJobTracker({ metrics, pools: config.pools });
   const reconciler = createReconciler({
     warmSizer,
     github,
@@ -89,6 +92,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     clock,
     logger,
     metrics,
+    tracker,
   });
   const dispatcher = createDispatcher({
     config,
@@ -98,6 +102,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     placer,
     agents,
     metrics,
+    tracker,
     ...(options.registry ? { registry: options.registry } : {}),
     logger,
     clock,

@@ -19,7 +19,8 @@ import { raceDeadline } from '../../core/deadline';
 import { errorMessage } from '../../core/errors';
 import type { GitHubApi, GitHubRunner } from './github/github-api';
 import type { Logger } from '../../core/logger';
-import type { DispatcherMetrics } from './metrics-port';
+import { reportRateLimit, type DispatcherMetrics } from './metrics-port';
+import type { JobTracker } from './job-tracker';
 import type { Placer } from './placement';
 import { matchPool } from './pool-match';
 import { parseJobRunnerName } from '../../core/names';
@@ -43,6 +44,8 @@ export interface ReconcilerDeps {
   metrics: DispatcherMetrics;
   /** Automatic warm sizing: fed with arrivals and holds, pushed after the pass. */
   warmSizer?: WarmSizer;
+  /** Queue, registration and job-completion metrics from each pass. */
+  tracker?: JobTracker;
 }
 
 export interface PoolReport {
@@ -107,8 +110,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   async function pass(): Promise<ReconcileReport> {
     const now = deps.clock.now();
     const [jobs, runners, { records, unreachable }] = await Promise.all([deps.github.listQueuedJobs(), deps.github.listRunners(), agentRecords()]);
-    const rate = deps.github.rateLimitRemaining();
-    if (rate !== undefined) deps.metrics.rateLimitRemaining(rate);
+    reportRateLimit(deps.github, deps.metrics);
 
     const poolNames = new Set(deps.pools.map((p) => p.name));
     const ours = runners.filter((r) => {
@@ -181,6 +183,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const pool = matchPool(deps.pools, job.labels);
       if (pool) (demand.get(pool.name) ?? demand.set(pool.name, []).get(pool.name)!).push(job);
     }
+    deps.tracker?.pass({
+      now,
+      queued: [...demand].flatMap(([pool, list]) => list.map((job) => ({ job, pool }))),
+      runners: ours.map((r) => ({ pool: (parseJobRunnerName(r.name) as { pool: string }).pool, status: r.status, busy: r.busy })),
+      records: [...records.values()].map((v) => v.record),
+    });
     // A runner name is never used twice: GitHub forgets a JIT runner after its job, the agents
     // remember the VM, so the next attempt number comes from both.
     const attemptsByJob = new Map<number, number>();

@@ -27,6 +27,9 @@ export interface OctokitGitHubOptions {
   rateLimitRetries?: number;
   fetch?: typeof fetch;
   log?: { warn(msg: string): void };
+  /** Every response (and failed request), by route template (`GET /repos/{owner}/{repo}/…`) and
+   * status; 0 when no response came. */
+  onResponse?(endpoint: string, status: number): void;
 }
 
 interface RawJob {
@@ -57,6 +60,7 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
   const base = options.retryAfterBaseValue ?? 1000;
   const maxRateRetries = options.rateLimitRetries ?? 3;
   let remaining: number | undefined;
+  let limit: number | undefined;
   const write = createWriteLimiter({ perMinute: cfg.writesPerMinute, burst: Math.min(20, cfg.writesPerMinute) });
 
   const auth =
@@ -93,14 +97,23 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
       },
     } as never,
   });
-  kit.hook.after('request', (response) => {
-    const r = Number(response.headers['x-ratelimit-remaining']);
+  /** The headers are absent on some responses (and on network errors): keep the last values. */
+  const noteRate = (headers: Record<string, unknown> | undefined): void => {
+    const r = Number(headers?.['x-ratelimit-remaining'] ?? NaN);
     if (Number.isFinite(r)) remaining = r;
+    const l = Number(headers?.['x-ratelimit-limit'] ?? NaN);
+    if (Number.isFinite(l)) limit = l;
+  };
+  // Before the request is expanded, `options.url` is still Octokit's route template: a bounded label.
+  const endpointOf = (o: { method?: string; url?: string }): string => `${o.method ?? 'GET'} ${o.url ?? ''}`;
+  kit.hook.after('request', (response, requestOptions) => {
+    noteRate(response.headers);
+    options.onResponse?.(endpointOf(requestOptions), response.status);
   });
-  kit.hook.error('request', (error) => {
-    const headers = (error as { response?: { headers?: Record<string, string> } }).response?.headers;
-    const r = Number(headers?.['x-ratelimit-remaining']);
-    if (headers && Number.isFinite(r)) remaining = r;
+  kit.hook.error('request', (error, requestOptions) => {
+    const res = (error as { response?: { headers?: Record<string, string> } }).response;
+    noteRate(res?.headers);
+    options.onResponse?.(endpointOf(requestOptions), errorStatus(error) ?? 0);
     throw error;
   });
 
@@ -220,5 +233,6 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
     },
 
     rateLimitRemaining: () => remaining,
+    rateLimitLimit: () => limit,
   };
 }

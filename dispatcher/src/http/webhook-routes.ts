@@ -15,6 +15,7 @@ import type { Logger } from '../../../core/logger';
 import type { DispatcherConfig, PoolConfig } from '../config';
 import type { DedupeStore } from '../dedupe-store';
 import type { GitHubApi } from '../github/github-api';
+import type { JobTracker } from '../job-tracker';
 import type { DispatcherMetrics, WebhookResult } from '../metrics-port';
 import { matchPool } from '../pool-match';
 import type { WarmSizer } from '../warm-sizer';
@@ -31,6 +32,8 @@ export interface WebhookRouteDeps {
   github: Pick<GitHubApi, 'getJobStatus'>;
   startRunner: RunnerStarter;
   metrics: DispatcherMetrics;
+  /** Where an `in_progress` delivery reports the job's queue wait. */
+  tracker: Pick<JobTracker, 'started'>;
   logger: Logger;
   clock: Clock;
   dedupe: DedupeStore;
@@ -86,7 +89,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
       dedupe.claim(`job:${job.id}:progressed`);
       if (event.action === 'in_progress' && pool && job.created_at && job.started_at) {
         const wait = (Date.parse(job.started_at) - Date.parse(job.created_at)) / 1000;
-        if (Number.isFinite(wait) && wait >= 0) deps.metrics.queueWaitSeconds(pool.name, wait);
+        deps.tracker.started(job.id, pool.name, event.repository.full_name, wait);
       }
       return { status: 202, result: 'ignored' };
     }

@@ -21,6 +21,8 @@ import { createImageService, type ImageService } from '../images/image-service';
 import { openPoolImageStore, type PoolImageStore } from '../images/pool-image-store';
 import type { LifecycleRunnerService } from '../lifecycle/runner-service';
 import { freeBytes } from './free-bytes';
+import { poolImageFacts } from '../images/image-facts';
+import { registerHostGauges } from '../metrics/host-gauges';
 
 /** What `serve` runs on. */
 export interface ServeRuntime {
@@ -71,6 +73,14 @@ export function buildServeRuntime(config: Readonly<AgentConfig>, logger: Logger,
     logFileOf: (vm) => path.join(smokeLogs, `${vm}.log`),
   });
   void images.cleanupLeftovers();
+  const tartHome = effectiveTartHome(config);
+  registerHostGauges(registry, {
+    freeBytes: () => freeBytes(tartHome),
+    freeMarginBytes: config.images.freeMarginBytes,
+    poolImages: () => poolImageFacts({ tartHome, tart, store, pools: config.pools }),
+    clock,
+    onError: (message) => logger.warn({}, message),
+  });
   return { service, registry, metrics, images };
 }
 

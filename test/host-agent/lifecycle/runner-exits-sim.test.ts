@@ -1,6 +1,7 @@
-// The agent against the runner stand-in's run.sh exit-code paths (actions/runner run.sh and
-// run-helper.sh: 1, 5 and unknown codes stop the runner with 0; 2, 3 and 4 relaunch the listener)
-// and a self-update before the first job, end to end on the tart simulator with the fake GitHub.
+// The agent against the runner stand-in's run.sh exit-code paths (docs/reference/github-api.md §1,
+// "How the runner starts, relaunches and stops": 1, 5 and unknown codes stop the runner with 0; 2, 3
+// and 4 relaunch the listener) and a self-update before the first job, end to end on the tart
+// simulator with the fake GitHub.
 import { describe, expect, it } from 'vitest';
 import { runOneJob, useSimLifecycle, type SimLifecycle } from '../../helpers/sim-lifecycle';
 

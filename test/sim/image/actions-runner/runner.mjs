@@ -5,14 +5,13 @@
 // host agent parses them; see test/fake-github/README.md. Self-contained: node built-ins only.
 import { createPrivateKey, createSign, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, URLSearchParams } from 'node:url';
+import { plannedExit, selfUpdate, UPDATED_VERSION } from './launch-plan.mjs';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
-/** After a simulated self-update the relaunched listener reports the version it updated to. */
-const UPDATED_VERSION = '2.331.0';
 const RUNNER_VERSION = existsSync(path.join(ROOT, '.sim-updated')) ? UPDATED_VERSION : '2.330.0';
 const RETRY_MS = 1000;
 
@@ -148,39 +147,8 @@ async function createSession(base, headers, settings) {
   }
 }
 
-/**
- * What this launch of the listener does instead of listening, from TART_SIM_RUNNER_EXITS (one exit
- * code per launch, comma-separated; later launches listen) and TART_SIM_RUNNER_UPDATE_MS (a
- * self-update of that duration: the first launch exits 4, like an ephemeral runner that updated).
- */
-function plannedExit() {
-  const counter = path.join(ROOT, '.sim-launches');
-  const launch = existsSync(counter) ? Number(readFileSync(counter, 'utf8')) || 0 : 0;
-  writeFileSync(counter, String(launch + 1));
-  const updateMs = Number(process.env.TART_SIM_RUNNER_UPDATE_MS ?? '');
-  const list = process.env.TART_SIM_RUNNER_EXITS ?? (updateMs >= 0 && process.env.TART_SIM_RUNNER_UPDATE_MS ? '4' : '');
-  const code = list.split(',').map((v) => v.trim()).filter(Boolean)[launch];
-  if (code === undefined) return undefined;
-  if (!/^\d{1,3}$/.test(code)) throw new Fatal(`TART_SIM_RUNNER_EXITS: expected comma-separated exit codes, got '${code}'`);
-  return { code: Number(code), updateMs: Number.isFinite(updateMs) && updateMs > 0 ? updateMs : 0 };
-}
-
-/** SelfUpdaterV2's console lines; the update script writes update.finished once the listener is gone. */
-async function selfUpdate(code, updateMs) {
-  out('Runner update in progress, do not shutdown runner.');
-  out(`Downloading ${UPDATED_VERSION} runner`);
-  await sleep(updateMs);
-  out('Waiting for current job finish running.');
-  out('Generate and execute update script.');
-  writeFileSync(path.join(ROOT, '.sim-updated'), UPDATED_VERSION);
-  spawn('/bin/sh', ['-c', 'sleep 1; : > update.finished'], { detached: true, stdio: 'ignore' }).unref();
-  out('Runner will exit shortly for update, should be back online within 10 seconds.');
-  out('Runner update process finished.');
-  return code;
-}
-
 async function main() {
-  const planned = plannedExit();
+  const planned = plannedExit(ROOT, process.env);
   loadDotEnv();
   const encoded = await readStdin();
   if (!encoded) throw new Fatal('An error occurred: Not configured. Run config.(sh/cmd) to configure the runner.');
@@ -203,7 +171,7 @@ async function main() {
   out(`${ts()}: Listening for Jobs`);
   if (planned !== undefined) {
     // An outdated runner's first message is the refresh: it updates and exits before taking a job.
-    const code = await selfUpdate(planned.code, planned.updateMs);
+    const code = await selfUpdate(ROOT, out, planned);
     await closeSession();
     return code;
   }

@@ -128,4 +128,15 @@ exit 3
     expect(result.stdout).toContain('runner ran');
     expect(existsSync(path.join(home, 'actions-runner/.env'))).toBe(false);
   });
+
+  it('does not wait for a login shell that hangs: the runner starts after the timeout without its values', async () => {
+    const { home, env } = makeGuest(root, '#!/bin/bash\necho "runner ran"\n');
+    writeFileSync(path.join(root, 'shims', 'zsh'), '#!/bin/sh\necho "PATH=/half-way"\nexec sleep 20\n', { mode: 0o755 });
+    const started = Date.now();
+    const result = await runBootstrap(home, { ...env, TARTFLEET_LOGIN_ENV_TIMEOUT: '1' }, `${JIT}\n`);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(result.stdout).toContain('no login environment from zsh -l');
+    expect(result.stdout).toContain('runner ran');
+    expect(existsSync(path.join(home, 'actions-runner/.env'))).toBe(false);
+  });
 });

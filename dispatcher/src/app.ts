@@ -10,9 +10,12 @@ import type { DispatcherConfig } from './config';
 import { createDedupeStore, type DedupeStore } from './dedupe-store';
 import type { GitHubApi } from './github/github-api';
 import { errorHandler, notFound } from './http/error-handler';
+import { createFleetSnapshot } from './fleet-snapshot';
 import { fleetRoutes } from './http/fleet-routes';
 import { opsRoutes } from './http/ops-routes';
+import { statusRoutes } from './http/status-routes';
 import { webhookRoutes } from './http/webhook-routes';
+import { createJobTracker, type JobTracker } from './job-tracker';
 import type { DispatcherMetrics } from './metrics-port';
 import type { Placer } from './placement';
 import type { ReconcileAgent, Reconciler } from './reconciler';
@@ -31,6 +34,8 @@ export interface DispatcherDeps {
   logger: Logger;
   clock: Clock;
   dedupe?: DedupeStore;
+  /** What this instance has seen of queued and started jobs (the status page); one is made if absent. */
+  jobTracker?: JobTracker;
   /** Do webhook work before answering (Lambda: nothing runs after the response). */
   inline?: boolean;
   /** A job found no free slot: the Node adapter schedules a reconcile pass soon. */
@@ -46,6 +51,8 @@ export interface Dispatcher {
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const dedupe = deps.dedupe ?? createDedupeStore({ ttlMs: 6 * 3600_000, maxEntries: 50_000, now: () => deps.clock.now() });
   const pending = new Set<Promise<unknown>>();
+  const tracker = deps.jobTracker ?? createJobTracker({ now: () => deps.clock.now() });
+  const fleetSnapshot = createFleetSnapshot(deps);
 
   /** Work that goes on after the response: tracked here, and kept alive by Workers' waitUntil. */
   function track(c: Context, work: Promise<unknown>): void {
@@ -64,8 +71,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   app.onError(errorHandler(deps.logger));
   app.notFound(notFound);
   app.route('/', opsRoutes(deps));
-  app.route('/webhook', webhookRoutes({ ...deps, dedupe, track }));
-  app.route('/v1/fleet', fleetRoutes({ ...deps, fleetToken: deps.config.fleetToken }));
+  app.route('/webhook', webhookRoutes({ ...deps, dedupe, track, tracker }));
+  app.route('/v1/fleet', fleetRoutes({ fleetToken: deps.config.fleetToken, fleetSnapshot }));
+  app.route('/status', statusRoutes({ fleetToken: deps.config.fleetToken, fleetSnapshot, tracker, pools: deps.config.pools, clock: deps.clock }));
 
   return {
     app,

@@ -9,6 +9,8 @@ import { systemClock, type Clock } from '../../core/clock';
 import type { DispatcherConfig } from './config';
 import { createOctokitGitHub } from './github/create-octokit-github';
 import type { GitHubApi } from './github/github-api';
+import { trackQueuedJobs } from './github/track-queued-jobs';
+import { createJobTracker } from './job-tracker';
 import { silentLogger, type Logger } from '../../core/logger';
 import { noopMetrics, type DispatcherMetrics } from './metrics-port';
 import { createPlacer, type Placer } from './placement';
@@ -42,7 +44,8 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? noopMetrics;
   const clock = options.clock ?? systemClock;
-  const github =
+  const jobTracker = createJobTracker({ now: () => clock.now() });
+  const rawGithub =
     options.github ??
     createOctokitGitHub({
       github: config.github,
@@ -50,6 +53,8 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       log: { warn: (m) => logger.warn({}, m) },
     });
+  // The reconciler's listings of queued jobs also feed the status page's queue.
+  const github = trackQueuedJobs(rawGithub, jobTracker, config.pools, clock);
   const agents = new Map<string, AgentClient>();
   const poolHosts = new Map<string, string[]>();
   for (const pool of config.pools) {
@@ -98,6 +103,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     ...(options.registry ? { registry: options.registry } : {}),
     logger,
     clock,
+    jobTracker,
     ...(options.inline ? { inline: true } : {}),
     ...(options.onNoCapacity ? { onNoCapacity: options.onNoCapacity } : {}),
   });

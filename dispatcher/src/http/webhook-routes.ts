@@ -15,6 +15,7 @@ import type { Logger } from '../../../core/logger';
 import type { DispatcherConfig, PoolConfig } from '../config';
 import type { DedupeStore } from '../dedupe-store';
 import type { GitHubApi } from '../github/github-api';
+import type { JobTracker } from '../job-tracker';
 import type { DispatcherMetrics, WebhookResult } from '../metrics-port';
 import { matchPool } from '../pool-match';
 import type { RunnerStarter } from '../start-runner';
@@ -39,6 +40,14 @@ export interface WebhookRouteDeps {
   onNoCapacity?: () => void;
   /** Tracks work started after the response. */
   track(c: Context, work: Promise<unknown>): void;
+  /** Remembers jobs seen queued and started, for the status page. */
+  tracker?: Pick<JobTracker, 'queued' | 'started' | 'completed'>;
+}
+
+/** Epoch ms of an ISO time from a payload, or undefined. */
+function epochMs(iso: string | null | undefined): number | undefined {
+  const ms = Date.parse(iso ?? '');
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 type Accepted = { status: 200 | 202; result: WebhookResult | 'accepted'; message?: string };
@@ -85,6 +94,10 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
         const wait = (Date.parse(job.started_at) - Date.parse(job.created_at)) / 1000;
         if (Number.isFinite(wait) && wait >= 0) deps.metrics.queueWaitSeconds(pool.name, wait);
       }
+      const createdAt = epochMs(job.created_at);
+      const startedAt = epochMs(job.started_at);
+      if (event.action === 'in_progress' && pool && startedAt !== undefined) deps.tracker?.started({ jobId: job.id, pool: pool.name, startedAt, ...(createdAt !== undefined ? { createdAt } : {}) });
+      if (event.action === 'completed') deps.tracker?.completed(job.id);
       return { status: 202, result: 'ignored' };
     }
     if (event.action !== 'queued') return { status: 202, result: 'ignored' };
@@ -92,6 +105,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
     // Delivered out of order after the job already started or ended.
     if (dedupe.has(`job:${job.id}:progressed`)) return { status: 200, result: 'ignored', message: 'job already in progress or completed' };
     if (!dedupe.claim(`job:${job.id}:queued`)) return { status: 200, result: 'duplicate' };
+    deps.tracker?.queued({ jobId: job.id, pool: pool.name, createdAt: epochMs(job.created_at) ?? deps.clock.now() });
     const work = handleQueued(event, pool).then((result) => deps.metrics.webhook(result));
     if (deps.inline) await work;
     else deps.track(c, work);

@@ -50,7 +50,8 @@ export function statusRoutes(deps: StatusRouteDeps): Hono {
       c.header('Content-Security-Policy', CSP);
       c.header('X-Content-Type-Options', 'nosniff');
       c.header('X-Frame-Options', 'DENY');
-      c.header('Referrer-Policy', 'no-referrer');
+      // same-origin, not no-referrer: with no-referrer the browser posts the login form with `Origin: null`.
+      c.header('Referrer-Policy', 'same-origin');
     })
     // The stylesheet holds no fleet data, and the login form needs it.
     .get('/app.css', (c) => c.body(STATUS_CSS, 200, { 'content-type': 'text/css; charset=utf-8' }))

@@ -9,7 +9,7 @@ const HEAD = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <link rel="stylesheet" href="/status/app.css">`;
 
 /** The page itself (only ever served to a request holding the fleet token). */

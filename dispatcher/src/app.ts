@@ -53,6 +53,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const pending = new Set<Promise<unknown>>();
   const tracker = deps.jobTracker ?? createJobTracker({ now: () => deps.clock.now() });
   const fleetSnapshot = createFleetSnapshot(deps);
+  // The status page polls every second per viewer: GitHub's listing is reused for 15 s there.
+  const statusSnapshot = createFleetSnapshot({ ...deps, githubMaxAgeMs: 15_000 });
 
   /** Work that goes on after the response: tracked here, and kept alive by Workers' waitUntil. */
   function track(c: Context, work: Promise<unknown>): void {
@@ -73,7 +75,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   app.route('/', opsRoutes(deps));
   app.route('/webhook', webhookRoutes({ ...deps, dedupe, track, tracker }));
   app.route('/v1/fleet', fleetRoutes({ fleetToken: deps.config.fleetToken, fleetSnapshot }));
-  app.route('/status', statusRoutes({ fleetToken: deps.config.fleetToken, fleetSnapshot, tracker, pools: deps.config.pools, clock: deps.clock }));
+  app.route('/status', statusRoutes({ fleetToken: deps.config.fleetToken, fleetSnapshot: statusSnapshot, tracker, pools: deps.config.pools, clock: deps.clock }));
 
   return {
     app,

@@ -5,6 +5,7 @@
  * `tartfleet-dispatcher status` derive their view from it.
  */
 import type { HostInfo, RunnerRecord } from '../../core/agent-api/contract';
+import type { Clock } from '../../core/clock';
 import { errorMessage } from '../../core/errors';
 import { parseJobRunnerName } from '../../core/names';
 import type { GitHubApi, GitHubRunner } from './github/github-api';
@@ -31,15 +32,28 @@ export interface FleetSnapshotDeps {
   placer: Pick<Placer, 'snapshot'>;
   github: Pick<GitHubApi, 'listRunners' | 'rateLimitRemaining'>;
   agents: ReadonlyMap<string, Pick<ReconcileAgent, 'listRunners'>>;
+  /** Reuse GitHub's runner listing for this long (a page polling every second must not spend the
+   * API budget); 0 or absent: ask every time. */
+  githubMaxAgeMs?: number;
+  clock?: Pick<Clock, 'now'>;
 }
 
 export type FleetSnapshotSource = () => Promise<FleetSnapshot>;
 
 export function createFleetSnapshot(deps: FleetSnapshotDeps): FleetSnapshotSource {
+  const maxAge = deps.githubMaxAgeMs ?? 0;
+  let cached: { at: number; runners: Promise<GitHubRunner[] | { error: string }> } | undefined;
+  function githubRunners(): Promise<GitHubRunner[] | { error: string }> {
+    const now = deps.clock?.now() ?? 0;
+    if (cached && maxAge > 0 && now - cached.at < maxAge) return cached.runners;
+    const runners = deps.github.listRunners().catch((error: unknown) => ({ error: errorMessage(error) }));
+    cached = { at: now, runners };
+    return runners;
+  }
   return async () => {
     const [hosts, runners, records] = await Promise.all([
       deps.placer.snapshot(),
-      deps.github.listRunners().catch((error: unknown) => ({ error: errorMessage(error) })),
+      githubRunners(),
       Promise.all(
         [...deps.agents.entries()].map(async ([host, agent]) => {
           try {

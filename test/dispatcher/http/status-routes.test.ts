@@ -1,6 +1,6 @@
 /** `/status`: who may see it, how the login sets its cookie, what is never cached, and that the view
  * follows the webhooks and the hosts. In process, on the dispatcher harness. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { statusViewSchema } from '../../../dispatcher/src/status/status-model';
 import { queuedPayload, setupApp, signedRequest } from '../../helpers/dispatcher-harness';
 
@@ -48,6 +48,15 @@ describe('/status', () => {
     const view = statusViewSchema.parse(await data.json());
     expect(view.hosts).toEqual([expect.objectContaining({ url: 'http://127.0.0.1:1', slots: { total: 2, busy: 0, booting: 0, warm: 0, free: 2, suspect: 0 }, cells: ['free', 'free'] })]);
     expect(view.queue).toEqual([{ pool: 'macos', depth: 0, oldestWaitSeconds: null }]);
+  });
+
+  it('asks GitHub for the runner listing at most every 15 s however often the page polls (/v1/fleet asks each time)', async () => {
+    const { app, gh } = setupApp();
+    const listRunners = vi.spyOn(gh.api, 'listRunners');
+    for (let i = 0; i < 3; i++) expect((await app.request('/status/data', { headers: bearer })).status).toBe(200);
+    expect(listRunners).toHaveBeenCalledTimes(1);
+    for (let i = 0; i < 2; i++) expect((await app.request('/v1/fleet', { headers: bearer })).status).toBe(200);
+    expect(listRunners).toHaveBeenCalledTimes(3);
   });
 
   it('logs in with the form: an HttpOnly SameSite=Strict cookie that is not the token; a wrong token gets the form again', async () => {

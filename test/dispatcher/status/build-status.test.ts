@@ -1,14 +1,15 @@
 /** The status view from a fleet snapshot: every slot state, unreachable hosts, images per pool. */
 import { describe, expect, it } from 'vitest';
-import type { HostInfo, RunnerRecord } from '../../../core/agent-api/contract';
+import { hostInfoSchema, type HostInfo, type RunnerRecord } from '../../../core/agent-api/contract';
 import type { FleetSnapshot } from '../../../dispatcher/src/fleet-snapshot';
 import { createJobTracker } from '../../../dispatcher/src/job-tracker';
 import { buildStatus } from '../../../dispatcher/src/status/build-status';
 
 const NOW = Date.parse('2026-01-01T00:10:00Z');
 
+/** Through the contract's schema, so fields it defaults are filled as an agent's answer would be. */
 function info(id: string, slots: HostInfo['slots'], draining: boolean, image: string): HostInfo {
-  return { id, version: '1', tartVersion: '2.28.0', slots, draining, pools: [{ name: 'macos', image, labels: [], warm: 0 }], images: [image] };
+  return hostInfoSchema.parse({ id, version: '1', tartVersion: '2.28.0', slots, draining, pools: [{ name: 'macos', image, labels: [], warm: 0 }], images: [image] });
 }
 
 function record(name: string, stage: RunnerRecord['stage'], requested: string): RunnerRecord {

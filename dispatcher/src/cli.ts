@@ -24,6 +24,8 @@ export interface CliIo {
   err(line: string): void;
   env: Record<string, string | undefined>;
   onSignal(handler: () => void): void;
+  /** The `status` command's HTTP client (tests answer it in process). */
+  fetch?: typeof fetch;
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

@@ -9,6 +9,8 @@ import { systemClock, type Clock } from '../../core/clock';
 import type { DispatcherConfig } from './config';
 import { createOctokitGitHub } from './github/create-octokit-github';
 import type { GitHubApi } from './github/github-api';
+import { trackQueuedJobs } from './github/track-queued-jobs';
+import { createJobLog } from './status/job-log';
 import { silentLogger, type Logger } from '../../core/logger';
 import { noopMetrics, type DispatcherMetrics } from './metrics-port';
 import { createJobTracker } from './job-tracker';
@@ -44,7 +46,8 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? noopMetrics;
   const clock = options.clock ?? systemClock;
-  const github =
+  const jobLog = createJobLog({ now: () => clock.now() });
+  const rawGithub =
     options.github ??
     createOctokitGitHub({
       github: config.github,
@@ -53,6 +56,8 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
       log: { warn: (m) => logger.warn({}, m) },
       onResponse: (endpoint, status) => metrics.githubRequest(endpoint, status),
     });
+  // The reconciler's listings of queued jobs also feed the status page's queue.
+  const github = trackQueuedJobs(rawGithub, jobLog, config.pools, clock);
   const agents = new Map<string, AgentClient & AgentImageClient>();
   const poolHosts = new Map<string, string[]>();
   for (const pool of config.pools) {
@@ -106,6 +111,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     ...(options.registry ? { registry: options.registry } : {}),
     logger,
     clock,
+    jobLog,
     ...(options.inline ? { inline: true } : {}),
     ...(options.onNoCapacity ? { onNoCapacity: options.onNoCapacity } : {}),
     warmSizer,

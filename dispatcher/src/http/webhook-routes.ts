@@ -16,6 +16,7 @@ import type { DispatcherConfig, PoolConfig } from '../config';
 import type { DedupeStore } from '../dedupe-store';
 import type { GitHubApi } from '../github/github-api';
 import type { JobTracker } from '../job-tracker';
+import type { JobLog } from '../status/job-log';
 import type { DispatcherMetrics, WebhookResult } from '../metrics-port';
 import { matchPool } from '../pool-match';
 import type { WarmSizer } from '../warm-sizer';
@@ -45,6 +46,14 @@ export interface WebhookRouteDeps {
   track(c: Context, work: Promise<unknown>): void;
   /** Counts queued jobs for automatic warm sizing. */
   warmSizer?: WarmSizer;
+  /** Remembers jobs seen queued and started, for the status page. */
+  jobLog?: Pick<JobLog, 'queued' | 'started' | 'completed'>;
+}
+
+/** Epoch ms of an ISO time from a payload, or undefined. */
+function epochMs(iso: string | null | undefined): number | undefined {
+  const ms = Date.parse(iso ?? '');
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 type Accepted = { status: 200 | 202; result: WebhookResult | 'accepted'; message?: string };
@@ -91,6 +100,10 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
         const wait = (Date.parse(job.started_at) - Date.parse(job.created_at)) / 1000;
         deps.tracker.started(job.id, pool.name, event.repository.full_name, wait);
       }
+      const createdAt = epochMs(job.created_at);
+      const startedAt = epochMs(job.started_at);
+      if (event.action === 'in_progress' && pool && startedAt !== undefined) deps.jobLog?.started({ jobId: job.id, pool: pool.name, startedAt, ...(createdAt !== undefined ? { createdAt } : {}) });
+      if (event.action === 'completed') deps.jobLog?.completed(job.id);
       return { status: 202, result: 'ignored' };
     }
     if (event.action !== 'queued') return { status: 202, result: 'ignored' };
@@ -99,6 +112,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
     if (dedupe.has(`job:${job.id}:progressed`)) return { status: 200, result: 'ignored', message: 'job already in progress or completed' };
     if (!dedupe.claim(`job:${job.id}:queued`)) return { status: 200, result: 'duplicate' };
     deps.warmSizer?.arrived(pool.name, job.id, Date.parse(job.created_at ?? ''));
+    deps.jobLog?.queued({ jobId: job.id, pool: pool.name, createdAt: epochMs(job.created_at) ?? deps.clock.now() });
     const work = handleQueued(event, pool).then((result) => deps.metrics.webhook(result));
     if (deps.inline) await work;
     else deps.track(c, work);

@@ -18,6 +18,7 @@ export function trackQueuedJobs(github: GitHubApi, tracker: Pick<JobLog, 'listed
     listRunners: () => github.listRunners(),
     getJobStatus: (repo, jobId) => github.getJobStatus(repo, jobId),
     rateLimitRemaining: () => github.rateLimitRemaining(),
+    rateLimitLimit: () => github.rateLimitLimit?.(),
     async listQueuedJobs() {
       const listedAt = clock.now();
       const jobs = await github.listQueuedJobs();

@@ -1,0 +1,76 @@
+// Runs before the test suite (`npm test`) and in `.ci/run`: the tests drive real system tools
+// where they exist on Linux (test/README.md, "Real components"). When one is missing, install its
+// Debian package if this is root on a machine with apt-get (saying what it installs), else stop at
+// once with the exact command, instead of failing half-way through the suite.
+//
+// Usage: node scripts/check-system-tools.mjs
+//   TARTFLEET_TOOLS_NO_INSTALL=1  never install, only report (what a non-root user gets anyway)
+//   TARTFLEET_TOOLS_PATH=<dirs>   search these ':'-separated folders instead of $PATH + sbin folders
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+/** [command, Debian package, what uses it] */
+const TOOLS = [
+  ['ssh', 'openssh-client', 'the SSH tests and the simulator'],
+  ['sshd', 'openssh-server', 'the real-sshd lifecycle tests'],
+  ['nginx', 'nginx', 'the cache mirror tests'],
+  ['promtool', 'prometheus', 'the metrics and alert-rule tests'],
+  ['shellcheck', 'shellcheck', 'the guest and packer script tests'],
+  ['packer', 'packer', 'the image template tests'],
+  ['ip', 'iproute2', 'the simulator guests on 127.x addresses'],
+  ['curl', 'curl', 'the guest scripts'],
+  ['openssl', 'openssl', 'the TLS tests'],
+];
+
+function searchDirs() {
+  const override = process.env.TARTFLEET_TOOLS_PATH;
+  if (override !== undefined) return override.split(':').filter(Boolean);
+  // sshd and nginx live in sbin folders, which a non-root PATH often lacks.
+  return [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/sbin', '/sbin', '/usr/local/sbin'];
+}
+
+function found(command, dirs) {
+  return dirs.some((dir) => {
+    try {
+      accessSync(path.join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function missingTools() {
+  const dirs = searchDirs();
+  return TOOLS.filter(([command]) => !found(command, dirs));
+}
+
+const missing = missingTools();
+if (missing.length > 0) {
+  const packages = [...new Set(missing.map(([, pkg]) => pkg))];
+  const isRoot = process.getuid?.() === 0;
+  const canInstall = isRoot && process.env.TARTFLEET_TOOLS_NO_INSTALL !== '1' && found('apt-get', searchDirs());
+  if (!canInstall) {
+    const list = missing.map(([command, , why]) => `${command} (${why})`).join(', ');
+    console.error(`npm test: missing system tools: ${list}. Install them with:\n  ${isRoot ? '' : 'sudo '}apt-get install -y --no-install-recommends ${packages.join(' ')}`);
+    process.exit(1);
+  }
+  console.log(`npm test: installing Debian packages ${packages.join(' ')} (for ${missing.map(([command]) => command).join(', ')})`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  // The Debian nginx and prometheus packages start their services on install; the tests start their own.
+  try {
+    execFileSync('systemctl', ['stop', 'nginx', 'prometheus'], { stdio: 'ignore' });
+  } catch {
+    // No systemd (a container): nothing was started.
+  }
+  const still = missingTools();
+  if (still.length > 0) {
+    console.error(`npm test: still missing after apt-get install: ${still.map(([command]) => command).join(', ')}`);
+    process.exit(1);
+  }
+}
+// sshd refuses to start without its privilege-separation folder, which only its service creates.
+if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true });

@@ -21,6 +21,7 @@ const TOOLS = [
   ['ip', 'iproute2', 'the simulator guests on 127.x addresses'],
   ['curl', 'curl', 'the guest scripts'],
   ['openssl', 'openssl', 'the TLS tests'],
+  ['systemd-analyze', 'systemd', 'the systemd unit test (test/deploy/)'],
 ];
 
 function searchDirs() {

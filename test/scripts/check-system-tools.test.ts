@@ -35,12 +35,12 @@ describe('scripts/check-system-tools.mjs (run first by npm test)', () => {
     const r = check({ TARTFLEET_TOOLS_PATH: toolDir([]), TARTFLEET_TOOLS_NO_INSTALL: '1' });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('apt-get install -y --no-install-recommends openssh-client openssh-server nginx prometheus shellcheck packer iproute2 curl openssl\n');
+    expect(r.stderr).toContain('apt-get install -y --no-install-recommends openssh-client openssh-server nginx prometheus shellcheck packer iproute2 curl openssl systemd\n');
     expect(r.stderr.trim().split('\n')).toHaveLength(2);
   });
 
   it('names only what is missing', () => {
-    const r = check({ TARTFLEET_TOOLS_PATH: toolDir(['ssh', 'sshd', 'nginx', 'shellcheck', 'packer', 'ip', 'curl', 'openssl']), TARTFLEET_TOOLS_NO_INSTALL: '1' });
+    const r = check({ TARTFLEET_TOOLS_PATH: toolDir(['ssh', 'sshd', 'nginx', 'shellcheck', 'packer', 'ip', 'curl', 'openssl', 'systemd-analyze']), TARTFLEET_TOOLS_NO_INSTALL: '1' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/missing system tools: promtool \(the metrics and alert-rule tests\)\. Install them with:\n {2}(sudo )?apt-get install -y --no-install-recommends prometheus\n$/);
   });

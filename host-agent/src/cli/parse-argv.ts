@@ -10,7 +10,7 @@ export type CliCommand =
   | { command: 'help' }
   | { command: 'version' }
   | { command: 'serve'; configFile: string | undefined }
-  | { command: 'doctor'; configFile: string | undefined; json: boolean }
+  | { command: 'doctor'; configFile: string | undefined; json: boolean; dispatcher?: string }
   | { command: 'install-launchd'; configFile: string | undefined; options: InstallLaunchdArgs };
 
 /** Options of `install-launchd` as given on the command line (defaults are applied later). */
@@ -29,7 +29,7 @@ export interface InstallLaunchdArgs {
 
 const SPECS = {
   serve: { values: ['config'], flags: [] },
-  doctor: { values: ['config'], flags: ['json'] },
+  doctor: { values: ['config', 'dispatcher'], flags: ['json'] },
   'install-launchd': { values: ['config', 'label', 'out', 'log-dir', 'user', 'node', 'agent-bin', 'secret-file', 'keychain-service'], flags: ['daemon', 'agent', 'dry-run'] },
 } as const satisfies Record<string, OptionSpec>;
 type Sub = keyof typeof SPECS;
@@ -45,7 +45,11 @@ export function parseArgv(argv: readonly string[]): CliCommand {
   const { values, flags } = parseOptions(`tartfleet-agent ${sub}`, SPECS[sub], rest);
   const configFile = values.get('config');
   if (sub === 'serve') return { command: 'serve', configFile };
-  if (sub === 'doctor') return { command: 'doctor', configFile, json: flags.has('json') };
+  if (sub === 'doctor') {
+    const dispatcher = values.get('dispatcher');
+    if (dispatcher !== undefined && !/^https?:\/\/[^\s/]+/.test(dispatcher)) throw new UsageError(`tartfleet-agent doctor: --dispatcher must be the dispatcher's base URL (https://…), got '${dispatcher}'`);
+    return { command: 'doctor', configFile, json: flags.has('json'), ...(dispatcher === undefined ? {} : { dispatcher }) };
+  }
   if (flags.has('daemon') && flags.has('agent')) throw new UsageError('tartfleet-agent install-launchd: choose one of --agent (user LaunchAgent, the default) or --daemon');
   if (values.has('secret-file') && values.has('keychain-service')) throw new UsageError('tartfleet-agent install-launchd: choose one of --secret-file or --keychain-service');
   const options: InstallLaunchdArgs = { daemon: flags.has('daemon'), dryRun: flags.has('dry-run') };
@@ -65,9 +69,12 @@ Usage:
   tartfleet-agent serve [--config <file>]
       Run the agent's HTTP API (host-agent/README.md). SIGTERM drains: no new runners, running jobs finish up
       to drainTimeoutMs, the rest are torn down, exit 0.
-  tartfleet-agent doctor [--config <file>] [--json]
-      Check this host: tart and its version, free disk under TART_HOME vs the base images, base
-      images present, running VMs vs slots, SSH into a running VM. Exit 1 when a check fails.
+  tartfleet-agent doctor [--config <file>] [--json] [--dispatcher <url>]
+      Check this host, each check ok/warn/fail with its one-line fix: macOS and tart versions, the
+      vmnet DHCP lease time, auto-login, sleep, Softnet SUID root, free disk vs the images and the
+      mirror's minFree, images present, slots, SSH, Local Network access and the runner's age in a
+      running VM, the mirror, clock skew against the dispatcher (--dispatcher or
+      $TARTFLEET_DISPATCHER_URL). Exit 1 when a check fails.
   tartfleet-agent install-launchd [--config <file>] [--agent | --daemon] [--dry-run]
       [--label <label>] [--out <plist>] [--log-dir <dir>] [--user <name>] [--node <path>]
       [--agent-bin <path>] [--secret-file <path> | --keychain-service <service>]

@@ -17,6 +17,7 @@ import { HELP_TEXT, parseArgv, UsageError } from './parse-argv';
 import { runServe } from './serve';
 import { runCacheConfigCommand } from '../cache/run-cache-config-command';
 import { AGENT_VERSION } from './version';
+import type { HostSystem } from './host-system';
 
 export interface CliDeps {
   env: Readonly<Record<string, string | undefined>>;
@@ -34,6 +35,8 @@ export interface CliDeps {
   readFile: (path: string) => Buffer;
   stopRequested: () => Promise<string>;
   launchd: Omit<InstallLaunchdDeps, 'stdout'>;
+  /** The Mac itself (system commands, files, network) for doctor and init. */
+  hostSystem: (env: Readonly<Record<string, string | undefined>>, clock: Clock) => HostSystem;
   /** Tests learn serve's URL here. */
   onListening?: (url: string) => void;
 }
@@ -42,7 +45,7 @@ function load(deps: CliDeps, configFile: string | undefined, requireSecrets: boo
   return loadConfig({ file: configFile, env: deps.env, hostname: deps.hostname, requireSecrets, readFile: (p) => deps.readFile(p).toString('utf8') });
 }
 
-async function doctor(deps: CliDeps, configFile: string | undefined, json: boolean): Promise<number> {
+async function doctor(deps: CliDeps, configFile: string | undefined, json: boolean, dispatcher: string | undefined): Promise<number> {
   let config: Readonly<AgentConfig>;
   try {
     config = load(deps, configFile, false);
@@ -67,6 +70,9 @@ async function doctor(deps: CliDeps, configFile: string | undefined, json: boole
       freeBytes: deps.freeBytes,
       readFile: (p) => deps.readFile(p).toString('utf8'),
       sshTimeoutMs: 15_000,
+      system: deps.hostSystem(deps.env, deps.clock),
+      clock: deps.clock,
+      dispatcherUrl: dispatcher ?? deps.env.TARTFLEET_DISPATCHER_URL,
     })),
   ];
   deps.stdout(json ? renderDoctorJson(results) : renderDoctorTable(results));
@@ -105,7 +111,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
         deps.stdout(`${AGENT_VERSION}\n`);
         return 0;
       case 'doctor':
-        return await doctor(deps, cmd.configFile, cmd.json);
+        return await doctor(deps, cmd.configFile, cmd.json, cmd.dispatcher);
       case 'install-launchd':
         return runInstallLaunchd(cmd.configFile, cmd.options, { ...deps.launchd, stdout: deps.stdout });
       case 'serve':

@@ -12,7 +12,7 @@ import { writeMacShims } from '../../fakes/mac-shims';
 const exec = promisify(execFile);
 const TART = path.resolve(__dirname, '../../sim/bin/tart');
 
-type Check = { name: string; status: string; detail: string };
+type Check = { name: string; status: string; detail: string; fix?: string };
 
 describe('doctor against the tart simulator', () => {
   let home: string;

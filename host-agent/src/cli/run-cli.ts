@@ -18,6 +18,7 @@ import { runServe } from './serve';
 import { runCacheConfigCommand } from '../cache/run-cache-config-command';
 import { AGENT_VERSION } from './version';
 import type { HostSystem } from './host-system';
+import { runInit, InitError, type InitFs } from './run-init';
 
 export interface CliDeps {
   env: Readonly<Record<string, string | undefined>>;
@@ -37,6 +38,9 @@ export interface CliDeps {
   launchd: Omit<InstallLaunchdDeps, 'stdout'>;
   /** The Mac itself (system commands, files, network) for doctor and init. */
   hostSystem: (env: Readonly<Record<string, string | undefined>>, clock: Clock) => HostSystem;
+  /** For init: the user's id (launchctl's gui/<uid> domain) and the files it writes. */
+  uid: number;
+  initFs: InitFs;
   /** Tests learn serve's URL here. */
   onListening?: (url: string) => void;
 }
@@ -116,8 +120,22 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
         return runInstallLaunchd(cmd.configFile, cmd.options, { ...deps.launchd, stdout: deps.stdout });
       case 'serve':
         return await serve(deps, cmd.configFile);
+      case 'init': {
+        const { homeDir, execPath, agentBin, currentUser } = deps.launchd.context;
+        return await runInit(cmd.options, {
+          system: deps.hostSystem(deps.env, deps.clock),
+          fs: deps.initFs,
+          facts: { home: homeDir, hostname: deps.hostname, user: currentUser, uid: deps.uid, node: execPath, agentBin },
+          stdout: deps.stdout,
+          doctor: (configFile, env) => doctor({ ...deps, env: { ...deps.env, ...env } }, configFile, false, undefined),
+        });
+      }
     }
   } catch (error: unknown) {
+    if (error instanceof InitError) {
+      deps.stderr(`${error.message}\n`);
+      return 1;
+    }
     if (error instanceof UsageError) {
       deps.stderr(`${error.message}\nRun 'tartfleet-agent --help' for usage.\n`);
       return error.exitCode;

@@ -107,6 +107,8 @@ describe('tartfleet-agent init', () => {
     expect(readFileSync(stdin, 'utf8')).toMatch(/^add-generic-password -U -s tartfleet-agent -a tartfleet -w [0-9a-f]{64}\n$/);
     expect(readFileSync(argv, 'utf8')).not.toMatch(/[0-9a-f]{64}/);
     expect(tree(home)).not.toContain('.config/tartfleet/agent-secret');
+    // --no-cache: no mirror job, no nginx config.
+    expect(tree(home).filter((f) => f.includes('mirror'))).toEqual([]);
   }, 60_000);
 
   it('a bad argument is a usage error and writes nothing', async () => {

@@ -58,7 +58,7 @@ const fmtGb = (bytes: number) => `${Math.floor(bytes / GB)} GB`;
 export const TESTED_TART_VERSION = '2.32.1';
 
 /** -1, 0 or 1 for dotted numeric versions (`2.32.1`); non-numeric parts count as 0. */
-function compareVersions(a: string, b: string): number {
+export function compareVersions(a: string, b: string): number {
   const pa = a.split('.').map((x) => Number.parseInt(x, 10) || 0);
   const pb = b.split('.').map((x) => Number.parseInt(x, 10) || 0);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {

@@ -13,7 +13,8 @@ import { TartfleetError } from '../../../core/errors';
 import type { HostSystem } from './host-system';
 import { KEYCHAIN_SERVICE, planInit, type InitArgs, type InitFacts, type InitPlan } from './init-plan';
 import { initNextSteps } from './init-next-steps';
-import { TESTED_TART_VERSION } from './doctor-checks';
+import { compareVersions, TESTED_TART_VERSION } from './doctor-checks';
+import { checkMacos, checkSoftnet } from './host-checks';
 
 export class InitError extends TartfleetError {
   override readonly name = 'InitError';
@@ -44,21 +45,19 @@ async function prerequisites(args: InitArgs, deps: InitDeps): Promise<{ warnings
   const { system } = deps;
   const missing: string[] = [];
   const warnings: string[] = [];
-  const macos = await system.run('sw_vers', ['-productVersion']);
-  const major = Number(/^(\d+)/.exec(macos?.stdout.trim() ?? '')?.[1]);
-  if (macos === undefined || macos.exitCode !== 0) missing.push('macOS (sw_vers not found): tartfleet hosts are Apple Silicon Macs');
-  else if (!(major >= 13)) missing.push(`macOS 13 or later (found ${macos.stdout.trim().slice(0, 20)}): update macOS`);
+  // The same checks doctor runs, so init and doctor never disagree.
+  const macos = await checkMacos(system);
+  if (macos.status === 'fail') missing.push(`${macos.detail}${macos.fix === undefined ? '' : `: ${macos.fix}`}`);
   const tart = await system.run('tart', ['--version']);
   if (tart === undefined || tart.exitCode !== 0) missing.push('tart: brew install cirruslabs/cli/tart');
-  else if (tart.stdout.trim().localeCompare(TESTED_TART_VERSION, undefined, { numeric: true }) < 0) warnings.push(`tart ${tart.stdout.trim()} is older than ${TESTED_TART_VERSION}: brew upgrade cirruslabs/cli/tart`);
+  else if (compareVersions(tart.stdout.trim(), TESTED_TART_VERSION) < 0) warnings.push(`tart ${tart.stdout.trim()} is older than ${TESTED_TART_VERSION}: brew upgrade cirruslabs/cli/tart`);
   if (system.which('ssh-keygen') === undefined) missing.push('ssh-keygen (OpenSSH): it ships with macOS');
   if (system.which('launchctl') === undefined) missing.push('launchctl: tartfleet-agent init runs on macOS');
   if (args.secretStore === 'keychain' && system.which('security') === undefined) missing.push('security (the Keychain tool), or use --secret-store file');
   const nginx = args.cache ? system.which('nginx') : undefined;
   if (args.cache && nginx === undefined) missing.push('nginx for the cache mirror: brew install nginx (or run init --no-cache)');
-  const softnet = system.which('softnet');
-  const s = softnet === undefined ? undefined : system.stat(softnet);
-  if (softnet !== undefined && !(s !== undefined && s.uid === 0 && (s.mode & 0o4000) !== 0)) warnings.push(`${softnet} is not SUID root (needed for --net-softnet): sudo chown root ${softnet} && sudo chmod u+s ${softnet}`);
+  const softnet = checkSoftnet(system);
+  if (softnet.status === 'fail') warnings.push(`${softnet.detail}: ${softnet.fix ?? ''}`);
   if (missing.length > 0) throw new InitError(`tartfleet-agent init: missing prerequisites, nothing was written:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
   return { warnings, ...(nginx === undefined ? {} : { nginx }) };
 }

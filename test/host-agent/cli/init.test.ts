@@ -111,6 +111,17 @@ describe('tartfleet-agent init', () => {
     expect(tree(home).filter((f) => f.includes('mirror'))).toEqual([]);
   }, 60_000);
 
+  it('refuses macOS 12 and warns (only) about a Softnet that is not SUID root, with the fix', async () => {
+    writeMacShims(shims, { softnet: 'plain' });
+    const dry = await init(['--dry-run']);
+    expect(dry.out).toMatch(/^warning: \S+\/softnet is not SUID root .*: sudo chown root \S+ && sudo chmod u\+s \S+$/m);
+    writeMacShims(shims, { macos: '12.7.4' });
+    const old = await init([]);
+    expect(old.code).toBe(1);
+    expect(old.err).toContain('macOS 12.7.4; tart needs 13 or later: update macOS');
+    expect(tree(home)).toEqual([]);
+  });
+
   it('a bad argument is a usage error and writes nothing', async () => {
     const { code, err } = await init(['--secret-store', 'vault']);
     expect(code).toBe(64);

@@ -6,8 +6,10 @@
 // Usage: node scripts/check-system-tools.mjs
 //   TARTFLEET_TOOLS_NO_INSTALL=1  never install, only report (what a non-root user gets anyway)
 //   TARTFLEET_TOOLS_PATH=<dirs>   search these ':'-separated folders instead of $PATH + sbin folders
+// cfn-lint (the SAM template's test) is not packaged for Debian: it comes from PyPI through pipx.
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 
 /** [command, Debian package, what uses it] */
@@ -27,8 +29,8 @@ const TOOLS = [
 function searchDirs() {
   const override = process.env.TARTFLEET_TOOLS_PATH;
   if (override !== undefined) return override.split(':').filter(Boolean);
-  // sshd and nginx live in sbin folders, which a non-root PATH often lacks.
-  return [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/sbin', '/sbin', '/usr/local/sbin'];
+  // sbin folders hold sshd and nginx; pipx and pyenv put cfn-lint in the home folders.
+  return [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/sbin', '/sbin', '/usr/local/sbin', path.join(homedir(), '.local/bin'), path.join(homedir(), '.pyenv/shims')];
 }
 
 function found(command, dirs) {
@@ -42,25 +44,32 @@ function found(command, dirs) {
   });
 }
 
+const CFN_LINT = ['cfn-lint', 'pipx', 'the AWS SAM template test (test/deploy/)'];
+
 function missingTools() {
   const dirs = searchDirs();
-  return TOOLS.filter(([command]) => !found(command, dirs));
+  return [...TOOLS, CFN_LINT].filter(([command]) => !found(command, dirs));
 }
 
 const missing = missingTools();
 if (missing.length > 0) {
-  const packages = [...new Set(missing.map(([, pkg]) => pkg))];
+  const needsCfnLint = missing.some(([command]) => command === 'cfn-lint');
+  const packages = [...new Set([...missing.filter(([command]) => command !== 'cfn-lint').map(([, pkg]) => pkg), ...(needsCfnLint && !found('pipx', searchDirs()) ? ['pipx'] : [])])];
   const isRoot = process.getuid?.() === 0;
   const canInstall = isRoot && process.env.TARTFLEET_TOOLS_NO_INSTALL !== '1' && found('apt-get', searchDirs());
   if (!canInstall) {
     const list = missing.map(([command, , why]) => `${command} (${why})`).join(', ');
-    console.error(`npm test: missing system tools: ${list}. Install them with:\n  ${isRoot ? '' : 'sudo '}apt-get install -y --no-install-recommends ${packages.join(' ')}`);
+    const commands = [...(packages.length > 0 ? [`${isRoot ? '' : 'sudo '}apt-get install -y --no-install-recommends ${packages.join(' ')}`] : []), ...(needsCfnLint ? ['pipx install cfn-lint'] : [])];
+    console.error(`npm test: missing system tools: ${list}. Install them with:\n${commands.map((c) => `  ${c}\n`).join('')}`.trimEnd());
     process.exit(1);
   }
-  console.log(`npm test: installing Debian packages ${packages.join(' ')} (for ${missing.map(([command]) => command).join(', ')})`);
+  console.log(`npm test: installing ${[packages.length > 0 ? `Debian packages ${packages.join(' ')}` : '', needsCfnLint ? 'cfn-lint (pipx, from PyPI)' : ''].filter(Boolean).join(' and ')} (for ${missing.map(([command]) => command).join(', ')})`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  if (packages.length > 0) {
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  }
+  if (needsCfnLint) execFileSync('pipx', ['install', 'cfn-lint'], { stdio: ['ignore', 'ignore', 'inherit'], env });
   // The Debian nginx and prometheus packages start their services on install; the tests start their own.
   try {
     execFileSync('systemctl', ['stop', 'nginx', 'prometheus'], { stdio: 'ignore' });

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 
 /** cfn-lint is a PyPI tool (not packaged for Debian): the test needs it and says how to get it. */
-export const CFN_LINT_HINT = 'cfn-lint not found on PATH or in ~/.pyenv/shims or ~/.local/bin; install it with: pip install cfn-lint (or: pipx install cfn-lint)';
+export const CFN_LINT_HINT = 'cfn-lint not found on PATH or in ~/.pyenv/shims or ~/.local/bin; install it with: pipx install cfn-lint (Debian 12: apt-get install pipx first; npm test does both as root)';
 
 /** The cfn-lint executable, or undefined. */
 export function findCfnLint(env: NodeJS.ProcessEnv = process.env): string | undefined {

@@ -52,6 +52,8 @@ export interface InitPlan {
   mirrorPlist: string | undefined;
   hostId: string;
   listen: { host: string; port: number };
+  /** Folders that must exist before the jobs start (nginx creates its cache folder, not the parents). */
+  dirs: string[];
 }
 
 export const KEYCHAIN_SERVICE = 'tartfleet-agent';
@@ -76,6 +78,14 @@ export function planInit(args: InitArgs, facts: InitFacts): InitPlan {
   const keyFile = path.join(dir, 'guest_ed25519');
   const hostId = args.hostId ?? hostIdFrom(facts.hostname);
   const listen = parseListen(args.listen);
+  // The mirror's files live under the prefix nginx was installed in (/opt/homebrew for Homebrew).
+  const prefix = path.dirname(path.dirname(facts.nginx ?? '/opt/homebrew/bin/nginx'));
+  const cacheInput = {
+    cacheDir: path.join(prefix, 'var/cache/tartfleet-mirror'),
+    accessLog: path.join(prefix, 'var/log/nginx/tartfleet-mirror.access.log'),
+    errorLog: path.join(prefix, 'var/log/nginx/tartfleet-mirror.error.log'),
+    pidFile: path.join(prefix, 'var/run/tartfleet-mirror.pid'),
+  };
   const config: Record<string, unknown> = {
     hostId,
     listen,
@@ -83,7 +93,7 @@ export function planInit(args: InitArgs, facts: InitFacts): InitPlan {
     maxVms: 2,
     pools: [{ name: args.pool ?? 'macos', image: args.image ?? 'ghcr.io/cirruslabs/macos-sequoia-xcode:latest', labels: args.labels ?? ['macOS', 'arm64'] }],
     ssh: { user: 'admin', privateKeyFile: keyFile },
-    ...(args.cache ? { cache: {} } : {}),
+    ...(args.cache ? { cache: cacheInput } : {}),
   };
   const header = '# tartfleet agent config, written by `tartfleet-agent init` (host-agent/README.md). Edit freely: init keeps it.\n';
   const files: PlannedFile[] = [{ path: configFile, text: header + stringifyYaml(config), mode: 0o644, keepExisting: true }];
@@ -96,12 +106,14 @@ export function planInit(args: InitArgs, facts: InitFacts): InitPlan {
   files.push({ path: agent.plistPath, text: agent.xml, mode: 0o644, keepExisting: false });
 
   let mirrorPlist: string | undefined;
+  const logDir = path.join(facts.home, 'Library/Logs/tartfleet');
+  const dirs = [logDir];
   if (args.cache) {
-    const cache = cacheConfigSchema.parse({});
+    const cache = cacheConfigSchema.parse(cacheInput);
+    dirs.push(...new Set([cacheInput.cacheDir, cacheInput.accessLog, cacheInput.errorLog, cacheInput.pidFile].map((p) => path.dirname(p))));
     const conf = path.join(dir, 'nginx/tartfleet-mirror.conf');
     files.push({ path: conf, text: renderNginxConfig(cache), mode: 0o644, keepExisting: false });
     mirrorPlist = path.join(facts.home, 'Library/LaunchAgents', `${MIRROR_LABEL}.plist`);
-    const logDir = path.join(facts.home, 'Library/Logs/tartfleet');
     const job = {
       Label: MIRROR_LABEL,
       ProgramArguments: [facts.nginx ?? '/opt/homebrew/bin/nginx', '-c', conf, '-g', 'daemon off;'],
@@ -116,5 +128,5 @@ export function planInit(args: InitArgs, facts: InitFacts): InitPlan {
     };
     files.push({ path: mirrorPlist, text: toPlistXml(job), mode: 0o644, keepExisting: false });
   }
-  return { configFile, secretFile, keyFile, files, agentLabel: agent.label, agentPlist: agent.plistPath, mirrorLabel: args.cache ? MIRROR_LABEL : undefined, mirrorPlist, hostId, listen };
+  return { configFile, secretFile, keyFile, files, agentLabel: agent.label, agentPlist: agent.plistPath, mirrorLabel: args.cache ? MIRROR_LABEL : undefined, mirrorPlist, hostId, listen, dirs };
 }

@@ -68,6 +68,7 @@ function printDryRun(plan: InitPlan, args: InitArgs, deps: InitDeps): void {
   for (const f of plan.files) out(`=== file ${f.path} (mode ${f.mode.toString(8)}${f.keepExisting ? ', kept if it exists' : ''}) ===\n${f.text}${f.text.endsWith('\n') ? '' : '\n'}=== end ===\n`);
   if (plan.secretFile !== undefined) out(`=== secret ${plan.secretFile} (mode 600, kept if it exists): 32 random bytes as hex ===\n`);
   else out(`$ security -i   # stdin: add-generic-password -U -s ${KEYCHAIN_SERVICE} -a tartfleet -w <32 random bytes as hex>\n`);
+  out(`$ mkdir -p ${plan.dirs.join(' ')}\n`);
   out(`$ ssh-keygen -q -t ed25519 -N '' -C tartfleet-${plan.hostId} -f ${plan.keyFile}   # unless it exists\n`);
   for (const [label, plist] of [[plan.agentLabel, plan.agentPlist], [plan.mirrorLabel, plan.mirrorPlist]] as const) {
     if (label !== undefined && plist !== undefined) out(`$ launchctl bootstrap gui/${deps.facts.uid} ${plist}   # bootout first when loaded and changed\n`);
@@ -102,7 +103,11 @@ async function apply(plan: InitPlan, deps: InitDeps): Promise<string[]> {
     rewritten.add(f.path);
     changed.push(`wrote ${f.path}`);
   }
-  fs.mkdir(path.join(deps.facts.home, 'Library/Logs/tartfleet'), 0o755);
+  for (const dir of plan.dirs) {
+    if (fs.exists(dir)) continue;
+    fs.mkdir(dir, 0o755);
+    changed.push(`created ${dir}`);
+  }
   for (const [label, plist] of [[plan.agentLabel, plan.agentPlist], [plan.mirrorLabel, plan.mirrorPlist]] as const) {
     if (label === undefined || plist === undefined) continue;
     const target = `gui/${deps.facts.uid}`;

@@ -62,6 +62,9 @@ describe('tartfleet-agent init', () => {
     expect([...files.keys()].sort()).toEqual([config, path.join(home, '.config/tartfleet/nginx/tartfleet-mirror.conf'), path.join(home, 'Library/LaunchAgents/dev.tartfleet.agent.plist'), path.join(home, 'Library/LaunchAgents/dev.tartfleet.mirror.plist')].sort());
     const loaded = loadConfig({ file: config, env: { TARTFLEET_AGENT_SECRET: 's'.repeat(40) }, hostname: 'x', requireSecrets: true, readFile: (p) => files.get(p)! });
     expect(loaded).toMatchObject({ hostId: 'mini-1', maxVms: 2, pools: [{ name: 'macos', labels: ['macOS', 'arm64'] }], ssh: { privateKeyFile: path.join(home, '.config/tartfleet/guest_ed25519') } });
+    // The mirror's files under the prefix nginx was found in (here: the shims' parent folder).
+    expect(loaded.cache).toMatchObject({ cacheDir: path.join(path.dirname(shims), 'var/cache/tartfleet-mirror'), pidFile: path.join(path.dirname(shims), 'var/run/tartfleet-mirror.pid') });
+    expect(out).toContain(`$ mkdir -p ${path.join(home, 'Library/Logs/tartfleet')} ${path.join(path.dirname(shims), 'var/cache')}`);
     const agent = plist.parse(files.get(path.join(home, 'Library/LaunchAgents/dev.tartfleet.agent.plist'))!) as { ProgramArguments: string[]; EnvironmentVariables: Record<string, string> };
     expect(agent.ProgramArguments).toEqual(['/opt/homebrew/bin/node', '/opt/tartfleet/tartfleet-agent.mjs', 'serve', '--config', config]);
     expect(agent.EnvironmentVariables.TARTFLEET_AGENT_SECRET_FILE).toBe(path.join(home, '.config/tartfleet/agent-secret'));
@@ -85,6 +88,7 @@ describe('tartfleet-agent init', () => {
     expect(readFileSync(path.join(dir, 'guest_ed25519'), 'utf8')).toContain('BEGIN OPENSSH PRIVATE KEY');
     expect(first.out).not.toContain(secret);
     expect(first.out).toContain('init: loaded the launchd job dev.tartfleet.agent');
+    expect(first.out).toContain(`init: created ${path.join(path.dirname(shims), 'var/log/nginx')}`);
     expect(first.out).toContain('Running tartfleet-agent doctor');
     expect(first.out).toMatch(/\nconfig\s+ok\s+/);
     const calls = readFileSync(launchctlLog, 'utf8');

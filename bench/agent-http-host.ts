@@ -2,16 +2,17 @@
  * Benchmark: signed `GET /v1/host` requests per second on loopback (target ≥ 2,000/s, issue 4).
  * Every request is signed afresh (timestamp, nonce, HMAC) exactly as the dispatcher's client does,
  * and the agent verifies it, checks the replay cache and records metrics, so this measures the real
- * per-request cost. Prints a table and writes build/bench/agent-http-host.json.
+ * per-request cost. Prints a table and writes bench/results/agent-http-host.json.
  *
  * Run: npm run bench:agent-http -- [--seconds 10] [--connections 16]
  */
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequestSigner } from '../core/agent-api/auth';
 import { nodeSigningCrypto } from '../host-agent/src/middleware/node-signing-crypto';
+import { resultsFile, size } from './bench-env';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -20,12 +21,13 @@ function option(name: string, fallback: number): number {
   return v;
 }
 
-const seconds = option('seconds', 10);
+const seconds = option('seconds', size(10, 1));
 const connections = option('connections', 16);
 const secret = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('');
 const serverBundle = path.join(path.dirname(process.argv[1] ?? '.'), 'agent-http-host-server.mjs');
 
 const server = spawn(process.execPath, [serverBundle], { env: { ...process.env, BENCH_SECRET: secret }, stdio: ['ignore', 'pipe', 'inherit'] });
+let startTimer: NodeJS.Timeout | undefined;
 const baseUrl = await new Promise<string>((resolve, reject) => {
   let out = '';
   server.stdout.on('data', (c: Buffer) => {
@@ -33,8 +35,8 @@ const baseUrl = await new Promise<string>((resolve, reject) => {
     if (out.includes('\n')) resolve(out.trim());
   });
   server.once('exit', (code) => reject(new Error(`bench server exited with ${code} before listening`)));
-  setTimeout(() => reject(new Error('bench server did not print its URL within 30 s')), 30_000);
-});
+  startTimer = setTimeout(() => reject(new Error('bench server did not print its URL within 30 s')), 30_000);
+}).finally(() => clearTimeout(startTimer));
 
 const { hostname, port } = new URL(baseUrl);
 const agent = new Agent({ keepAlive: true, maxSockets: connections });
@@ -88,9 +90,7 @@ try {
   console.log(`requests               ${result.requests} in ${result.seconds} s, ${connections} connections`);
   console.log(`latency p50/p95/p99    ${result.latencyMs.p50} / ${result.latencyMs.p95} / ${result.latencyMs.p99} ms`);
   console.log(`statuses               ${JSON.stringify(result.statuses)}`);
-  const outDir = path.resolve(path.dirname(process.argv[1] ?? '.'));
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'agent-http-host.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(resultsFile('agent-http-host.json'), `${JSON.stringify(result, null, 2)}\n`);
   if (statuses.size !== 1 || !statuses.has(200)) process.exitCode = 1;
 } finally {
   agent.destroy();

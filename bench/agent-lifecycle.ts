@@ -31,11 +31,12 @@ import type { TartCli } from '../host-agent/src/tart/tart-cli';
 import { silentLogger } from '../core/logger';
 import { createRecordingObserver } from '../test/fakes/recording-observer';
 import { killAgentProcesses, startAgentProcess } from '../test/helpers/agent-process';
-import { createSimEnv, repoRoot } from '../test/helpers/sim-env';
+import { createSimEnv } from '../test/helpers/sim-env';
 import { waitFor } from '../test/helpers/wait-for';
+import { resultsFile, size } from './bench-env';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 20);
-const BOOT_MS = Number(process.env.BOOT_MS ?? 5_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? size(20, 2));
+const BOOT_MS = Number(process.env.BOOT_MS ?? size(5_000, 200));
 
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -62,7 +63,7 @@ try {
   // R: the runner stand-in alone, from start to `Listening for Jobs`.
   const guestHome = path.join(env.tartHome, 'vms/base/guest/Users/admin');
   const runnerOnly: number[] = [];
-  for (let i = 0; i < 7; i++) {
+  for (let i = 0; i < size(7, 1); i++) {
     const jit = await env.mint(`tf-mac-r${i}`, ['self-hosted', 'macos']);
     const started = performance.now();
     const child = spawn('/bin/bash', [path.join(guestHome, 'actions-runner/run.sh')], { cwd: guestHome, env: { HOME: guestHome, PATH: '/usr/bin:/bin', ACTIONS_RUNNER_INPUT_JITCONFIG: jit }, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -171,7 +172,7 @@ try {
   await service.shutdown(1_000);
 
   // RSS with two VMs running jobs, the lifecycle in its own process.
-  env.github.enqueueRun({ jobs: [0, 1].map((i) => ({ name: `rss-${i}`, labels: ['self-hosted', 'macos', 'rss'], durationMs: 8_000 })) });
+  env.github.enqueueRun({ jobs: [0, 1].map((i) => ({ name: `rss-${i}`, labels: ['self-hosted', 'macos', 'rss'], durationMs: size(8_000, 1_500) })) });
   const agent = await startAgentProcess({ config: { ...config, stateDir: path.join(env.root, 'state-rss') } });
   await agent.waitEvent('ready');
   for (const i of [0, 1]) {
@@ -204,7 +205,7 @@ try {
   };
   console.table(rows);
   console.log(JSON.stringify(result, null, 2));
-  writeFileSync(path.join(repoRoot, 'bench/results/agent-lifecycle.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(resultsFile('agent-lifecycle.json'), `${JSON.stringify(result, null, 2)}\n`);
 } finally {
   await killAgentProcesses();
   await env.close();

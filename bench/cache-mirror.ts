@@ -7,15 +7,16 @@
  * Prints a table and writes bench/results/cache-mirror.json. Run: npm run bench:cache
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { loopbackHost, startMirror } from '../test/host-agent/cache/helpers/nginx-harness';
 import { startUpstream } from '../test/host-agent/cache/helpers/upstream-server';
+import { resultsFile, size } from './bench-env';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const BIG = 50 * 1024 * 1024;
-const JOBS = 20;
+const RUNS = Number(process.env.BENCH_RUNS ?? size(7, 1));
+const BIG_MB = size(50, 1);
+const BIG = BIG_MB * 1024 * 1024;
+const JOBS = size(20, 4);
 const SLOTS = 2;
 const SHARED_PACKAGES = 30;
 
@@ -66,7 +67,7 @@ async function bigObject(): Promise<Record<string, number>> {
   const mirror = await startMirror({ prefixes: [{ name: 'big', url: origin.url, ttl: '1h' }] });
   try {
     const miss = await timedGet(`${mirror.baseUrl}/big/object.bin`);
-    if (miss.cache !== 'MISS' || miss.bytes !== BIG) throw new Error(`first fetch: expected a 50 MB MISS, got ${miss.bytes} bytes ${miss.cache}`);
+    if (miss.cache !== 'MISS' || miss.bytes !== BIG) throw new Error(`first fetch: expected a ${BIG_MB} MB MISS, got ${miss.bytes} bytes ${miss.cache}`);
     const direct: number[] = [];
     const hit: number[] = [];
     for (let i = 0; i < RUNS; i++) {
@@ -130,9 +131,9 @@ async function sharedJobs(): Promise<Record<string, number>> {
 const big = await bigObject();
 const jobs = await sharedJobs();
 const rows: [string, string][] = [
-  ['50 MB, direct from local upstream (median)', `${big.directMedianMs?.toFixed(1)} ms`],
-  ['50 MB, first fetch through mirror (MISS)', `${big.missMs?.toFixed(1)} ms`],
-  ['50 MB, second fetch through mirror (HIT, median)', `${big.hitMedianMs?.toFixed(1)} ms`],
+  [`${BIG_MB} MB, direct from local upstream (median)`, `${big.directMedianMs?.toFixed(1)} ms`],
+  [`${BIG_MB} MB, first fetch through mirror (MISS)`, `${big.missMs?.toFixed(1)} ms`],
+  [`${BIG_MB} MB, second fetch through mirror (HIT, median)`, `${big.hitMedianMs?.toFixed(1)} ms`],
   ['hit / direct', `${((big.hitMedianMs ?? 0) / (big.directMedianMs ?? 1)).toFixed(2)}×`],
   [`${JOBS} jobs × ${SHARED_PACKAGES + 2} packages: client requests`, String(jobs.clientRequests)],
   ['  requests that reached the upstream', String(jobs.upstreamRequests)],
@@ -143,7 +144,4 @@ const rows: [string, string][] = [
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(`cache mirror benchmark (nginx on loopback, ${RUNS} runs)`);
 for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
-// Bundled into build/run/ by scripts/run-ts.mjs, which says where the repository is.
-const outDir = path.join(process.env.TARTFLEET_ROOT ?? process.cwd(), 'bench/results');
-mkdirSync(outDir, { recursive: true });
-writeFileSync(path.join(outDir, 'cache-mirror.json'), `${JSON.stringify({ date: new Date().toISOString(), bigObject: big, sharedJobs: jobs }, null, 2)}\n`);
+writeFileSync(resultsFile('cache-mirror.json'), `${JSON.stringify({ date: new Date().toISOString(), bigObject: big, sharedJobs: jobs }, null, 2)}\n`);

@@ -3,7 +3,7 @@
  *  1. latency — webhook received → agent accepted the runner (p50/p99; target p99 ≤ 50 ms), with the
  *     fake GitHub in-process (no injected latency) and the agent's real HTTP app over a stub service;
  *  2. throughput — signed webhooks/s verified and answered by the dispatcher process (target ≥ 1,000/s),
- *     driven by wrk; the dispatcher's RSS under that load (target ≤ 120 MB);
+ *     driven by autocannon; the dispatcher's RSS under that load (target ≤ 120 MB);
  *  3. burst — 200 queued jobs at once against GitHub's secondary limit (900 points/min per endpoint):
  *     200 runners minted, counting 403/429 answers (target: no storm).
  * Prints a table and writes bench/results/dispatcher.json.
@@ -11,12 +11,11 @@
  * Run: npm run bench:dispatcher -- [--latency-jobs 200] [--seconds 10] [--connections 8] [--burst 200] [--only latency|throughput|burst]
  */
 import { sign } from '@octokit/webhooks-methods';
-import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import autocannon from 'autocannon';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import { buildDispatcher } from '../dispatcher/src/build-dispatcher';
 import { createMetrics } from '../dispatcher/src/metrics';
@@ -26,8 +25,8 @@ import { percentile } from '../demo/src/report';
 import { startFakeGitHub } from '../test/fake-github/src';
 import { startStubAgentServer } from '../test/fakes/stub-agent-server';
 import { queuedPayload } from '../test/helpers/dispatcher-harness';
+import { resultsFile, size } from './bench-env';
 
-const run = promisify(execFile);
 const root = process.env.TARTFLEET_ROOT ?? process.cwd();
 
 function option(name: string, fallback: number): number {
@@ -129,36 +128,30 @@ async function throughput(seconds: number) {
     // A real `completed` delivery: verified, parsed, deduplicated by delivery id, answered; no GitHub call.
     const body = queuedPayload(424242, ['self-hosted', 'macos'], 'completed');
     const signature = await sign(WEBHOOK_SECRET, body);
-    const lua = path.join(dir, 'webhook.lua');
-    await writeFile(
-      lua,
-      `wrk.method = "POST"
-wrk.body = ${JSON.stringify(body)}
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-GitHub-Event"] = "workflow_job"
-wrk.headers["X-Hub-Signature-256"] = "${signature}"
-local n = 0
-request = function()
-  n = n + 1
-  local h = {}
-  for k, v in pairs(wrk.headers) do h[k] = v end
-  h["X-GitHub-Delivery"] = string.format("%d-%d", math.random(1, 1e9), n)
-  return wrk.format(nil, "/webhook", h)
-end
-`,
-    );
     const pid = proc.child.pid as number;
     let rssMax = 0;
     const sampler = setInterval(() => {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (m) rssMax = Math.max(rssMax, Number(m[1]) * 1024);
     }, 200);
-    const { stdout } = await run('wrk', ['-t1', `-c${option('connections', 8)}`, `-d${seconds}s`, '-s', lua, '--latency', `${url}/webhook`]);
+    let n = 0;
+    const load = await autocannon({
+      url,
+      connections: option('connections', 8),
+      duration: seconds,
+      requests: [{
+        method: 'POST',
+        path: '/webhook',
+        body,
+        headers: { 'content-type': 'application/json', 'x-github-event': 'workflow_job', 'x-hub-signature-256': signature },
+        // A fresh delivery id per request, as GitHub sends: the dispatcher deduplicates by it.
+        setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'x-github-delivery': `bench-${process.pid}-${++n}` } }),
+      }],
+    });
     clearInterval(sampler);
-    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
-    const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
-    const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
-    const p99Ms = p99 ? Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1) : NaN;
+    const rps = load.requests.average;
+    const non2xx = load.non2xx + load.errors;
+    const p99Ms = load.latency.p99;
     const metrics = await (await fetch(`${url}/metrics`)).text();
     const answered = Number(/dispatcher_webhooks_total\{result="ignored"\} (\d+)/.exec(metrics)?.[1] ?? 0);
     return { seconds, requestsPerSecond: rps, non2xx, p99Ms, answeredIgnored: answered, rssMaxMb: Math.round(rssMax / 1024 / 1024) };
@@ -204,9 +197,9 @@ async function burst(n: number) {
 const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : undefined;
 const results = {
-  latency: only && only !== 'latency' ? undefined : await latency(option('latency-jobs', 200)),
-  throughput: only && only !== 'throughput' ? undefined : await throughput(option('seconds', 10)),
-  burst: only && only !== 'burst' ? undefined : await burst(option('burst', 200)),
+  latency: only && only !== 'latency' ? undefined : await latency(option('latency-jobs', size(200, 5))),
+  throughput: only && only !== 'throughput' ? undefined : await throughput(option('seconds', size(10, 1))),
+  burst: only && only !== 'burst' ? undefined : await burst(option('burst', size(200, 8))),
 };
 const rows: [string, string, string][] = [];
 if (results.latency) {
@@ -224,6 +217,5 @@ if (results.burst) {
 const w0 = Math.max(...rows.map((r) => r[0].length));
 const w1 = Math.max(...rows.map((r) => r[1].length));
 for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  (target ${c})`);
-mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-if (!only) writeFileSync(path.join(root, 'bench/results/dispatcher.json'), JSON.stringify({ date: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, loadAverage: (await import('node:os')).loadavg(), results }, null, 2) + '\n');
+if (!only) writeFileSync(resultsFile('dispatcher.json'), JSON.stringify({ date: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, loadAverage: (await import('node:os')).loadavg(), results }, null, 2) + '\n');
 process.exit(0);

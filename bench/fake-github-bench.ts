@@ -7,8 +7,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { quick, resultsFile, size } from './bench-env';
 
-interface Args { seconds: number; concurrency: number; runners: number; bin: string; out: string | undefined }
+interface Args { seconds: number; concurrency: number; runners: number; bin: string; out: string }
 
 function parseArgs(argv: string[]): Args {
   const get = (flag: string, fallback: number): number => {
@@ -19,7 +20,8 @@ function parseArgs(argv: string[]): Args {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  return { seconds: get('--seconds', 10), concurrency: get('--concurrency', 32), runners: get('--runners', 500), bin: str('--bin') ?? '', out: str('--out') };
+  const root = process.env.TARTFLEET_ROOT ?? process.cwd();
+  return { seconds: get('--seconds', size(10, 1)), concurrency: get('--concurrency', size(32, 4)), runners: get('--runners', size(500, 5)), bin: str('--bin') ?? path.join(root, 'test/fake-github/bin/fake-github'), out: str('--out') ?? resultsFile('fake-github.json') };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
@@ -163,12 +165,11 @@ async function main(): Promise<void> {
       'runners minted (s)': runners.mintSeconds, 'runners connected (s)': runners.connectSeconds,
       'online at once': runners.onlineAtOnce, 'jobs completed': runners.jobsCompleted, 'assign+complete (s)': runners.assignAndCompleteSeconds,
     });
-    if (args.out) {
-      mkdirSync(path.dirname(args.out), { recursive: true });
-      writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
-      console.log(`wrote ${args.out}`);
-    }
-    const ok = rest.rps >= 2000 && runners.onlineAtOnce >= args.runners && runners.jobsCompleted === args.runners;
+    mkdirSync(path.dirname(args.out), { recursive: true });
+    writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`wrote ${args.out}`);
+    // BENCH_QUICK only shows the benchmark runs: the throughput target is not enforced there.
+    const ok = (quick || rest.rps >= 2000) && runners.onlineAtOnce >= args.runners && runners.jobsCompleted === args.runners;
     console.log(ok ? 'PASS: >= 2000 REST req/s and all runners connected at once' : 'BELOW TARGET');
     process.exitCode = ok ? 0 : 1;
   } finally {

@@ -5,13 +5,14 @@
  * and writes bench/results/sim-list.json. Run: npm run bench:sim
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { resultsFile, size } from './bench-env';
 
 const root = process.env.TARTFLEET_ROOT ?? process.cwd();
-const RUNS = Number(process.env.BENCH_RUNS ?? 41);
-const VMS = 50;
+const RUNS = Number(process.env.BENCH_RUNS ?? size(41, 3));
+const VMS = size(50, 5);
 const home = mkdtempSync(path.join(tmpdir(), 'bench-sim-list-'));
 const env = { ...process.env, TART_HOME: home };
 const bundle = path.join(root, 'build', 'sim', 'tart.mjs');
@@ -56,8 +57,7 @@ try {
   for (const r of rows) console.log(`${r.name.padEnd(46)} ${r.median.toFixed(1).padStart(7)} ${r.p90.toFixed(1).padStart(7)} ${r.min.toFixed(1).padStart(7)}`);
   const floor = rows[2]?.median ?? 0;
   console.log(`simulator cost above the node floor (median): ${((rows[0]?.median ?? 0) - floor).toFixed(1)} ms`);
-  mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench', 'results', 'sim-list.json'), JSON.stringify({ vms: VMS, runs: RUNS, rows }, null, 2));
+  writeFileSync(resultsFile('sim-list.json'), JSON.stringify({ vms: VMS, runs: RUNS, rows }, null, 2));
 } finally {
   rmSync(home, { recursive: true, force: true });
 }

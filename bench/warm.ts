@@ -7,14 +7,16 @@
  *    runner stand-in's own start (bootstrap → `Listening for Jobs`, from the agents' records);
  * 3. steady: ~50 % load with warm capacity on: the share of slot-time spent on jobs, and the warm
  *    hit ratio from the agents' `runner_warm_handoffs_total`.
- * Run: npm run bench:warm [-- --boot-ms 5000 --jobs 8 --steady-s 60]
+ * Run: npm run bench:warm [-- --boot-ms 5000 --jobs 8 --steady-s 60]; JSON in bench/results/warm.json
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { AgentImageClient } from '../core/agent-api/client';
 import { startFleet, type Fleet } from '../demo/src/fleet';
 import { waitFor } from '../demo/src/proc';
+import { resultsFile, size } from './bench-env';
 
-const { values } = parseArgs({ options: { 'boot-ms': { type: 'string', default: '5000' }, jobs: { type: 'string', default: '8' }, 'steady-s': { type: 'string', default: '60' } } });
+const { values } = parseArgs({ options: { 'boot-ms': { type: 'string', default: size('5000', '500') }, jobs: { type: 'string', default: size('8', '1') }, 'steady-s': { type: 'string', default: size('60', '4') } } });
 const bootMs = Number(values['boot-ms']);
 const jobs = Number(values.jobs);
 const steadyS = Number(values['steady-s']);
@@ -97,6 +99,7 @@ try {
     },
   };
   console.log(JSON.stringify(result, null, 2));
+  writeFileSync(resultsFile('warm.json'), `${JSON.stringify(result, null, 2)}\n`);
   console.log(
     `warm: boot_ms=${bootMs} cold_p50_s=${result.cold.p50} cold_p95_s=${result.cold.p95} warm_p50_s=${result.warm.p50} warm_p95_s=${result.warm.p95} runner_start_p50_s=${result.warm.runnerStartP50} slot_time_on_jobs=${result.steady.slotTimeOnJobs} warm_hit_ratio=${result.steady.warmHitRatio}`,
   );

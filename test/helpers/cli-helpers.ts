@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { buildServeRuntime, createShell, createTartForConfig, effectiveTartHome } from '../../host-agent/src/cli/agent-runtime';
 import { freeBytes } from '../../host-agent/src/cli/free-bytes';
+import { createHostSystem } from '../../host-agent/src/cli/host-system';
+import { realInitFs } from '../../host-agent/src/cli/init-fs';
 import type { CliDeps } from '../../host-agent/src/cli/run-cli';
 import { systemClock } from '../../core/clock';
 import { silentLogger } from '../../core/logger';
@@ -24,6 +26,9 @@ export function cliDeps(env: Record<string, string | undefined>, overrides: Part
     freeBytes,
     readFile: (p) => readFileSync(p),
     stopRequested: () => new Promise<string>(() => {}),
+    hostSystem: createHostSystem,
+    uid: 501,
+    initFs: realInitFs,
     launchd: { context: { homeDir: '/Users/ci', execPath: '/opt/homebrew/bin/node', agentBin: '/opt/tartfleet/build/host-agent/tartfleet-agent.mjs', currentUser: os.userInfo().username } },
     ...overrides,
   };

@@ -6,7 +6,10 @@ const MARK: Record<CheckResult['status'], string> = { ok: 'ok', warn: 'WARN', fa
 export function renderDoctorTable(results: readonly CheckResult[]): string {
   const nameWidth = Math.max(5, ...results.map((r) => r.name.length));
   const lines = [`${'CHECK'.padEnd(nameWidth)}  STATUS  DETAIL`];
-  for (const r of results) lines.push(`${r.name.padEnd(nameWidth)}  ${MARK[r.status].padEnd(6)}  ${r.detail}`);
+  for (const r of results) {
+    lines.push(`${r.name.padEnd(nameWidth)}  ${MARK[r.status].padEnd(6)}  ${r.detail}`);
+    if (r.fix !== undefined && (r.status === 'warn' || r.status === 'fail')) lines.push(`${''.padEnd(nameWidth)}  ${''.padEnd(6)}  fix: ${r.fix}`);
+  }
   const failed = results.filter((r) => r.status === 'fail').length;
   lines.push('', failed === 0 ? 'no failed checks' : `${failed} check(s) failed`);
   return `${lines.join('\n')}\n`;

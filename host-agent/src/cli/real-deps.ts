@@ -4,6 +4,8 @@ import { createLogger } from '../log/create-logger';
 import { systemClock } from '../../../core/clock';
 import { buildServeRuntime, createShell, createTartForConfig, effectiveTartHome } from './agent-runtime';
 import { freeBytes } from './free-bytes';
+import { createHostSystem } from './host-system';
+import { realInitFs } from './init-fs';
 import type { CliDeps } from './run-cli';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -47,6 +49,9 @@ export function realCliDeps(): CliDeps {
     freeBytes,
     readFile: (p) => readFileSync(p),
     stopRequested,
+    hostSystem: createHostSystem,
+    uid: process.getuid?.() ?? 501,
+    initFs: realInitFs,
     launchd: { context: { homeDir: os.homedir(), execPath: process.execPath, agentBin, currentUser: os.userInfo().username } },
   };
 }

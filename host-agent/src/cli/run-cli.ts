@@ -17,6 +17,8 @@ import { HELP_TEXT, parseArgv, UsageError } from './parse-argv';
 import { runServe } from './serve';
 import { runCacheConfigCommand } from '../cache/run-cache-config-command';
 import { AGENT_VERSION } from './version';
+import type { HostSystem } from './host-system';
+import { runInit, InitError, type InitFs } from './run-init';
 
 export interface CliDeps {
   env: Readonly<Record<string, string | undefined>>;
@@ -34,6 +36,11 @@ export interface CliDeps {
   readFile: (path: string) => Buffer;
   stopRequested: () => Promise<string>;
   launchd: Omit<InstallLaunchdDeps, 'stdout'>;
+  /** The Mac itself (system commands, files, network) for doctor and init. */
+  hostSystem: (env: Readonly<Record<string, string | undefined>>, clock: Clock) => HostSystem;
+  /** For init: the user's id (launchctl's gui/<uid> domain) and the files it writes. */
+  uid: number;
+  initFs: InitFs;
   /** Tests learn serve's URL here. */
   onListening?: (url: string) => void;
 }
@@ -42,7 +49,7 @@ function load(deps: CliDeps, configFile: string | undefined, requireSecrets: boo
   return loadConfig({ file: configFile, env: deps.env, hostname: deps.hostname, requireSecrets, readFile: (p) => deps.readFile(p).toString('utf8') });
 }
 
-async function doctor(deps: CliDeps, configFile: string | undefined, json: boolean): Promise<number> {
+async function doctor(deps: CliDeps, configFile: string | undefined, json: boolean, dispatcher: string | undefined): Promise<number> {
   let config: Readonly<AgentConfig>;
   try {
     config = load(deps, configFile, false);
@@ -67,6 +74,9 @@ async function doctor(deps: CliDeps, configFile: string | undefined, json: boole
       freeBytes: deps.freeBytes,
       readFile: (p) => deps.readFile(p).toString('utf8'),
       sshTimeoutMs: 15_000,
+      system: deps.hostSystem(deps.env, deps.clock),
+      clock: deps.clock,
+      dispatcherUrl: dispatcher ?? deps.env.TARTFLEET_DISPATCHER_URL,
     })),
   ];
   deps.stdout(json ? renderDoctorJson(results) : renderDoctorTable(results));
@@ -105,13 +115,27 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
         deps.stdout(`${AGENT_VERSION}\n`);
         return 0;
       case 'doctor':
-        return await doctor(deps, cmd.configFile, cmd.json);
+        return await doctor(deps, cmd.configFile, cmd.json, cmd.dispatcher);
       case 'install-launchd':
         return runInstallLaunchd(cmd.configFile, cmd.options, { ...deps.launchd, stdout: deps.stdout });
       case 'serve':
         return await serve(deps, cmd.configFile);
+      case 'init': {
+        const { homeDir, execPath, agentBin, currentUser } = deps.launchd.context;
+        return await runInit(cmd.options, {
+          system: deps.hostSystem(deps.env, deps.clock),
+          fs: deps.initFs,
+          facts: { home: homeDir, hostname: deps.hostname, user: currentUser, uid: deps.uid, node: execPath, agentBin },
+          stdout: deps.stdout,
+          doctor: (configFile, env) => doctor({ ...deps, env: { ...deps.env, ...env } }, configFile, false, undefined),
+        });
+      }
     }
   } catch (error: unknown) {
+    if (error instanceof InitError) {
+      deps.stderr(`${error.message}\n`);
+      return 1;
+    }
     if (error instanceof UsageError) {
       deps.stderr(`${error.message}\nRun 'tartfleet-agent --help' for usage.\n`);
       return error.exitCode;

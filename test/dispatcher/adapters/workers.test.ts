@@ -1,5 +1,4 @@
 import { sign } from '@octokit/webhooks-methods';
-import { build } from 'esbuild';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { waitFor } from '../../../demo/src/proc';
 import { startFakeGitHub, type RunningFakeGitHub } from '../../fake-github/src';
 import { startStubAgentServer } from '../../fakes/stub-agent-server';
 import { queuedPayload, serverlessConfig } from '../../helpers/dispatcher-harness';
+import { bundleWorker } from '../../helpers/bundle-worker';
 
 const AGENT_SECRET = 'agent-secret-0123456789abcdef0123456789';
 const WEBHOOK_SECRET = 'workers-webhook-secret';
@@ -21,18 +21,7 @@ let mf: Miniflare;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'tf-workers-'));
   const script = path.join(dir, 'worker.mjs');
-  // The same options a wrangler build uses for a module worker: browser/worker conditions, no Node.
-  await build({
-    entryPoints: [path.resolve(__dirname, '../../../dispatcher/src/adapters/workers.ts')],
-    outfile: script,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['browser', 'module', 'main'],
-    target: 'es2022',
-    logLevel: 'error',
-  });
+  await bundleWorker(path.resolve(__dirname, '../../../dispatcher/src/adapters/workers.ts'), script);
   gh = await startFakeGitHub({ jitKeyBits: 1024 });
   agent = await startStubAgentServer({ secret: AGENT_SECRET, slots: 4 });
   const config = { ...serverlessConfig(gh.url, agent.url), fleetToken: 'env:FLEET_TOKEN' };

@@ -19,7 +19,7 @@ describe('tartfleet-agent argv', () => {
   });
 
   it('names the unknown command or option and what was expected', () => {
-    expect(() => parseArgv(['start'])).toThrow(new UsageError("tartfleet-agent: unknown command 'start'; expected serve, doctor, install-launchd, cache-config, --help or --version"));
+    expect(() => parseArgv(['start'])).toThrow(new UsageError("tartfleet-agent: unknown command 'start'; expected serve, doctor, init, install-launchd, cache-config, --help or --version"));
     expect(() => parseArgv(['serve', '--port', '1'])).toThrow(/unknown option '--port'; expected one of: --config <value>/);
     expect(() => parseArgv(['serve', '--config'])).toThrow(/--config needs a value/);
     expect(() => parseArgv(['doctor', '--json=yes'])).toThrow(/--json takes no value/);

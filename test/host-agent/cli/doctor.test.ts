@@ -7,11 +7,12 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../host-agent/src/cli/run-cli';
 import { cliDeps } from '../../helpers/cli-helpers';
+import { writeMacShims } from '../../fakes/mac-shims';
 
 const exec = promisify(execFile);
 const TART = path.resolve(__dirname, '../../sim/bin/tart');
 
-type Check = { name: string; status: string; detail: string };
+type Check = { name: string; status: string; detail: string; fix?: string };
 
 describe('doctor against the tart simulator', () => {
   let home: string;
@@ -28,7 +29,8 @@ describe('doctor against the tart simulator', () => {
   const baseConfig = (extra = '') => `hostId: doctor-test\nstateDir: ${dir}/state\npools:\n  - name: macos\n    image: tahoe-base\n    labels: [macos]\n${extra}`;
 
   async function doctor(configFile: string, env: Record<string, string> = {}, json = true) {
-    const run = cliDeps({ TART_BIN: TART, TART_HOME: home, ...env });
+    // A Mac in good order (test/host-agent/cli/doctor-host.test.ts fails each of these checks).
+    const run = cliDeps({ TART_BIN: TART, TART_HOME: home, PATH: `${writeMacShims(path.join(dir, 'mac'))}:/usr/bin:/bin`, ...env });
     const code = await runCli(['doctor', '--config', configFile, ...(json ? ['--json'] : [])], run.deps);
     return { code, out: run.stdout(), checks: json ? (JSON.parse(run.stdout()) as { ok: boolean; checks: Check[] }).checks : [] };
   }
@@ -76,10 +78,11 @@ describe('doctor against the tart simulator', () => {
 
   it('passes with the base image present and no VM running (SSH skipped, secret missing is a warning)', async () => {
     const { code, checks } = await doctor(writeConfig('b.yaml', baseConfig()));
-    expect(checks.map((c) => `${c.name}:${c.status}`)).toEqual(['config:warn', 'tart:ok', 'disk:ok', 'images:ok', 'slots:ok', 'ssh:skip']);
+    expect(checks.map((c) => `${c.name}:${c.status}`)).toEqual(['config:warn', 'macos:ok', 'dhcp-lease:ok', 'auto-login:ok', 'sleep:ok', 'softnet:ok', 'tart:ok', 'disk:ok', 'images:ok', 'slots:ok', 'ssh:skip', 'local-network:skip', 'runner-age:skip', 'clock:skip']);
     expect(byName(checks, 'tart')?.detail).toContain('tart 2.32.1');
     expect(byName(checks, 'disk')?.detail).toMatch(/GB free under .*largest base image 1 GB; 2 slot\(s\) may grow to 2 GB/);
     expect(byName(checks, 'ssh')?.detail).toContain('no VM is running');
+    expect(byName(checks, 'clock')?.fix).toBe('tartfleet-agent doctor --dispatcher https://<your dispatcher>');
     expect(code).toBe(0);
   });
 

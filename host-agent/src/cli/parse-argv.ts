@@ -9,7 +9,7 @@ export { UsageError } from './parse-options';
 export type CliCommand =
   | { command: 'help' }
   | { command: 'version' }
-  | { command: 'serve'; configFile: string | undefined }
+  | { command: 'serve'; configFile: string | undefined; insecureHttp: boolean }
   | { command: 'doctor'; configFile: string | undefined; json: boolean }
   | { command: 'install-launchd'; configFile: string | undefined; options: InstallLaunchdArgs };
 
@@ -28,7 +28,7 @@ export interface InstallLaunchdArgs {
 }
 
 const SPECS = {
-  serve: { values: ['config'], flags: [] },
+  serve: { values: ['config'], flags: ['insecure-http'] },
   doctor: { values: ['config'], flags: ['json'] },
   'install-launchd': { values: ['config', 'label', 'out', 'log-dir', 'user', 'node', 'agent-bin', 'secret-file', 'keychain-service'], flags: ['daemon', 'agent', 'dry-run'] },
 } as const satisfies Record<string, OptionSpec>;
@@ -44,7 +44,7 @@ export function parseArgv(argv: readonly string[]): CliCommand {
   if (rest.includes('--help') || rest.includes('-h')) return { command: 'help' };
   const { values, flags } = parseOptions(`tartfleet-agent ${sub}`, SPECS[sub], rest);
   const configFile = values.get('config');
-  if (sub === 'serve') return { command: 'serve', configFile };
+  if (sub === 'serve') return { command: 'serve', configFile, insecureHttp: flags.has('insecure-http') };
   if (sub === 'doctor') return { command: 'doctor', configFile, json: flags.has('json') };
   if (flags.has('daemon') && flags.has('agent')) throw new UsageError('tartfleet-agent install-launchd: choose one of --agent (user LaunchAgent, the default) or --daemon');
   if (values.has('secret-file') && values.has('keychain-service')) throw new UsageError('tartfleet-agent install-launchd: choose one of --secret-file or --keychain-service');
@@ -62,9 +62,10 @@ export function parseArgv(argv: readonly string[]): CliCommand {
 export const HELP_TEXT = `tartfleet-agent — ephemeral macOS CI runners: the Tart VM host agent
 
 Usage:
-  tartfleet-agent serve [--config <file>]
+  tartfleet-agent serve [--config <file>] [--insecure-http]
       Run the agent's HTTP API (host-agent/README.md). SIGTERM drains: no new runners, running jobs finish up
-      to drainTimeoutMs, the rest are torn down, exit 0.
+      to drainTimeoutMs, the rest are torn down, exit 0. Plain HTTP (no listen.tls) on an address
+      other than loopback is refused (exit 78) unless --insecure-http is given.
   tartfleet-agent doctor [--config <file>] [--json]
       Check this host: tart and its version, free disk under TART_HOME vs the base images, base
       images present, running VMs vs slots, SSH into a running VM. Exit 1 when a check fails.
@@ -79,6 +80,6 @@ Usage:
   tartfleet-agent --help | --version
 
 Configuration: a JSON or YAML file (--config or $TARTFLEET_AGENT_CONFIG) plus environment
-overrides; secrets only from TARTFLEET_AGENT_SECRET[_FILE] and TARTFLEET_AGENT_SECRET_PREVIOUS[_FILE].
+overrides; secrets only from the environment (TARTFLEET_AGENT_SECRET[_FILE] and its _PREVIOUS).
 See host-agent/README.md for every variable.
 `;

@@ -14,7 +14,7 @@ import { doctorExitCode, renderDoctorJson, renderDoctorTable } from './doctor';
 import { runDoctorChecks, type CheckResult } from './doctor-checks';
 import { runInstallLaunchd, type InstallLaunchdDeps } from './install-launchd';
 import { HELP_TEXT, parseArgv, UsageError } from './parse-argv';
-import { runServe } from './serve';
+import { assertListenAllowed, InsecureListenError, runServe } from './serve';
 import { runCacheConfigCommand } from '../cache/run-cache-config-command';
 import { AGENT_VERSION } from './version';
 
@@ -73,8 +73,10 @@ async function doctor(deps: CliDeps, configFile: string | undefined, json: boole
   return doctorExitCode(results);
 }
 
-async function serve(deps: CliDeps, configFile: string | undefined): Promise<number> {
+async function serve(deps: CliDeps, configFile: string | undefined, insecureHttp: boolean): Promise<number> {
   const config = load(deps, configFile, true);
+  // Before the runtime exists: a refused start must not reconcile VMs or take the journal.
+  assertListenAllowed(config.listen, insecureHttp);
   const logger = deps.createLogger({ host: config.hostId });
   logger.info({ config: toLog(config), version: AGENT_VERSION }, 'starting tartfleet-agent');
   const runtime = deps.buildServeRuntime(config, logger, deps.clock);
@@ -85,6 +87,7 @@ async function serve(deps: CliDeps, configFile: string | undefined): Promise<num
     clock: deps.clock,
     readFile: deps.readFile,
     stopRequested: deps.stopRequested(),
+    insecureHttp,
     ...(deps.onListening === undefined ? {} : { onListening: deps.onListening }),
   });
 }
@@ -109,11 +112,15 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       case 'install-launchd':
         return runInstallLaunchd(cmd.configFile, cmd.options, { ...deps.launchd, stdout: deps.stdout });
       case 'serve':
-        return await serve(deps, cmd.configFile);
+        return await serve(deps, cmd.configFile, cmd.insecureHttp);
     }
   } catch (error: unknown) {
     if (error instanceof UsageError) {
       deps.stderr(`${error.message}\nRun 'tartfleet-agent --help' for usage.\n`);
+      return error.exitCode;
+    }
+    if (error instanceof InsecureListenError) {
+      deps.stderr(`tartfleet-agent serve: ${error.message}\n`);
       return error.exitCode;
     }
     if (error instanceof ConfigError) {

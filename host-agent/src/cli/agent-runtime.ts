@@ -52,7 +52,7 @@ export function buildServeRuntime(config: Readonly<AgentConfig>, logger: Logger,
   const metrics = createMetrics(registry, { hostId: config.hostId });
   const tart = createTartForConfig(config, logger, clock);
   const shell = createShell(logger, clock);
-  const store = openPoolImageStore(config.stateDir, config.pools);
+  const store = openPoolImageStore(config.stateDir, config.pools, { logger, now: () => clock.now() });
   const sshPrivateKey = config.ssh.privateKeyFile === undefined ? undefined : readFileSync(config.ssh.privateKeyFile, 'utf8');
   const service = buildRunnerService({ config, logger, clock, observer: metrics.observer, tart, shell, poolImages: store, sshPrivateKey });
   const smokeLogs = path.join(config.stateDir, 'vm-logs');

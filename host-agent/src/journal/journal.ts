@@ -5,13 +5,14 @@
  * built from RunnerRecord, which has no field for it.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { runnerRecordSchema, type RunnerRecord } from '../../../core/agent-api/contract';
 import { parseName } from '../../../core/names';
 import { errorMessage } from '../../../core/errors';
 import type { Logger } from '../../../core/logger';
+import { fsyncDir, writeAtomic } from '../state/write-atomic';
 
 /** What the journal keeps per runner. */
 export interface JournalEntry {
@@ -36,29 +37,6 @@ export interface Journal {
   remove(name: string): Promise<void>;
   /** Resolves when every write issued so far has landed. */
   flush(): Promise<void>;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Temp file, fsync, rename, fsync of the folder: after a crash the old or the new text, never half. */
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const handle = await open(tmp, 'w', 0o600);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, file);
-  await fsyncDir(path.dirname(file));
 }
 
 /** Builds the file journal under `<stateDir>/runners/`. */

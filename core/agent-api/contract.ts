@@ -112,10 +112,16 @@ export const hostInfoSchema = z.object({
 });
 export type HostInfo = z.infer<typeof hostInfoSchema>;
 
+/** `GET /healthz` (no auth): liveness, and the hostId clients sign requests for (auth.ts). */
+export const healthSchema = z.object({ ok: z.literal(true), hostId: z.string().min(1).max(63).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/) });
+export type Health = z.infer<typeof healthSchema>;
+
 export const runnerListSchema = z.object({ runners: z.array(runnerRecordSchema) });
 
 export const ERROR_CODES = [
   'unauthorized',
+  /** 403: correctly signed, but with a runner-scope secret on an admin route (scopes.ts). */
+  'forbidden',
   'bad_request',
   'not_found',
   'conflict',

@@ -21,6 +21,8 @@ import { createImageService, type ImageService } from '../images/image-service';
 import { openPoolImageStore, type PoolImageStore } from '../images/pool-image-store';
 import type { LifecycleRunnerService } from '../lifecycle/runner-service';
 import { freeBytes } from './free-bytes';
+import type { ReplayFloor } from '../../../core/agent-api/auth';
+import { openReplayFloor } from '../state/replay-floor';
 
 /** What `serve` runs on. */
 export interface ServeRuntime {
@@ -29,6 +31,8 @@ export interface ServeRuntime {
   metrics: AgentMetrics;
   /** Image pulls, pool image switches, pruning and smoke tests (rollout). */
   images?: ImageService;
+  /** Replay protection that outlives a restart (stateDir/replay-floor). */
+  replayFloor?: ReplayFloor;
 }
 
 /** The tart driver for this config (TART_BIN / TART_HOME already folded in by the loader). */
@@ -71,7 +75,8 @@ export function buildServeRuntime(config: Readonly<AgentConfig>, logger: Logger,
     logFileOf: (vm) => path.join(smokeLogs, `${vm}.log`),
   });
   void images.cleanupLeftovers();
-  return { service, registry, metrics, images };
+  const replayFloor = openReplayFloor({ stateDir: config.stateDir, nowMs: clock.now(), logger });
+  return { service, registry, metrics, images, replayFloor };
 }
 
 interface RunnerServiceInputs {

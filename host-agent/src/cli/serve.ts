@@ -13,6 +13,7 @@ import type { AgentConfig } from '../config/schema';
 import type { AgentMetrics } from '../metrics/create-metrics';
 import type { RunnerService } from '../service';
 import type { ImageService } from '../images/image-service';
+import type { ReplayFloor } from '../../../core/agent-api/auth';
 import type { Clock } from '../../../core/clock';
 import { errorMessage, TartfleetError } from '../../../core/errors';
 import type { Logger } from '../../../core/logger';
@@ -22,6 +23,8 @@ export interface ServeDeps {
   service: RunnerService;
   /** Image routes (rollout); omitted, /v1/images and /v1/pools answer 404. */
   images?: ImageService;
+  /** Replay protection across restarts; omitted, only the in-memory cache. */
+  replayFloor?: ReplayFloor;
   registry: Registry;
   metrics: AgentMetrics;
   logger: Logger;
@@ -94,10 +97,14 @@ export async function runServe(deps: ServeDeps): Promise<number> {
     logger: deps.logger,
     clock: deps.clock,
     ...(deps.images === undefined ? {} : { images: deps.images }),
+    ...(deps.replayFloor === undefined ? {} : { replayFloor: deps.replayFloor }),
   });
   const { server, url } = await listen(deps, app.fetch);
   if (deps.config.listen.tls === undefined && !isLoopbackHost(deps.config.listen.host)) {
     log.warn({ url }, '--insecure-http: serving plain HTTP on a non-loopback address; JIT configs cross the network in clear text; set listen.tls or use a TLS tunnel');
+  }
+  if (deps.config.adminSecrets.length === 0) {
+    log.warn({}, 'TARTFLEET_AGENT_ADMIN_SECRET is not set: images, pools, drain and resume refuse every request');
   }
   log.info({ url, hostId: deps.config.hostId, maxVms: deps.config.maxVms }, 'agent listening');
   // The mirror's hit/miss counters come from nginx's access log, onto the agent's own /metrics.

@@ -12,6 +12,7 @@ import { createMemoryLogger } from '../../fakes/memory-logger';
 const exec = promisify(execFile);
 const TART = path.resolve(__dirname, '../../sim/bin/tart');
 const SECRET = 'serve-runtime-secret'.padEnd(48, '0');
+const ADMIN_SECRET = 'serve-runtime-admin'.padEnd(48, '1');
 
 describe('tartfleet-agent serve with the real runtime on the tart simulator', () => {
   let home: string;
@@ -32,7 +33,10 @@ describe('tartfleet-agent serve with the real runtime on the tart simulator', ()
     let stop: (s: string) => void = () => {};
     let onUrl: (u: string) => void = () => {};
     const listening = new Promise<string>((r) => (onUrl = r));
-    const run = cliDeps({ TARTFLEET_AGENT_SECRET: SECRET, TART_BIN: TART, TART_HOME: home }, { stopRequested: () => new Promise<string>((r) => (stop = r)), onListening: onUrl });
+    const run = cliDeps(
+      { TARTFLEET_AGENT_SECRET: SECRET, TARTFLEET_AGENT_ADMIN_SECRET: ADMIN_SECRET, TART_BIN: TART, TART_HOME: home },
+      { stopRequested: () => new Promise<string>((r) => (stop = r)), onListening: onUrl },
+    );
     const exit = runCli(['serve', '--config', config], run.deps);
     const url = await Promise.race([listening, exit.then((code) => Promise.reject(new Error(`serve exited ${code}: ${run.stderr()}`)))]);
 
@@ -41,7 +45,8 @@ describe('tartfleet-agent serve with the real runtime on the tart simulator', ()
     expect(host).toMatchObject({ id: 'serve-e2e', slots: { total: 2, busy: 0 }, draining: false });
     expect(host.pools.map((p) => p.name)).toEqual(['macos']);
     expect(await client.listRunners()).toEqual([]);
-    expect((await client.drain()).draining).toBe(true);
+    await expect(client.drain()).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+    expect((await createAgentClient({ baseUrl: url, secret: ADMIN_SECRET, timeoutMs: 30_000 }).drain()).draining).toBe(true);
     await expect(client.startRunner({ name: 'tf-macos-e2e1', pool: 'macos', labels: ['macos'], jitConfig: 'QUJDRA==' })).rejects.toMatchObject({ status: 503, code: 'draining' });
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('runner_slots{state="free"}');

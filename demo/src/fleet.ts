@@ -193,7 +193,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         adminClient: createAgentClient({ baseUrl: url, secret: adminSecret, timeoutMs: 5_000 }),
       });
       // Secrets are kept only in memory here and in the processes' environment.
-      (agents[i] as FleetAgent & { secret?: string }).secret = secret;
+      Object.assign(agents[i] as FleetAgent, { secret, adminSecret });
     }
 
     const d = options.dispatcher ?? {};

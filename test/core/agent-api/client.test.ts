@@ -165,19 +165,18 @@ describe('createAgentClient requests', () => {
 });
 
 describe("createAgentClient and the agent's replay floor", () => {
+  const loopbackClient = (fetchImpl: typeof fetch) => createAgentClient({ baseUrl: 'http://127.0.0.1:1', secret: SECRET, timeoutMs: 1000, fetch: fetchImpl });
+
   it('signs again, once, with the first second a restarted agent accepts', async () => {
     const seen: Seen[] = [];
     const notBefore = Math.floor(Date.now() / 1000) + 120;
-    const client = createAgentClient({
-      baseUrl: 'http://127.0.0.1:1',
-      secret: SECRET,
-      timeoutMs: 1000,
-      fetch: fakeFetch((req) => {
+    const client = loopbackClient(
+      fakeFetch((req) => {
         const ts = Number(req.headers.get(TIMESTAMP_HEADER));
         if (ts < notBefore) return json(401, { error: { code: 'unauthorized', message: 'signed before start' } }, { [NOT_BEFORE_HEADER]: String(notBefore) });
         return json(200, host);
       }, seen),
-    });
+    );
     expect(await client.host()).toEqual(host);
     expect(seen.slice(1).map((s) => Number(s.headers.get(TIMESTAMP_HEADER)) >= notBefore)).toEqual([false, true]);
     expect(seen[1]!.headers.get(NONCE_HEADER)).not.toBe(seen[2]!.headers.get(NONCE_HEADER));
@@ -185,12 +184,7 @@ describe("createAgentClient and the agent's replay floor", () => {
 
   it("does not loop: a second refusal is the caller's error", async () => {
     const seen: Seen[] = [];
-    const client = createAgentClient({
-      baseUrl: 'http://127.0.0.1:1',
-      secret: SECRET,
-      timeoutMs: 1000,
-      fetch: fakeFetch(() => json(401, { error: { code: 'unauthorized', message: 'nope' } }, { [NOT_BEFORE_HEADER]: String(Math.floor(Date.now() / 1000) + 60) }), seen),
-    });
+    const client = loopbackClient(fakeFetch(() => json(401, { error: { code: 'unauthorized', message: 'nope' } }, { [NOT_BEFORE_HEADER]: String(Math.floor(Date.now() / 1000) + 60) }), seen));
     await expect(client.host()).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
     expect(seen.map((s) => new URL(s.url).pathname)).toEqual(['/healthz', '/v1/host', '/v1/host']);
   });

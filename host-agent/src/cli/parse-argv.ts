@@ -24,13 +24,20 @@ export interface InstallLaunchdArgs {
   node?: string;
   agentBin?: string;
   secretFile?: string;
+  /** TARTFLEET_AGENT_ADMIN_SECRET_FILE for the job (file mode). */
+  adminSecretFile?: string;
   keychainService?: string;
+  /** The job runs `serve --insecure-http`. */
+  insecureHttp?: boolean;
 }
 
 const SPECS = {
   serve: { values: ['config'], flags: ['insecure-http'] },
   doctor: { values: ['config'], flags: ['json'] },
-  'install-launchd': { values: ['config', 'label', 'out', 'log-dir', 'user', 'node', 'agent-bin', 'secret-file', 'keychain-service'], flags: ['daemon', 'agent', 'dry-run'] },
+  'install-launchd': {
+    values: ['config', 'label', 'out', 'log-dir', 'user', 'node', 'agent-bin', 'secret-file', 'admin-secret-file', 'keychain-service'],
+    flags: ['daemon', 'agent', 'dry-run', 'insecure-http'],
+  },
 } as const satisfies Record<string, OptionSpec>;
 type Sub = keyof typeof SPECS;
 
@@ -47,10 +54,13 @@ export function parseArgv(argv: readonly string[]): CliCommand {
   if (sub === 'serve') return { command: 'serve', configFile, insecureHttp: flags.has('insecure-http') };
   if (sub === 'doctor') return { command: 'doctor', configFile, json: flags.has('json') };
   if (flags.has('daemon') && flags.has('agent')) throw new UsageError('tartfleet-agent install-launchd: choose one of --agent (user LaunchAgent, the default) or --daemon');
-  if (values.has('secret-file') && values.has('keychain-service')) throw new UsageError('tartfleet-agent install-launchd: choose one of --secret-file or --keychain-service');
-  const options: InstallLaunchdArgs = { daemon: flags.has('daemon'), dryRun: flags.has('dry-run') };
+  if ((values.has('secret-file') || values.has('admin-secret-file')) && values.has('keychain-service')) {
+    throw new UsageError('tartfleet-agent install-launchd: choose one of --secret-file/--admin-secret-file or --keychain-service');
+  }
+  const options: InstallLaunchdArgs = { daemon: flags.has('daemon'), dryRun: flags.has('dry-run'), ...(flags.has('insecure-http') ? { insecureHttp: true } : {}) };
   const map: Array<[string, keyof InstallLaunchdArgs]> = [
-    ['label', 'label'], ['out', 'out'], ['log-dir', 'logDir'], ['user', 'user'], ['node', 'node'], ['agent-bin', 'agentBin'], ['secret-file', 'secretFile'], ['keychain-service', 'keychainService'],
+    ['label', 'label'], ['out', 'out'], ['log-dir', 'logDir'], ['user', 'user'], ['node', 'node'], ['agent-bin', 'agentBin'], ['secret-file', 'secretFile'],
+    ['admin-secret-file', 'adminSecretFile'], ['keychain-service', 'keychainService'],
   ];
   for (const [flag, key] of map) {
     const v = values.get(flag);
@@ -71,8 +81,10 @@ Usage:
       images present, running VMs vs slots, SSH into a running VM. Exit 1 when a check fails.
   tartfleet-agent install-launchd [--config <file>] [--agent | --daemon] [--dry-run]
       [--label <label>] [--out <plist>] [--log-dir <dir>] [--user <name>] [--node <path>]
-      [--agent-bin <path>] [--secret-file <path> | --keychain-service <service>]
+      [--agent-bin <path>] [--secret-file <path> [--admin-secret-file <path>] | --keychain-service <service>]
+      [--insecure-http]
       Write a launchd plist (RunAtLoad, KeepAlive, logs, environment without secrets).
+      With --keychain-service the admin secret is read from '<service>.admin' when that item exists.
       --dry-run prints it instead.
   tartfleet-agent cache-config [--config <file>]
       Print the nginx configuration of the host's pull-through mirror (the config's \`cache\`

@@ -53,10 +53,13 @@ async function doctor(deps: CliDeps, configFile: string | undefined, json: boole
   }
   // The report is the output: driver log lines would only interleave with the table.
   const quiet = silentLogger;
+  const where = configFile ?? 'environment';
   const configCheck: CheckResult =
     config.secrets.length === 0
-      ? { name: 'config', status: 'warn', detail: `${configFile ?? 'environment'}: valid, but TARTFLEET_AGENT_SECRET is not set; serve will refuse to start` }
-      : { name: 'config', status: 'ok', detail: `${configFile ?? 'environment'}: valid; host ${config.hostId}, ${config.pools.length} pool(s), ${config.maxVms} slot(s)` };
+      ? { name: 'config', status: 'warn', detail: `${where}: valid, but TARTFLEET_AGENT_SECRET is not set; serve will refuse to start` }
+      : config.adminSecrets.length === 0
+        ? { name: 'config', status: 'warn', detail: `${where}: valid, but TARTFLEET_AGENT_ADMIN_SECRET is not set; images, pools, drain and resume will refuse every request` }
+        : { name: 'config', status: 'ok', detail: `${where}: valid; host ${config.hostId}, ${config.pools.length} pool(s), ${config.maxVms} slot(s)` };
   const results = [
     configCheck,
     ...(await runDoctorChecks({

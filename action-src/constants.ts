@@ -10,6 +10,7 @@ export const Inputs = {
   Hosts: 'hosts',
   Host: 'host',
   AgentSecret: 'agent-secret',
+  AdminSecret: 'admin-secret',
   AllowInsecure: 'allow-insecure',
   GitHubToken: 'github-token',
   AppId: 'app-id',
@@ -47,6 +48,11 @@ export const State = {
 
 export const MODES = ['start', 'stop', 'drain', 'resume', 'status', 'rollout', 'rollback', 'scale'] as const;
 export type Mode = (typeof MODES)[number];
+
+/** Modes that change hosts for everyone (drain, resume, image rollout and rollback): they sign with
+ * the agents' admin secret (core/agent-api/scopes.ts). `start` and `stop` need only the runner
+ * secret; `status` reads host info, which either secret may. A new fleet operation belongs here. */
+export const ADMIN_MODES: readonly Mode[] = ['drain', 'resume', 'rollout', 'rollback', 'scale'];
 
 /** Upper bound of `count`: a run asking for more macOS VMs than a large fleet has is a typo. */
 export const MAX_COUNT = 50;

@@ -36,7 +36,7 @@ export async function buildDeps(inputs: ActionInputs, ctx: RunContext, fetchImpl
   const agents = new Map(
     inputs.hosts.map((host) => [
       host,
-      createAgentClient({ baseUrl: host, secret: inputs.agentSecret, timeoutMs: 10_000, allowInsecure: inputs.allowInsecure, ...(fetchImpl ? { fetch: fetchImpl } : {}) }),
+      createAgentClient({ baseUrl: host, secret: inputs.signingSecret, timeoutMs: 10_000, allowInsecure: inputs.allowInsecure, ...(fetchImpl ? { fetch: fetchImpl } : {}) }),
     ]),
   );
   const placer = createPlacer({

@@ -4,7 +4,7 @@
  */
 import { IMAGE_REF } from '../core/agent-api/contract';
 import { LABEL, POOL_NAME } from '../core/names';
-import { Inputs, MAX_BATCH_SIZE, MAX_COUNT, MAX_DURATION_MS, MAX_WARM, MODES, type Mode } from './constants';
+import { ADMIN_MODES, Inputs, MAX_BATCH_SIZE, MAX_COUNT, MAX_DURATION_MS, MAX_WARM, MODES, type Mode } from './constants';
 import type { ActionCore } from './core';
 import { ActionError } from './errors';
 
@@ -20,7 +20,12 @@ export interface ActionInputs {
   readonly hosts: readonly string[];
   /** For drain/resume: one of `hosts`. */
   readonly host: string | undefined;
+  /** Runner scope: start, stop (and status). Empty in fleet modes that were not given it. */
   readonly agentSecret: string;
+  /** Admin scope: the fleet modes (ADMIN_MODES). */
+  readonly adminSecret: string | undefined;
+  /** What this mode's agent clients sign with: the admin secret in ADMIN_MODES, else the runner secret. */
+  readonly signingSecret: string;
   readonly allowInsecure: boolean;
   /** Needed by start and stop; drain/resume/status talk to agents only. */
   readonly githubAuth: GitHubAuth | undefined;
@@ -118,10 +123,32 @@ function githubAuth(core: ActionCore): GitHubAuth | undefined {
   return token ? { token } : undefined;
 }
 
+/** The secret a mode signs with, checked: fleet modes need the admin scope, the rest the runner's
+ * (status takes either, preferring the runner secret). */
+function secretFor(mode: Mode, agentSecret: string, adminSecret: string | undefined): string {
+  if (ADMIN_MODES.includes(mode)) {
+    if (adminSecret === undefined || adminSecret.length < 32) {
+      throw new ActionError(
+        'input',
+        `Input '${Inputs.AdminSecret}' must be the agents' admin secret (at least 32 characters) for mode '${mode}', got ${adminSecret?.length ?? 0} characters; ` +
+          `keep it in a protected environment, apart from '${Inputs.AgentSecret}'`,
+      );
+    }
+    return adminSecret;
+  }
+  if (mode === 'status' && agentSecret === '' && adminSecret !== undefined && adminSecret.length >= 32) return adminSecret;
+  if (agentSecret.length < 32) {
+    throw new ActionError('input', `Input '${Inputs.AgentSecret}' must be the agents' runner secret (at least 32 characters), got ${agentSecret.length} characters`);
+  }
+  return agentSecret;
+}
+
 /** Reads and validates every input. Throws ActionError('input') for the first bad one. */
 export function parseInputs(core: ActionCore): ActionInputs {
   const agentSecret = core.getInput(Inputs.AgentSecret).trim();
   if (agentSecret) core.setSecret(agentSecret);
+  const adminSecret = core.getInput(Inputs.AdminSecret).trim() || undefined;
+  if (adminSecret !== undefined) core.setSecret(adminSecret);
   const auth = githubAuth(core);
 
   const modeRaw = core.getInput(Inputs.Mode).trim() || 'start';
@@ -140,9 +167,7 @@ export function parseInputs(core: ActionCore): ActionInputs {
 
   const hosts = parseHosts(core.getInput(Inputs.Hosts));
   if (hosts.length === 0) throw new ActionError('input', `Input '${Inputs.Hosts}' must list at least one agent URL, got nothing`);
-  if (agentSecret.length < 32) {
-    throw new ActionError('input', `Input '${Inputs.AgentSecret}' must be the agents' shared secret (at least 32 characters), got ${agentSecret.length} characters`);
-  }
+  const signingSecret = secretFor(mode, agentSecret, adminSecret);
 
   const hostRaw = core.getInput(Inputs.Host).trim().replace(/\/+$/, '');
   let host: string | undefined;
@@ -194,6 +219,8 @@ export function parseInputs(core: ActionCore): ActionInputs {
     hosts: Object.freeze(hosts),
     host,
     agentSecret,
+    adminSecret,
+    signingSecret,
     allowInsecure: bool(core, Inputs.AllowInsecure, false),
     githubAuth: auth,
     org,

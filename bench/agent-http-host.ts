@@ -46,7 +46,7 @@ const latencies: number[] = [];
 const statuses = new Map<number, number>();
 
 async function once(): Promise<void> {
-  const headers = await signer.sign({ method: 'GET', path: '/v1/host', body: '' });
+  const headers = await signer.sign({ hostId: 'bench', method: 'GET', path: '/v1/host', body: '' });
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
     const req = request({ host: hostname, port, path: '/v1/host', method: 'GET', headers, agent }, (res) => {

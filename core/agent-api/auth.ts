@@ -3,11 +3,17 @@
  * clients (sign). WebCrypto only: the client also runs inside Cloudflare Workers and the action
  * bundle, where node:crypto is missing or unwanted.
  *
- * Signed string: `tartfleet-v1\n<METHOD>\n<path?query>\n<unix seconds>\n<nonce>\n<sha256 hex of body>`.
+ * Signed string: `tartfleet-v2\n<hostId>\n<METHOD>\n<path?query>\n<unix seconds>\n<nonce>\n<sha256 hex of body>`.
  * Hashing the body (instead of concatenating it) keeps the signed string small and unambiguous. The
  * random nonce makes two identical requests in the same second distinct, so replay rejection does
  * not also reject a client polling `GET /v1/host` twice in a second.
+ *
+ * `hostId` is the target agent's configured id (its `/healthz` names it). The agent checks against
+ * its own id, never against anything the request says (a `Host` header is the sender's to choose),
+ * so a request captured on one host is refused by every other. The version prefix changed to v2 with
+ * it: a v1 client fails with 401 instead of being half understood.
  */
+import { scopeOf, type AgentScope } from './scopes';
 
 /** Unix time in seconds at which the request was signed. */
 export const TIMESTAMP_HEADER = 'X-Tartfleet-Timestamp';
@@ -15,6 +21,8 @@ export const TIMESTAMP_HEADER = 'X-Tartfleet-Timestamp';
 export const NONCE_HEADER = 'X-Tartfleet-Nonce';
 /** `sha256=<hex HMAC>` over the signed string. */
 export const SIGNATURE_HEADER = 'X-Tartfleet-Signature';
+/** On a 401 for a request signed before the agent's replay floor: the first unix second it accepts. */
+export const NOT_BEFORE_HEADER = 'X-Tartfleet-Not-Before';
 /** How far a timestamp may be from the verifier's clock, either way (±5 min). */
 export const SIGNATURE_WINDOW_SECONDS = 300;
 
@@ -29,6 +37,8 @@ type HmacKey = Awaited<ReturnType<Subtle['importKey']>>;
 
 /** What a signature covers. `path` includes the query string exactly as sent (`/v1/runners?x=1`). */
 export interface SignedParts {
+  /** The target agent's hostId. */
+  hostId: string;
   /** HTTP method; compared upper-cased. */
   method: string;
   /** Path plus query string, as it appears in the request line. */
@@ -88,7 +98,7 @@ export function createWebCryptoSigning(): SigningCrypto {
 async function signedString(crypto: SigningCrypto, parts: SignedParts, timestamp: string, nonce: string): Promise<Uint8Array<ArrayBuffer>> {
   const body = toBytes(parts.body);
   const bodyHash = body.byteLength === 0 ? EMPTY_BODY_SHA256 : await crypto.sha256Hex(body);
-  return encoder.encode(`tartfleet-v1\n${parts.method.toUpperCase()}\n${parts.path}\n${timestamp}\n${nonce}\n${bodyHash}`);
+  return encoder.encode(`tartfleet-v2\n${parts.hostId}\n${parts.method.toUpperCase()}\n${parts.path}\n${timestamp}\n${nonce}\n${bodyHash}`);
 }
 
 function newNonce(): string {
@@ -127,20 +137,51 @@ export function createRequestSigner(secret: string, crypto: SigningCrypto = crea
 }
 
 /** Why a request was refused. Bounded set, safe to log and count. */
-export type VerifyFailure = 'missing-headers' | 'malformed' | 'stale-timestamp' | 'bad-signature' | 'replayed' | 'replay-cache-full';
+export type VerifyFailure =
+  | 'missing-headers'
+  | 'malformed'
+  | 'stale-timestamp'
+  | 'bad-signature'
+  | 'wrong-scope'
+  | 'signed-before-start'
+  | 'replayed'
+  | 'replay-cache-full';
 
-export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailure };
+export type VerifyResult =
+  | { ok: true; scope: AgentScope }
+  | { ok: false; reason: Exclude<VerifyFailure, 'signed-before-start'> }
+  | { ok: false; reason: 'signed-before-start'; notBefore: number };
 
-/** The received request: signed parts plus the three header values (undefined when absent). */
-export interface ReceivedRequest extends SignedParts {
+/**
+ * What makes replay protection outlive the process. The in-memory cache forgets everything on a
+ * restart, so the verifier also refuses timestamps below `notBefore` (every timestamp an earlier run
+ * may have accepted is below it), and before accepting a timestamp asks `cover` to make sure the next
+ * run's `notBefore` will be above it (the agent persists a mark in its stateDir).
+ */
+export interface ReplayFloor {
+  /** Unix second: earlier timestamps are refused. */
+  readonly notBefore: number;
+  /** Resolves once a restarted verifier would refuse `timestamp`. */
+  cover(timestamp: number, nowSeconds: number): Promise<void>;
+}
+
+/** The received request: signed parts plus the three header values (undefined when absent). The
+ * hostId is the verifier's own, never the request's. */
+export interface ReceivedRequest extends Omit<SignedParts, 'hostId'> {
   timestamp: string | undefined;
   nonce: string | undefined;
   signature: string | undefined;
 }
 
 export interface RequestVerifierOptions {
-  /** Accepted secrets: any one verifies, so a new secret can be rolled out before the old is retired. */
+  /** This agent's hostId: only requests signed for it verify. */
+  hostId: string;
+  /** Runner-scope secrets: any one verifies, so a new secret can be rolled out before the old is retired. */
   secrets: readonly string[];
+  /** Admin-scope secrets (scopes.ts); they verify on every route. None: admin routes refuse everything. */
+  adminSecrets?: readonly string[];
+  /** Refuses what an earlier run of the agent may have accepted; none: only this run's cache counts. */
+  floor?: ReplayFloor;
   /** Current time in milliseconds (injected so tests can move it). */
   now: () => number;
   /** Defaults to SIGNATURE_WINDOW_SECONDS. */
@@ -166,6 +207,7 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
   const windowSeconds = options.windowSeconds ?? SIGNATURE_WINDOW_SECONDS;
   const maxRemembered = options.maxRemembered ?? 100_000;
   const crypto = options.crypto ?? createWebCryptoSigning();
+  const keyring: Array<[string, AgentScope]> = [...options.secrets.map((s): [string, AgentScope] => [s, 'runner']), ...(options.adminSecrets ?? []).map((s): [string, AgentScope] => [s, 'admin'])];
   // signature → unix second after which its timestamp is outside the window. Map keeps insertion
   // order, which is close to expiry order, so pruning from the front is usually enough.
   const seen = new Map<string, number>();
@@ -189,14 +231,16 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
       const ts = Number(timestamp);
       if (Math.abs(nowSeconds - ts) > windowSeconds) return { ok: false, reason: 'stale-timestamp' };
 
-      const data = await signedString(crypto, request, timestamp, nonce);
-      let match = false;
+      const data = await signedString(crypto, { ...request, hostId: options.hostId }, timestamp, nonce);
+      let scope: AgentScope | undefined;
       // Check every secret, even after a match, so timing does not reveal which secret signed.
-      for (const secret of options.secrets) {
+      for (const [secret, secretScope] of keyring) {
         const expected = SIGNATURE_PREFIX + (await crypto.hmacSha256Hex(secret, data));
-        if (timingSafeEqual(expected, signature)) match = true;
+        if (timingSafeEqual(expected, signature)) scope = secretScope;
       }
-      if (!match) return { ok: false, reason: 'bad-signature' };
+      if (scope === undefined) return { ok: false, reason: 'bad-signature' };
+      if (scope === 'runner' && scopeOf(request.path) === 'admin') return { ok: false, reason: 'wrong-scope' };
+      if (options.floor !== undefined && ts < options.floor.notBefore) return { ok: false, reason: 'signed-before-start', notBefore: options.floor.notBefore };
 
       prune(nowSeconds, false);
       // 128 bits of the MAC identify it well enough and halve the cache's memory.
@@ -207,7 +251,8 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
         if (seen.size >= maxRemembered) return { ok: false, reason: 'replay-cache-full' };
       }
       seen.set(id, ts + windowSeconds);
-      return { ok: true };
+      await options.floor?.cover(ts, nowSeconds);
+      return { ok: true, scope };
     },
   };
 }

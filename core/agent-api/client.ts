@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import {
   errorBodySchema,
+  healthSchema,
   hostInfoSchema,
   imageListSchema,
   poolImageSchema,
@@ -28,7 +29,7 @@ import {
 } from './contract';
 import { systemClock, type Clock } from '../clock';
 import { TartfleetError } from '../errors';
-import { createRequestSigner, type SigningCrypto } from './auth';
+import { createRequestSigner, NOT_BEFORE_HEADER, type SigningCrypto } from './auth';
 
 /** Error codes a client can see: the agent's own, plus failures that happen before or after HTTP. */
 export type AgentClientErrorCode = ErrorCode | 'network' | 'timeout' | 'invalid_response' | 'invalid_url' | 'insecure_url';
@@ -51,8 +52,12 @@ export class AgentClientError extends TartfleetError {
 export interface AgentClientOptions {
   /** `https://mac-mini-1.example:8420` — or `http://127.0.0.1:8420` on the same host. */
   baseUrl: string;
-  /** The first of the agent's secrets: it signs every request. */
+  /** The current secret of the scope the caller holds (core/agent-api/scopes.ts): the runner secret
+   * for runners and host info, the admin secret for everything (images, pools, drain, resume too). */
   secret: string;
+  /** The agent's hostId, which every signature binds. Omitted, the client asks the agent's
+   * unauthenticated `/healthz` once; given, a request reaching another host is refused there. */
+  hostId?: string;
   /** Defaults to the global fetch (bound, as Workers require). */
   fetch?: typeof fetch;
   /** Per request, including reading the body. */
@@ -96,7 +101,9 @@ export interface AgentImageClient {
   /** Switch a pool back to its previous image. */
   rollbackPool(pool: string): Promise<PoolImage>;
   pruneImages(): Promise<PruneResult>;
-  /** Warm VMs to keep for `pool` on this host, until `untilMs` (then its configured baseline). */
+  /** Warm VMs to keep for `pool` on this host, until `untilMs` (then its configured baseline).
+   * `manual` (admin secret) sets the floor; `auto` (runner secret, the dispatcher's sizing) only
+   * adds above it and needs an `untilMs` within minutes. */
   setWarmTarget(pool: string, count: number, untilMs?: number, source?: 'manual' | 'auto'): Promise<WarmState>;
 }
 
@@ -146,21 +153,15 @@ export function createAgentClient(options: AgentClientOptions): AgentClient & Ag
   const signer = createRequestSigner(options.secret, options.signingCrypto);
   const clock = options.clock ?? systemClock;
 
-  /** Send one signed request; resolves with the status and raw text of a 2xx response. */
-  async function send(method: string, path: string, body?: unknown, timeoutMs = options.timeoutMs): Promise<{ status: number; text: string; what: string }> {
-    const fullPath = prefix + path;
-    const payload = body === undefined ? '' : JSON.stringify(body);
-    const headers: Record<string, string> = await signer.sign({ method, path: fullPath, body: payload }, clock.now());
-    headers.accept = 'application/json';
-    if (body !== undefined) headers['content-type'] = 'application/json';
-
+  /** One HTTP exchange with the request timeout over sending and reading the body. */
+  async function exchange(method: string, fullPath: string, headers: Record<string, string>, payload: string | undefined, timeoutMs: number): Promise<{ response: Response; text: string; what: string }> {
     const controller = new AbortController();
     const timer = clock.setTimer(timeoutMs, () => controller.abort());
     const what = `${method} ${origin}${fullPath}`;
     try {
       let response: Response;
       try {
-        response = await doFetch(origin + fullPath, { method, headers, body: body === undefined ? undefined : payload, signal: controller.signal });
+        response = await doFetch(origin + fullPath, { method, headers, body: payload, signal: controller.signal });
       } catch (error: unknown) {
         if (controller.signal.aborted) throw new AgentClientError(0, 'timeout', `${what} got no response within ${timeoutMs} ms`);
         throw new AgentClientError(0, 'network', `${what} failed: ${describeNetworkError(error)}`);
@@ -169,10 +170,43 @@ export function createAgentClient(options: AgentClientOptions): AgentClient & Ag
         if (controller.signal.aborted) throw new AgentClientError(0, 'timeout', `${what}: body not received within ${timeoutMs} ms`);
         throw new AgentClientError(0, 'network', `${what}: reading the body failed: ${error instanceof Error ? error.message : String(error)}`);
       });
-      if (!response.ok) throw errorFrom(response, text, what);
-      return { status: response.status, text, what };
+      return { response, text, what };
     } finally {
       timer.cancel();
+    }
+  }
+
+  // The hostId every signature binds: configured, or asked once (a failure is asked again next time).
+  let hostId: Promise<string> | undefined = options.hostId === undefined ? undefined : Promise.resolve(options.hostId);
+  function targetHostId(): Promise<string> {
+    hostId ??= exchange('GET', `${prefix}/healthz`, { accept: 'application/json' }, undefined, options.timeoutMs).then(({ response, text, what }) => {
+      if (!response.ok) throw errorFrom(response, text, what);
+      return parseBody(healthSchema, text, what, response.status).hostId;
+    });
+    hostId.catch(() => (hostId = undefined));
+    return hostId;
+  }
+
+  /** Send one signed request; resolves with the status and raw text of a 2xx response. */
+  async function send(method: string, path: string, body?: unknown, timeoutMs = options.timeoutMs): Promise<{ status: number; text: string; what: string }> {
+    const fullPath = prefix + path;
+    const payload = body === undefined ? '' : JSON.stringify(body);
+    const target = await targetHostId();
+    let signedAtMs = clock.now();
+    for (let attempt = 1; ; attempt++) {
+      const headers: Record<string, string> = await signer.sign({ hostId: target, method, path: fullPath, body: payload }, signedAtMs);
+      headers.accept = 'application/json';
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const { response, text, what } = await exchange(method, fullPath, headers, body === undefined ? undefined : payload, timeoutMs);
+      // The agent restarted after our clock's "now" (or leased its replay floor ahead): sign again,
+      // once, with the first second it accepts (host-agent/src/state/replay-floor.ts).
+      const notBefore = response.status === 401 ? parseRetryAfter(response.headers.get(NOT_BEFORE_HEADER)) : undefined;
+      if (notBefore !== undefined && attempt === 1 && notBefore * 1000 > signedAtMs) {
+        signedAtMs = notBefore * 1000;
+        continue;
+      }
+      if (!response.ok) throw errorFrom(response, text, what);
+      return { status: response.status, text, what };
     }
   }
 
@@ -248,7 +282,8 @@ export function createAgentClient(options: AgentClientOptions): AgentClient & Ag
       return call('POST', '/v1/images/prune', pruneResultSchema);
     },
     async setWarmTarget(pool, count, untilMs, source = 'manual') {
-      return call('PUT', `/v1/pools/${encodeURIComponent(pool)}/warm`, warmStateSchema, { count, source, ...(untilMs === undefined ? {} : { until: new Date(untilMs).toISOString() }) });
+      const route = `/v1/pools/${encodeURIComponent(pool)}/warm${source === 'auto' ? '/auto' : ''}`;
+      return call('PUT', route, warmStateSchema, { count, ...(untilMs === undefined ? {} : { until: new Date(untilMs).toISOString() }) });
     },
   };
 }

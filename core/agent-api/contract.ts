@@ -131,10 +131,16 @@ export const hostInfoSchema = z.object({
 });
 export type HostInfo = z.infer<typeof hostInfoSchema>;
 
+/** `GET /healthz` (no auth): liveness, and the hostId clients sign requests for (auth.ts). */
+export const healthSchema = z.object({ ok: z.literal(true), hostId: z.string().min(1).max(63).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/) });
+export type Health = z.infer<typeof healthSchema>;
+
 export const runnerListSchema = z.object({ runners: z.array(runnerRecordSchema) });
 
 export const ERROR_CODES = [
   'unauthorized',
+  /** 403: correctly signed, but with a runner-scope secret on an admin route (scopes.ts). */
+  'forbidden',
   'bad_request',
   'not_found',
   'conflict',
@@ -166,11 +172,17 @@ export const imageRefSchema = z.string().regex(IMAGE_REF, 'image must be a local
 export const setWarmTargetRequestSchema = z.strictObject({
   count: z.number({ error: 'count must be a whole number of warm VMs' }).int('count must be a whole number of warm VMs').min(0, 'count must be 0 or more'),
   until: z.iso.datetime({ offset: true, error: 'until must be an ISO-8601 time like 2026-12-01T18:00:00Z' }).optional(),
-  /** `manual` (an operator; the default) sets the floor; `auto` (the dispatcher's sizing) only adds
-   * above it. The host keeps the larger. */
-  source: z.enum(['manual', 'auto'], { error: "source must be 'manual' or 'auto'" }).default('manual'),
 });
 export type SetWarmTargetRequest = z.infer<typeof setWarmTargetRequestSchema>;
+
+/** PUT /v1/pools/:pool/warm/auto body: the dispatcher's automatic target, which only adds above the
+ * manual one. It must expire soon (`until` at most AUTO_WARM_MAX_MS ahead): that is what lets it be
+ * runner-scoped — a runner secret can keep a few VMs booted for minutes, no more. */
+export const setAutoWarmTargetRequestSchema = z.strictObject({
+  count: setWarmTargetRequestSchema.shape.count,
+  until: z.iso.datetime({ offset: true, error: 'until must be an ISO-8601 time like 2026-12-01T18:00:00Z' }),
+});
+export const AUTO_WARM_MAX_MS = 10 * 60_000;
 
 /** A pool's warm capacity on one host (answer of PUT /v1/pools/:pool/warm). */
 export const warmStateSchema = z.object({

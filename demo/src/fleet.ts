@@ -44,6 +44,8 @@ export interface FleetOptions {
   /** One HMAC secret for every agent (as the action, which has one `agent-secret`, needs); each
    * agent gets its own random secret otherwise. */
   sharedSecret?: string;
+  /** The same for the admin scope (images, pools, drain, resume): the action's `admin-secret`. */
+  sharedAdminSecret?: string;
   /** Extra top-level settings merged into each agent's config file (e.g. `images`). */
   agentConfig?: (index: number) => Record<string, unknown>;
   /** The dispatcher's fleet token (random when absent). */
@@ -55,7 +57,10 @@ export interface FleetAgent {
   url: string;
   tartHome: string;
   proc: Proc;
+  /** Signs with the runner-scope secret (what the dispatcher holds). */
   client: AgentClient;
+  /** Signs with the admin-scope secret: drain, resume, images and pools. */
+  adminClient: AgentClient;
 }
 
 export interface Leftovers {
@@ -158,6 +163,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       // Each pool's base image, as `tart create` makes it (guest scripts + runner stand-in).
       for (const pool of options.pools) await run(tart, ['create', `base-${pool.name}`, '--from-ipsw', 'latest'], { env });
       const secret = options.sharedSecret ?? randomSecret();
+      const adminSecret = options.sharedAdminSecret ?? randomSecret();
       const configFile = path.join(workDir, id, 'agent.json');
       await writeFile(
         configFile,
@@ -176,15 +182,22 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         }),
       );
       const proc = startProc(process.execPath, [agentBundle, 'serve', '--config', configFile], {
-        env: { ...env, [AGENT_SECRET_ENV]: secret, TARTFLEET_SSH_PASSWORD: 'admin', LOG_LEVEL: 'info' },
+        env: { ...env, [AGENT_SECRET_ENV]: secret, TARTFLEET_AGENT_ADMIN_SECRET: adminSecret, TARTFLEET_SSH_PASSWORD: 'admin', LOG_LEVEL: 'info' },
         onLine: line(id),
       });
       procs.push(proc);
       const m = await proc.waitForLine(/"msg":"agent listening"/, 30_000);
       const url = (JSON.parse(m.input) as { url: string }).url;
-      agents.push({ id, url, tartHome, proc, client: createAgentClient({ baseUrl: url, secret, timeoutMs: 5_000 }) });
+      agents.push({
+        id,
+        url,
+        tartHome,
+        proc,
+        client: createAgentClient({ baseUrl: url, secret, timeoutMs: 5_000 }),
+        adminClient: createAgentClient({ baseUrl: url, secret: adminSecret, timeoutMs: 5_000 }),
+      });
       // Secrets are kept only in memory here and in the processes' environment.
-      (agents[i] as FleetAgent & { secret?: string }).secret = secret;
+      Object.assign(agents[i] as FleetAgent, { secret, adminSecret });
     }
 
     const d = options.dispatcher ?? {};

@@ -5,7 +5,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Registry } from 'prom-client';
-import { createRequestVerifier } from '../../core/agent-api/auth';
+import { createRequestVerifier, type ReplayFloor } from '../../core/agent-api/auth';
 import type { AgentConfig } from './config/schema';
 import { createMetrics, type AgentMetrics } from './metrics/create-metrics';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
@@ -32,8 +32,11 @@ export const MAX_BODY_BYTES = 128 * 1024;
 
 export interface AppDeps {
   service: RunnerService;
-  /** The app reads `secrets` (auth) and `hostId` (metrics); the rest is for the service. */
-  config: Pick<AgentConfig, 'secrets' | 'hostId'>;
+  /** The app reads the secrets of both scopes and `hostId` (auth, metrics); the rest is for the service. */
+  config: Pick<AgentConfig, 'secrets' | 'hostId'> & Partial<Pick<AgentConfig, 'adminSecrets'>>;
+  /** Keeps replays out after a restart (host-agent/src/state/replay-floor.ts); omitted, only this
+   * app's in-memory cache does. */
+  replayFloor?: ReplayFloor;
   /** This app's own registry; `GET /metrics` exposes it. */
   registry: Registry;
   /** Metrics on `registry`. Pass the same object the service's observer came from; omitted, the app
@@ -49,7 +52,14 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono {
   const metrics = deps.metrics ?? createMetrics(deps.registry, { hostId: deps.config.hostId });
   const log = deps.logger.child({ component: 'http' });
-  const verifier = createRequestVerifier({ secrets: deps.config.secrets, now: () => deps.clock.now(), crypto: nodeSigningCrypto });
+  const verifier = createRequestVerifier({
+    hostId: deps.config.hostId,
+    secrets: deps.config.secrets,
+    adminSecrets: deps.config.adminSecrets ?? [],
+    now: () => deps.clock.now(),
+    crypto: nodeSigningCrypto,
+    ...(deps.replayFloor === undefined ? {} : { floor: deps.replayFloor }),
+  });
 
   const app = new Hono();
   app.onError(errorHandler(log));
@@ -76,11 +86,11 @@ export function createApp(deps: AppDeps): Hono {
     }),
   );
 
-  app.route('/', healthRoutes());
+  app.route('/', healthRoutes(deps.config.hostId));
   app.route('/', metricsRoutes(deps.registry));
   app.route('/v1', hostRoutes(deps.service));
   app.route('/v1/runners', runnerRoutes(deps.service));
-  app.route('/v1/pools', warmRoutes(deps.service));
+  app.route('/v1/pools', warmRoutes(deps.service, deps.clock));
   if (deps.images) {
     app.route('/v1/images', imageRoutes(deps.images));
     app.route('/v1/pools', poolRoutes(deps.images));

@@ -20,7 +20,7 @@ const exec = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
 
 let fleet: Fleet;
-let agent: FleetAgent & { secret?: string };
+let agent: FleetAgent & { secret?: string; adminSecret?: string };
 let work: string;
 
 beforeAll(async () => {
@@ -157,14 +157,18 @@ describe('the action against a simulated fleet', () => {
     expect(status.summary).toContain(agent.url);
     expect((JSON.parse(status.outputs.status ?? '[]') as { info?: { slots: { total: number } } }[])[0]?.info?.slots.total).toBe(2);
 
-    const drain = await step('main', { mode: 'drain', 'github-token': '' }, '7004');
+    // The runner secret cannot drain: the agent refuses it (403) and the step fails, naming why.
+    const refusedDrain = await step('main', { mode: 'drain', 'github-token': '', 'admin-secret': agent.secret ?? '' }, '7004');
+    expect(refusedDrain.code).not.toBe(0);
+    expect(refusedDrain.stdout).toContain('needs the admin secret');
+    const drain = await step('main', { mode: 'drain', 'github-token': '', 'admin-secret': agent.adminSecret ?? '' }, '7004');
     expect(drain.code).toBe(0);
     expect((JSON.parse(drain.outputs.status ?? '[]') as { info: { draining: boolean } }[])[0]?.info.draining).toBe(true);
     const refused = await step('main', { mode: 'start', count: '1' }, '7005');
     expect(refused.code).not.toBe(0);
     expect(refused.stdout).toContain("::error::no host of pool 'macos' has a free slot");
     await step('post', { mode: 'start', count: '1' }, '7005', refused.state);
-    const resume = await step('main', { mode: 'resume', 'github-token': '' }, '7004');
+    const resume = await step('main', { mode: 'resume', 'github-token': '', 'admin-secret': agent.adminSecret ?? '' }, '7004');
     expect((JSON.parse(resume.outputs.status ?? '[]') as { info: { draining: boolean } }[])[0]?.info.draining).toBe(false);
     expect(runRunners('7005')).toEqual([]);
   }, 240_000);

@@ -1,25 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseInputs } from '../../action-src/inputs';
 import { readRunContext } from '../../action-src/run-context';
-import type { ActionCore } from '../../action-src/core';
+import { fakeActionCore } from '../fakes/fake-action-core';
 
 const SECRET = 'x'.repeat(40);
 
-function fakeCore(inputs: Record<string, string>): ActionCore & { secrets: string[] } {
-  const secrets: string[] = [];
-  return {
-    secrets,
-    getInput: (name) => inputs[name] ?? '',
-    setSecret: (v) => secrets.push(v),
-    setOutput: () => {},
-    saveState: () => {},
-    getState: () => '',
-    debug: () => {},
-    info: () => {},
-    warning: () => {},
-    summary: async () => {},
-  };
-}
+const fakeCore = fakeActionCore;
 
 const base = { hosts: 'https://mac-1.example:8420', 'agent-secret': SECRET, 'github-token': 'ghp_token' };
 
@@ -39,13 +25,15 @@ describe('parseInputs', () => {
     [{ hosts: 'not a url' }, "Input 'hosts' must list agent URLs like https://mac-mini-1.example:8420, got 'not a url'"],
     [{ hosts: 'ftp://mac-1:8420' }, "Input 'hosts' must list http(s) URLs, got 'ftp://mac-1:8420'"],
     [{ hosts: '' }, "Input 'hosts' must list at least one agent URL, got nothing"],
-    [{ 'agent-secret': 'short' }, "Input 'agent-secret' must be the agents' shared secret (at least 32 characters), got 5 characters"],
+    [{ 'agent-secret': 'short' }, "Input 'agent-secret' must be the agents' runner secret (at least 32 characters), got 5 characters"],
+    [{ mode: 'drain', 'github-token': '' }, "Input 'admin-secret' must be the agents' admin secret (at least 32 characters) for mode 'drain', got 0 characters"],
+    [{ mode: 'rollout', image: 'ghcr.io/a/b:1', 'admin-secret': 'short' }, "Input 'admin-secret' must be the agents' admin secret (at least 32 characters) for mode 'rollout', got 5 characters"],
     [{ pool: 'Mac OS' }, "Input 'pool' must match"],
     [{ labels: 'ok, bad label' }, "Input 'labels' entries must be letters, digits"],
     [{ 'wait-online': 'yes' }, "Input 'wait-online' must be true or false, got 'yes'"],
     [{ 'github-token': '' }, "Input 'github-token' or 'app-id' + 'private-key' is required for mode 'start'"],
     [{ 'app-id': 'abc', 'private-key': 'x' }, "Input 'app-id' must be the GitHub App's numeric id, got 'abc'"],
-    [{ mode: 'drain', hosts: 'https://a:1,https://b:2' }, "Input 'host' must name one of the hosts for mode 'drain'"],
+    [{ mode: 'drain', hosts: 'https://a:1,https://b:2', 'admin-secret': 'a'.repeat(40) }, "Input 'host' must name one of the hosts for mode 'drain'"],
     [{ mode: 'scale' }, "Input 'warm' is required for mode 'scale' (warm VMs per host, 0-64), got nothing"],
     [{ mode: 'scale', warm: '-1' }, "Input 'warm' must be a whole number from 0 to 64, got '-1'"],
     [{ mode: 'scale', warm: '2', duration: 'soon' }, "Input 'duration' must be a duration like 90m, 2h or 1d12h (at most 31 days), got 'soon'"],
@@ -53,6 +41,19 @@ describe('parseInputs', () => {
     [{ mode: 'scale', warm: '2', host: 'https://elsewhere:1' }, "Input 'host' must be one of https://mac-1.example:8420, got 'https://elsewhere:1'"],
   ])('rejects %o naming the input', (override, message) => {
     expect(() => parseInputs(fakeCore({ ...base, ...override }))).toThrow(message);
+  });
+
+  it('fleet modes sign with the admin secret, per-run modes with the runner secret; both are masked on read', () => {
+    const ADMIN = 'a'.repeat(40);
+    for (const mode of ['drain', 'resume', 'rollout', 'rollback']) {
+      const core = fakeCore({ ...base, mode, image: 'ghcr.io/acme/runner:1', 'admin-secret': ADMIN });
+      expect([mode, parseInputs(core).signingSecret]).toEqual([mode, ADMIN]);
+      expect(core.secrets).toEqual(expect.arrayContaining([SECRET, ADMIN]));
+    }
+    for (const mode of ['start', 'stop', 'status']) expect([mode, parseInputs(fakeCore({ ...base, mode, 'admin-secret': ADMIN })).signingSecret]).toEqual([mode, SECRET]);
+    // Fleet modes need no runner secret; status takes the admin one when it is all there is.
+    expect(parseInputs(fakeCore({ hosts: base.hosts, mode: 'drain', 'admin-secret': ADMIN })).signingSecret).toBe(ADMIN);
+    expect(parseInputs(fakeCore({ hosts: base.hosts, mode: 'status', 'admin-secret': ADMIN })).signingSecret).toBe(ADMIN);
   });
 
   it('masks an App key both as typed and as used (literal \\n turned into line breaks)', () => {
@@ -76,7 +77,7 @@ describe('parseInputs', () => {
 
   it('drain and status need no GitHub credentials', () => {
     expect(parseInputs(fakeCore({ ...base, 'github-token': '', mode: 'status' })).githubAuth).toBeUndefined();
-    expect(parseInputs(fakeCore({ ...base, 'github-token': '', mode: 'drain' })).host).toBe('https://mac-1.example:8420');
+    expect(parseInputs(fakeCore({ ...base, 'github-token': '', mode: 'drain', 'admin-secret': 'a'.repeat(40) })).host).toBe('https://mac-1.example:8420');
   });
 });
 

@@ -22,6 +22,8 @@ const root = path.resolve(__dirname, '../..');
 const tart = path.join(root, 'test/sim/bin/tart');
 const REPO = 'ghcr.io/acme/tartfleet-runner';
 const SECRET = 's'.repeat(48);
+/** Rollout and rollback are fleet operations: the action holds the agents' admin secret. */
+const ADMIN_SECRET = 'a'.repeat(48);
 
 let fleet: Fleet;
 let work: string;
@@ -57,7 +59,7 @@ async function action(inputs: Record<string, string>): Promise<StepResult> {
     GITHUB_REPOSITORY: 'acme/app',
     ...Object.fromEntries(Object.entries(files).map(([k, f]) => [k, path.join(dir, f)])),
     ...Object.fromEntries(
-      Object.entries({ hosts: fleet.agents.map((a) => a.url).join('\n'), 'agent-secret': SECRET, pool: 'macos', ...inputs }).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]),
+      Object.entries({ hosts: fleet.agents.map((a) => a.url).join('\n'), 'admin-secret': ADMIN_SECRET, pool: 'macos', ...inputs }).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]),
     ),
   };
   const { code, stdout } = await exec(process.execPath, [path.join(root, 'dist/main.js')], { env, timeout: 240_000 }).then(
@@ -87,11 +89,12 @@ beforeAll(async () => {
     pools: [{ name: 'macos', labels: ['macOS'] }],
     bootMs: 600,
     sharedSecret: SECRET,
+    sharedAdminSecret: ADMIN_SECRET,
     agentEnv: () => ({ TART_SIM_REGISTRY: registry }),
     // Prune whenever possible, whatever this machine's free disk: what must stay, stays.
     agentConfig: () => ({ images: { pruneBelowFreeBytes: 1e15, freeMarginBytes: 1e9 } }),
   });
-  clients = fleet.agents.map((a) => createAgentClient({ baseUrl: a.url, secret: SECRET, timeoutMs: 60_000 }));
+  clients = fleet.agents.map((a) => createAgentClient({ baseUrl: a.url, secret: ADMIN_SECRET, timeoutMs: 60_000 }));
 }, 180_000);
 
 afterAll(async () => {

@@ -82,7 +82,8 @@ function fakeFleet(options: { smokeFails?: string; pullFails?: string; pullPolls
 }
 
 const deps = (core: ReturnType<typeof fakeCore>, agents: Map<string, Ops>) => ({ inputs: parseInputs(core), core, agents, clock: createFakeClock({ autoAdvance: true }) });
-const inputsFor = (extra: Record<string, string>) => ({ hosts: HOSTS.join(','), 'agent-secret': SECRET, mode: 'rollout', image: IMAGE, ...extra });
+// Fleet operations hold the admin secret only (per-run workflows hold the runner one).
+const inputsFor = (extra: Record<string, string>) => ({ hosts: HOSTS.join(','), 'admin-secret': SECRET, mode: 'rollout', image: IMAGE, ...extra });
 
 describe('rollout', () => {
   it('does the canary alone, then batches; within a batch every host pulls, then smokes, then switches', async () => {
@@ -157,12 +158,15 @@ describe('rollout inputs', () => {
 describe('build-image.yml', () => {
   it('ends with a rollout job that uses this action with the pushed image', () => {
     const wf = YAML.parse(readFileSync(path.resolve(__dirname, '../../.github/workflows/build-image.yml'), 'utf8')) as {
-      jobs: Record<string, { needs?: string; steps: { uses?: string; with?: Record<string, string> }[] }>;
+      jobs: Record<string, { needs?: string; environment?: string; steps: { uses?: string; with?: Record<string, string> }[] }>;
     };
     const names = Object.keys(wf.jobs);
     const last = wf.jobs[names[names.length - 1]!]!;
     expect(last.needs).toBe('build');
     const step = last.steps.find((s) => s.uses === './');
-    expect(step?.with).toMatchObject({ mode: 'rollout', image: '${{ needs.build.outputs.image }}', hosts: '${{ vars.TARTFLEET_HOSTS }}', 'agent-secret': '${{ secrets.TARTFLEET_AGENT_SECRET }}' });
+    expect(step?.with).toMatchObject({ mode: 'rollout', image: '${{ needs.build.outputs.image }}', hosts: '${{ vars.TARTFLEET_HOSTS }}', 'admin-secret': '${{ secrets.TARTFLEET_AGENT_ADMIN_SECRET }}' });
+    expect(step?.with).not.toHaveProperty('agent-secret');
+    // The admin secret lives in a protected environment: only approved runs of this job read it.
+    expect(last.environment).toBe('tartfleet-admin');
   });
 });

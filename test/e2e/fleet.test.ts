@@ -138,7 +138,7 @@ describe('fleet end to end', () => {
     const refusing = await startStubAgentServer({ secret: 'r'.repeat(40), slots: 2, refuseStarts: true });
     cleanups.push(() => refusing.close());
     const f = await start({ hosts: 2, extraHosts: [{ url: `http://127.0.0.1:${port}`, secret: 'h'.repeat(40) }, { url: refusing.url, secret: 'r'.repeat(40) }] });
-    await f.agents[0]!.client.drain();
+    await f.agents[0]!.adminClient.drain();
     const ids = enqueue(f, 3, ['self-hosted', 'macOS']);
     await allCompleted(f, ids, 90_000);
     await expectCleanRun(f, ids);

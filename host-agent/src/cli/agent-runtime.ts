@@ -23,6 +23,8 @@ import type { LifecycleRunnerService } from '../lifecycle/runner-service';
 import { freeBytes } from './free-bytes';
 import { poolImageFacts } from '../images/image-facts';
 import { registerHostGauges } from '../metrics/host-gauges';
+import type { ReplayFloor } from '../../../core/agent-api/auth';
+import { openReplayFloor } from '../state/replay-floor';
 
 /** What `serve` runs on. */
 export interface ServeRuntime {
@@ -31,6 +33,8 @@ export interface ServeRuntime {
   metrics: AgentMetrics;
   /** Image pulls, pool image switches, pruning and smoke tests (rollout). */
   images?: ImageService;
+  /** Replay protection that outlives a restart (stateDir/replay-floor). */
+  replayFloor?: ReplayFloor;
 }
 
 /** The tart driver for this config (TART_BIN / TART_HOME already folded in by the loader). */
@@ -54,7 +58,7 @@ export function buildServeRuntime(config: Readonly<AgentConfig>, logger: Logger,
   const metrics = createMetrics(registry, { hostId: config.hostId, pools: config.pools.map((p) => p.name) });
   const tart = createTartForConfig(config, logger, clock);
   const shell = createShell(logger, clock);
-  const store = openPoolImageStore(config.stateDir, config.pools);
+  const store = openPoolImageStore(config.stateDir, config.pools, { logger, now: () => clock.now() });
   const sshPrivateKey = config.ssh.privateKeyFile === undefined ? undefined : readFileSync(config.ssh.privateKeyFile, 'utf8');
   const service = buildRunnerService({ config, logger, clock, observer: metrics.observer, tart, shell, poolImages: store, sshPrivateKey });
   const smokeLogs = path.join(config.stateDir, 'vm-logs');
@@ -81,7 +85,8 @@ export function buildServeRuntime(config: Readonly<AgentConfig>, logger: Logger,
     clock,
     onError: (message) => logger.warn({}, message),
   });
-  return { service, registry, metrics, images };
+  const replayFloor = openReplayFloor({ stateDir: config.stateDir, nowMs: clock.now(), logger });
+  return { service, registry, metrics, images, replayFloor };
 }
 
 interface RunnerServiceInputs {

@@ -54,16 +54,20 @@ export function planLaunchd(args: InstallLaunchdArgs, ctx: LaunchdContext): Laun
   const logDir = args.logDir ?? (scope === 'agent' ? path.join(home, 'Library/Logs/tartfleet') : '/Library/Logs/tartfleet');
   const node = args.node ?? ctx.execPath;
   const agentBin = path.resolve(args.agentBin ?? ctx.agentBin);
-  const serveArgs = ['serve', ...(ctx.configFile === undefined ? [] : ['--config', ctx.configFile])];
+  const serveArgs = ['serve', ...(ctx.configFile === undefined ? [] : ['--config', ctx.configFile]), ...(args.insecureHttp === true ? ['--insecure-http'] : [])];
 
   const env: Record<string, string> = { PATH: LAUNCHD_PATH, HOME: home, NODE_ENV: 'production' };
   let programArguments: string[];
   if (args.keychainService !== undefined) {
     // $0.. positional parameters carry the values, so nothing is interpolated into the script.
-    const script = 'TARTFLEET_AGENT_SECRET="$(/usr/bin/security find-generic-password -s "$0" -w)" || exit 78; export TARTFLEET_AGENT_SECRET; exec "$@"';
+    // The admin secret is optional: the item `<service>.admin`, when present.
+    const script =
+      'TARTFLEET_AGENT_SECRET="$(/usr/bin/security find-generic-password -s "$0" -w)" || exit 78; export TARTFLEET_AGENT_SECRET; ' +
+      'if a="$(/usr/bin/security find-generic-password -s "$0.admin" -w 2>/dev/null)"; then TARTFLEET_AGENT_ADMIN_SECRET="$a"; export TARTFLEET_AGENT_ADMIN_SECRET; fi; unset a; exec "$@"';
     programArguments = ['/bin/sh', '-c', script, args.keychainService, node, agentBin, ...serveArgs];
   } else {
     env.TARTFLEET_AGENT_SECRET_FILE = args.secretFile ?? (scope === 'agent' ? path.join(home, '.config/tartfleet/agent-secret') : '/usr/local/etc/tartfleet/agent-secret');
+    if (args.adminSecretFile !== undefined) env.TARTFLEET_AGENT_ADMIN_SECRET_FILE = args.adminSecretFile;
     programArguments = [node, agentBin, ...serveArgs];
   }
 

@@ -10,7 +10,7 @@ export { UsageError } from './parse-options';
 export type CliCommand =
   | { command: 'help' }
   | { command: 'version' }
-  | { command: 'serve'; configFile: string | undefined }
+  | { command: 'serve'; configFile: string | undefined; insecureHttp: boolean }
   | { command: 'doctor'; configFile: string | undefined; json: boolean; dispatcher?: string }
   | { command: 'install-launchd'; configFile: string | undefined; options: InstallLaunchdArgs }
   | { command: 'init'; options: InitArgs };
@@ -26,14 +26,21 @@ export interface InstallLaunchdArgs {
   node?: string;
   agentBin?: string;
   secretFile?: string;
+  /** TARTFLEET_AGENT_ADMIN_SECRET_FILE for the job (file mode). */
+  adminSecretFile?: string;
   keychainService?: string;
+  /** The job runs `serve --insecure-http`. */
+  insecureHttp?: boolean;
 }
 
 const SPECS = {
-  serve: { values: ['config'], flags: [] },
+  serve: { values: ['config'], flags: ['insecure-http'] },
   doctor: { values: ['config', 'dispatcher'], flags: ['json'] },
   init: { values: ['host-id', 'pool', 'image', 'labels', 'listen', 'secret-store'], flags: ['dry-run', 'no-cache'] },
-  'install-launchd': { values: ['config', 'label', 'out', 'log-dir', 'user', 'node', 'agent-bin', 'secret-file', 'keychain-service'], flags: ['daemon', 'agent', 'dry-run'] },
+  'install-launchd': {
+    values: ['config', 'label', 'out', 'log-dir', 'user', 'node', 'agent-bin', 'secret-file', 'admin-secret-file', 'keychain-service'],
+    flags: ['daemon', 'agent', 'dry-run', 'insecure-http'],
+  },
 } as const satisfies Record<string, OptionSpec>;
 type Sub = keyof typeof SPECS;
 
@@ -47,7 +54,7 @@ export function parseArgv(argv: readonly string[]): CliCommand {
   if (rest.includes('--help') || rest.includes('-h')) return { command: 'help' };
   const { values, flags } = parseOptions(`tartfleet-agent ${sub}`, SPECS[sub], rest);
   const configFile = values.get('config');
-  if (sub === 'serve') return { command: 'serve', configFile };
+  if (sub === 'serve') return { command: 'serve', configFile, insecureHttp: flags.has('insecure-http') };
   if (sub === 'init') return { command: 'init', options: initArgs(values, flags) };
   if (sub === 'doctor') {
     const dispatcher = values.get('dispatcher');
@@ -55,10 +62,13 @@ export function parseArgv(argv: readonly string[]): CliCommand {
     return { command: 'doctor', configFile, json: flags.has('json'), ...(dispatcher === undefined ? {} : { dispatcher }) };
   }
   if (flags.has('daemon') && flags.has('agent')) throw new UsageError('tartfleet-agent install-launchd: choose one of --agent (user LaunchAgent, the default) or --daemon');
-  if (values.has('secret-file') && values.has('keychain-service')) throw new UsageError('tartfleet-agent install-launchd: choose one of --secret-file or --keychain-service');
-  const options: InstallLaunchdArgs = { daemon: flags.has('daemon'), dryRun: flags.has('dry-run') };
+  if ((values.has('secret-file') || values.has('admin-secret-file')) && values.has('keychain-service')) {
+    throw new UsageError('tartfleet-agent install-launchd: choose one of --secret-file/--admin-secret-file or --keychain-service');
+  }
+  const options: InstallLaunchdArgs = { daemon: flags.has('daemon'), dryRun: flags.has('dry-run'), ...(flags.has('insecure-http') ? { insecureHttp: true } : {}) };
   const map: Array<[string, keyof InstallLaunchdArgs]> = [
-    ['label', 'label'], ['out', 'out'], ['log-dir', 'logDir'], ['user', 'user'], ['node', 'node'], ['agent-bin', 'agentBin'], ['secret-file', 'secretFile'], ['keychain-service', 'keychainService'],
+    ['label', 'label'], ['out', 'out'], ['log-dir', 'logDir'], ['user', 'user'], ['node', 'node'], ['agent-bin', 'agentBin'], ['secret-file', 'secretFile'],
+    ['admin-secret-file', 'adminSecretFile'], ['keychain-service', 'keychainService'],
   ];
   for (const [flag, key] of map) {
     const v = values.get(flag);
@@ -96,9 +106,10 @@ function initArgs(values: ReadonlyMap<string, string>, flags: ReadonlySet<string
 export const HELP_TEXT = `tartfleet-agent — ephemeral macOS CI runners: the Tart VM host agent
 
 Usage:
-  tartfleet-agent serve [--config <file>]
+  tartfleet-agent serve [--config <file>] [--insecure-http]
       Run the agent's HTTP API (host-agent/README.md). SIGTERM drains: no new runners, running jobs finish up
-      to drainTimeoutMs, the rest are torn down, exit 0.
+      to drainTimeoutMs, the rest are torn down, exit 0. Plain HTTP (no listen.tls) on an address
+      other than loopback is refused (exit 78) unless --insecure-http is given.
   tartfleet-agent doctor [--config <file>] [--json] [--dispatcher <url>]
       Check this host, each check ok/warn/fail with its one-line fix: macOS and tart versions, the
       vmnet DHCP lease time, auto-login, sleep, Softnet SUID root, free disk vs the images and the
@@ -107,8 +118,10 @@ Usage:
       $TARTFLEET_DISPATCHER_URL). Exit 1 when a check fails.
   tartfleet-agent install-launchd [--config <file>] [--agent | --daemon] [--dry-run]
       [--label <label>] [--out <plist>] [--log-dir <dir>] [--user <name>] [--node <path>]
-      [--agent-bin <path>] [--secret-file <path> | --keychain-service <service>]
+      [--agent-bin <path>] [--secret-file <path> [--admin-secret-file <path>] | --keychain-service <service>]
+      [--insecure-http]
       Write a launchd plist (RunAtLoad, KeepAlive, logs, environment without secrets).
+      With --keychain-service the admin secret is read from '<service>.admin' when that item exists.
       --dry-run prints it instead.
   tartfleet-agent init [--dry-run] [--no-cache] [--secret-store file|keychain] [--host-id <id>]
       [--pool <name>] [--image <ref>] [--labels a,b] [--listen host:port]
@@ -122,6 +135,6 @@ Usage:
   tartfleet-agent --help | --version
 
 Configuration: a JSON or YAML file (--config or $TARTFLEET_AGENT_CONFIG) plus environment
-overrides; secrets only from TARTFLEET_AGENT_SECRET[_FILE] and TARTFLEET_AGENT_SECRET_PREVIOUS[_FILE].
+overrides; secrets only from the environment (TARTFLEET_AGENT_SECRET[_FILE] and its _PREVIOUS).
 See host-agent/README.md for every variable.
 `;

@@ -14,7 +14,7 @@ import { doctorExitCode, renderDoctorJson, renderDoctorTable } from './doctor';
 import { runDoctorChecks, type CheckResult } from './doctor-checks';
 import { runInstallLaunchd, type InstallLaunchdDeps } from './install-launchd';
 import { HELP_TEXT, parseArgv, UsageError } from './parse-argv';
-import { runServe } from './serve';
+import { assertListenAllowed, InsecureListenError, runServe } from './serve';
 import { runCacheConfigCommand } from '../cache/run-cache-config-command';
 import { AGENT_VERSION } from './version';
 import type { HostSystem } from './host-system';
@@ -60,10 +60,13 @@ async function doctor(deps: CliDeps, configFile: string | undefined, json: boole
   }
   // The report is the output: driver log lines would only interleave with the table.
   const quiet = silentLogger;
+  const where = configFile ?? 'environment';
   const configCheck: CheckResult =
     config.secrets.length === 0
-      ? { name: 'config', status: 'warn', detail: `${configFile ?? 'environment'}: valid, but TARTFLEET_AGENT_SECRET is not set; serve will refuse to start` }
-      : { name: 'config', status: 'ok', detail: `${configFile ?? 'environment'}: valid; host ${config.hostId}, ${config.pools.length} pool(s), ${config.maxVms} slot(s)` };
+      ? { name: 'config', status: 'warn', detail: `${where}: valid, but TARTFLEET_AGENT_SECRET is not set; serve will refuse to start` }
+      : config.adminSecrets.length === 0
+        ? { name: 'config', status: 'warn', detail: `${where}: valid, but TARTFLEET_AGENT_ADMIN_SECRET is not set; images, pools, drain and resume will refuse every request` }
+        : { name: 'config', status: 'ok', detail: `${where}: valid; host ${config.hostId}, ${config.pools.length} pool(s), ${config.maxVms} slot(s)` };
   const results = [
     configCheck,
     ...(await runDoctorChecks({
@@ -83,8 +86,10 @@ async function doctor(deps: CliDeps, configFile: string | undefined, json: boole
   return doctorExitCode(results);
 }
 
-async function serve(deps: CliDeps, configFile: string | undefined): Promise<number> {
+async function serve(deps: CliDeps, configFile: string | undefined, insecureHttp: boolean): Promise<number> {
   const config = load(deps, configFile, true);
+  // Before the runtime exists: a refused start must not reconcile VMs or take the journal.
+  assertListenAllowed(config.listen, insecureHttp);
   const logger = deps.createLogger({ host: config.hostId });
   logger.info({ config: toLog(config), version: AGENT_VERSION }, 'starting tartfleet-agent');
   const runtime = deps.buildServeRuntime(config, logger, deps.clock);
@@ -95,6 +100,7 @@ async function serve(deps: CliDeps, configFile: string | undefined): Promise<num
     clock: deps.clock,
     readFile: deps.readFile,
     stopRequested: deps.stopRequested(),
+    insecureHttp,
     ...(deps.onListening === undefined ? {} : { onListening: deps.onListening }),
   });
 }
@@ -119,7 +125,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       case 'install-launchd':
         return runInstallLaunchd(cmd.configFile, cmd.options, { ...deps.launchd, stdout: deps.stdout });
       case 'serve':
-        return await serve(deps, cmd.configFile);
+        return await serve(deps, cmd.configFile, cmd.insecureHttp);
       case 'init': {
         const { homeDir, execPath, agentBin, currentUser } = deps.launchd.context;
         return await runInit(cmd.options, {
@@ -138,6 +144,10 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     }
     if (error instanceof UsageError) {
       deps.stderr(`${error.message}\nRun 'tartfleet-agent --help' for usage.\n`);
+      return error.exitCode;
+    }
+    if (error instanceof InsecureListenError) {
+      deps.stderr(`tartfleet-agent serve: ${error.message}\n`);
       return error.exitCode;
     }
     if (error instanceof ConfigError) {

@@ -15,8 +15,9 @@ import type { AgentConfig } from '../config/schema';
 import type { AgentMetrics } from '../metrics/create-metrics';
 import type { RunnerService } from '../service';
 import type { ImageService } from '../images/image-service';
+import type { ReplayFloor } from '../../../core/agent-api/auth';
 import type { Clock } from '../../../core/clock';
-import { errorMessage } from '../../../core/errors';
+import { errorMessage, TartfleetError } from '../../../core/errors';
 import type { Logger } from '../../../core/logger';
 
 export interface ServeDeps {
@@ -24,6 +25,8 @@ export interface ServeDeps {
   service: RunnerService;
   /** Image routes (rollout); omitted, /v1/images and /v1/pools answer 404. */
   images?: ImageService;
+  /** Replay protection across restarts; omitted, only the in-memory cache. */
+  replayFloor?: ReplayFloor;
   registry: Registry;
   metrics: AgentMetrics;
   logger: Logger;
@@ -34,6 +37,31 @@ export interface ServeDeps {
   stopRequested: Promise<string>;
   /** Called once the port is bound, with the base URL (tests bind port 0). */
   onListening?: (url: string) => void;
+  /** The operator passed `--insecure-http`: plain HTTP off loopback is allowed (with a warning). */
+  insecureHttp?: boolean;
+}
+
+/** `serve` would put plain HTTP on a network address without the operator's explicit consent. */
+export class InsecureListenError extends TartfleetError {
+  override readonly name = 'InsecureListenError';
+  /** EX_CONFIG: the configuration, not the invocation, is what needs fixing. */
+  readonly exitCode = 78;
+  constructor(host: string) {
+    super(
+      'insecure_listen',
+      `listen.host is '${host}' (not loopback) and listen.tls is not set: runner JIT configs would cross the network in clear text. ` +
+        "Set listen.tls (certFile, keyFile), bind to 127.0.0.1 behind a TLS tunnel, or pass --insecure-http to accept the risk.",
+    );
+  }
+}
+
+function isLoopbackHost(host: string): boolean {
+  return /^(127\.|localhost$|::1$|\[::1\]$)/.test(host);
+}
+
+/** Refuses plain HTTP on a non-loopback address unless `insecureHttp` (before anything is bound). */
+export function assertListenAllowed(listen: Readonly<AgentConfig['listen']>, insecureHttp: boolean): void {
+  if (listen.tls === undefined && !isLoopbackHost(listen.host) && !insecureHttp) throw new InsecureListenError(listen.host);
 }
 
 function listen(deps: ServeDeps, fetch: (req: Request) => Response | Promise<Response>): Promise<{ server: ServerType; url: string }> {
@@ -62,6 +90,7 @@ function closeServer(server: ServerType): Promise<void> {
 /** Serve until a stop signal, then drain. Resolves with the process exit code. */
 export async function runServe(deps: ServeDeps): Promise<number> {
   const log = deps.logger.child({ component: 'serve' });
+  assertListenAllowed(deps.config.listen, deps.insecureHttp === true);
   const app = createApp({
     service: deps.service,
     config: deps.config,
@@ -70,10 +99,14 @@ export async function runServe(deps: ServeDeps): Promise<number> {
     logger: deps.logger,
     clock: deps.clock,
     ...(deps.images === undefined ? {} : { images: deps.images }),
+    ...(deps.replayFloor === undefined ? {} : { replayFloor: deps.replayFloor }),
   });
   const { server, url } = await listen(deps, app.fetch);
-  if (deps.config.listen.tls === undefined && !/^(127\.|localhost|::1|\[::1\])/.test(deps.config.listen.host)) {
-    log.warn({ url }, 'serving plain HTTP on a non-loopback address: JIT configs cross the network in clear text; set listen.tls or use a TLS tunnel');
+  if (deps.config.listen.tls === undefined && !isLoopbackHost(deps.config.listen.host)) {
+    log.warn({ url }, '--insecure-http: serving plain HTTP on a non-loopback address; JIT configs cross the network in clear text; set listen.tls or use a TLS tunnel');
+  }
+  if (deps.config.adminSecrets.length === 0) {
+    log.warn({}, 'TARTFLEET_AGENT_ADMIN_SECRET is not set: images, pools, drain and resume refuse every request');
   }
   log.info({ url, hostId: deps.config.hostId, maxVms: deps.config.maxVms }, 'agent listening');
   // The mirror's hit/miss counters come from nginx's access log, onto the agent's own /metrics.

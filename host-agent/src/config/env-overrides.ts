@@ -30,5 +30,9 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
  * during a rotation). Each may be given directly or as `<NAME>_FILE` pointing at a file. */
 export const SECRET_ENV = ['TARTFLEET_AGENT_SECRET', 'TARTFLEET_AGENT_SECRET_PREVIOUS'] as const;
 
+/** The admin scope's HMAC secrets (images, pools, drain, resume; core/agent-api/scopes.ts), same
+ * rules. Held by fleet admins only, never by the workflows that start runners. */
+export const ADMIN_SECRET_ENV = ['TARTFLEET_AGENT_ADMIN_SECRET', 'TARTFLEET_AGENT_ADMIN_SECRET_PREVIOUS'] as const;
+
 /** The config file path when `--config` is not given. */
 export const CONFIG_FILE_ENV = 'TARTFLEET_AGENT_CONFIG';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { agentConfigSchema, MACOS_VM_LIMIT, type AgentConfig } from './schema';
-import { CONFIG_FILE_ENV, ENV_OVERRIDES, SECRET_ENV } from './env-overrides';
+import { ADMIN_SECRET_ENV, CONFIG_FILE_ENV, ENV_OVERRIDES, SECRET_ENV } from './env-overrides';
 import { formatIssues } from './format-issues';
 import { TartfleetError } from '../../../core/errors';
 import { REDACTED, redact } from '../../../core/logger';
@@ -75,9 +75,11 @@ function readConfigFile(file: string, read: (p: string) => string, problems: str
     return {};
   }
   const raw = parsed as Json;
-  if ('secrets' in raw) {
-    problems.push(`config file ${file}: 'secrets' must not be in the config file; set ${SECRET_ENV[0]} or ${SECRET_ENV[0]}_FILE instead`);
-    delete raw.secrets;
+  for (const [key, env] of [['secrets', SECRET_ENV[0]], ['adminSecrets', ADMIN_SECRET_ENV[0]]] as const) {
+    if (key in raw) {
+      problems.push(`config file ${file}: '${key}' must not be in the config file; set ${env} or ${env}_FILE instead`);
+      delete raw[key];
+    }
   }
   return raw;
 }
@@ -98,6 +100,13 @@ function readSecret(name: string, env: LoadConfigOptions['env'], read: (p: strin
     }
   }
   return direct === '' ? undefined : direct;
+}
+
+/** A current secret and the previous one (rotation); the previous alone is a mistake. */
+function readSecretPair(names: readonly [string, string], env: LoadConfigOptions['env'], read: (p: string) => string, problems: string[]): string[] {
+  const [current, previous] = names.map((name) => readSecret(name, env, read, problems));
+  if (current === undefined && previous !== undefined) problems.push(`${names[1]} is set but ${names[0]} is not; the current secret is required`);
+  return [current, previous].filter((s): s is string => s !== undefined);
 }
 
 /** Turn a host name into a valid hostId (`mini-1.local` stays, odd characters become `-`). */
@@ -127,9 +136,10 @@ export function loadConfig(options: LoadConfigOptions): Readonly<AgentConfig> {
     }
     fromEnv.set(o.path.join('.'), o.env);
   }
-  const secrets = SECRET_ENV.map((name) => readSecret(name, options.env, read, problems));
-  if (secrets[0] === undefined && secrets[1] !== undefined) problems.push(`${SECRET_ENV[1]} is set but ${SECRET_ENV[0]} is not; the current secret is required`);
-  raw.secrets = secrets.filter((s): s is string => s !== undefined);
+  raw.secrets = readSecretPair(SECRET_ENV, options.env, read, problems);
+  raw.adminSecrets = readSecretPair(ADMIN_SECRET_ENV, options.env, read, problems);
+  const shared = (raw.adminSecrets as string[]).some((s) => (raw.secrets as string[]).includes(s));
+  if (shared) problems.push(`${ADMIN_SECRET_ENV[0]}: must differ from ${SECRET_ENV[0]} and its _PREVIOUS; one secret for both scopes would let every workflow switch images and drain hosts`);
   const requireSecrets = options.requireSecrets ?? true;
   if (requireSecrets && (raw.secrets as string[]).length === 0 && !problems.some((p) => p.startsWith(SECRET_ENV[0]))) {
     problems.push(`secrets: set ${SECRET_ENV[0]} (or ${SECRET_ENV[0]}_FILE) to a random string of at least 32 characters, e.g. from 'openssl rand -hex 32'`);
@@ -142,6 +152,7 @@ export function loadConfig(options: LoadConfigOptions): Readonly<AgentConfig> {
     const label = (path: string) => {
       const envName = fromEnv.get(path);
       if (path.startsWith('secrets')) return `${path} (${SECRET_ENV.join(' / ')})`;
+      if (path.startsWith('adminSecrets')) return `${path} (${ADMIN_SECRET_ENV.join(' / ')})`;
       return envName === undefined ? path : `${path} (from ${envName})`;
     };
     const secretsProblemReported = problems.some((p) => p.startsWith('secrets:'));
@@ -173,5 +184,6 @@ export function loadConfig(options: LoadConfigOptions): Readonly<AgentConfig> {
 export function toLog(config: Readonly<AgentConfig>): Record<string, unknown> {
   const copy = redact(config) as Record<string, unknown>;
   copy.secrets = config.secrets.map(() => REDACTED);
+  copy.adminSecrets = config.adminSecrets.map(() => REDACTED);
   return copy;
 }

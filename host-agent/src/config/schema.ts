@@ -52,8 +52,11 @@ export const agentConfigSchema = z.strictObject({
       tls: z.strictObject({ certFile: z.string(), keyFile: z.string() }).optional(),
     })
     .prefault({}),
-  /** HMAC secrets: the first signs, any verifies (a second one allows rotation). From env only. */
+  /** Runner-scope HMAC secrets: the first signs, any verifies (a second one allows rotation). From env only. */
   secrets: z.array(z.string().min(32, 'agent secrets must be at least 32 characters')).min(1).max(2),
+  /** Admin-scope HMAC secrets (images, pools, drain, resume), same rules; none: those routes refuse
+   * every request. From env only. */
+  adminSecrets: z.array(z.string().min(32, 'agent admin secrets must be at least 32 characters')).max(2).default([]),
   tart: z.strictObject({ bin: z.string().default('tart'), home: z.string().optional() }).prefault({}),
   /** Where the journal lives. */
   stateDir: z.string().min(1),

@@ -240,7 +240,7 @@ export function createImageService(deps: ImageServiceDeps): ImageService {
     async switchPool(poolName, image) {
       const pool = poolNamed(poolName);
       await requirePresent(image, `switching pool '${pool.name}' to it`);
-      const result = store.switchTo(pool, image);
+      const result = await store.switchTo(pool, image);
       log.info({ pool: pool.name, current: result.current, previous: result.previous }, 'pool image switched');
       pruneQuietly();
       return result;
@@ -253,7 +253,7 @@ export function createImageService(deps: ImageServiceDeps): ImageService {
         throw new ImageError(409, 'conflict', new NoPreviousImageError(`pool '${pool.name}' has no previous image to roll back to (current: ${store.currentOf(pool)})`).message);
       }
       await requirePresent(previous, `rolling pool '${pool.name}' back to it`);
-      const result = store.rollback(pool);
+      const result = await store.rollback(pool);
       log.info({ pool: pool.name, current: result.current, previous: result.previous }, 'pool image rolled back');
       return result;
     },

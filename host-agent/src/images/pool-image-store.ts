@@ -1,15 +1,23 @@
 /**
  * Which image each pool clones (`current`) and the one before it (`previous`, kept for rollback),
- * persisted in `<stateDir>/pool-images.json` with write-then-rename so a crash leaves either the old
- * or the new file, never a torn one. A pool without an entry uses its configured image.
- * Also remembers which image each runner was cloned from, so pruning never removes it, and the build
- * date a smoke test read from each image's metadata (the image age metrics prefer it).
+ * persisted in `<stateDir>/pool-images.json` with an fsynced atomic write, so a crash or a power
+ * loss leaves either the old or the new file. A pool without an entry uses its configured image.
+ * Also remembers which image each recent runner was cloned from, so pruning never removes it, and the
+ * build date a smoke test read from each image's metadata (the image age metrics prefer it).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import type { PoolImage } from '../../../core/agent-api/contract';
-import { TartfleetError } from '../../../core/errors';
+import { errorMessage, TartfleetError } from '../../../core/errors';
+import { silentLogger, type Logger } from '../../../core/logger';
 import type { PoolConfig } from '../config/schema';
+import { quarantineFile, writeAtomic } from '../state/write-atomic';
+
+/** Runners whose image is remembered. A host runs at most 64 VMs at once (maxVms), so the newest 256
+ * always include every live one; older entries are dropped first. */
+export const MAX_CLONED_FROM = 256;
 
 /** What the lifecycle asks at clone time (injected into the runner service). */
 export interface PoolImageResolver {
@@ -22,12 +30,15 @@ export interface PoolImageResolver {
 export interface PoolImageStore extends PoolImageResolver {
   /** current/previous of every configured pool. */
   all(): PoolImage[];
-  /** Makes `image` the pool's current image; the old current becomes previous. No-op when equal. */
-  switchTo(pool: PoolConfig, image: string): PoolImage;
-  /** Swaps current and previous; throws when there is no previous. */
-  rollback(pool: PoolConfig): PoolImage;
-  /** The image each named runner was cloned from (only runners still passed in `keep` are kept). */
+  /** Makes `image` the pool's current image; the old current becomes previous. No-op when equal.
+   * Resolves once the change is on disk. */
+  switchTo(pool: PoolConfig, image: string): Promise<PoolImage>;
+  /** Swaps current and previous; throws when there is no previous. Resolves once on disk. */
+  rollback(pool: PoolConfig): Promise<PoolImage>;
+  /** The image each named runner was cloned from; runners not in `keep` are forgotten. */
   clonedFrom(keep: ReadonlySet<string>): Map<string, string>;
+  /** Resolves when every write issued so far has landed. */
+  flush(): Promise<void>;
   /** Remembers the build date (ISO-8601) an image's metadata records; the newest few are kept. */
   recordBuildDate(image: string, buildDate: string): void;
   buildDateOf(image: string): string | undefined;
@@ -36,11 +47,13 @@ export interface PoolImageStore extends PoolImageResolver {
 /** Build dates kept: rollouts test a handful of images, never hundreds. */
 const MAX_BUILD_DATES = 50;
 
-interface StoreFile {
-  pools: Record<string, { current: string; previous: string | null }>;
-  clonedFrom: Record<string, string>;
-  buildDates: Record<string, string>;
-}
+const storeFileSchema = z.strictObject({
+  pools: z.record(z.string(), z.strictObject({ current: z.string().min(1), previous: z.string().min(1).nullable() })),
+  clonedFrom: z.record(z.string(), z.string()),
+  // Files written before build dates were kept have none.
+  buildDates: z.record(z.string(), z.string()).default({}),
+});
+type StoreFile = z.infer<typeof storeFileSchema>;
 
 /** Thrown by `rollback` when a pool has nothing to go back to. */
 export class NoPreviousImageError extends TartfleetError {
@@ -50,53 +63,93 @@ export class NoPreviousImageError extends TartfleetError {
   }
 }
 
-/** Opens (or starts) the store in `stateDir`. A corrupt file is an error: silently falling back to
- * the configured images would roll the fleet back without anyone asking. */
-export function openPoolImageStore(stateDir: string, pools: readonly PoolConfig[]): PoolImageStore {
-  const file = path.join(stateDir, 'pool-images.json');
-  let data: StoreFile = { pools: {}, clonedFrom: {}, buildDates: {} };
-  try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<StoreFile>;
-    data = { pools: parsed.pools ?? {}, clonedFrom: parsed.clonedFrom ?? {}, buildDates: parsed.buildDates ?? {} };
-  } catch (error: unknown) {
-    if ((error as { code?: string }).code !== 'ENOENT') {
-      throw new Error(`${file} must be the agent's pool image state (JSON), but it could not be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-  }
+export interface PoolImageStoreOptions {
+  /** Where a quarantined file is reported. */
+  logger?: Logger;
+  /** Names the quarantined file; injected for tests. */
+  now?: () => number;
+}
 
-  function save(): void {
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(data, null, 2), { mode: 0o600 });
-    renameSync(tmp, file);
+/** Reads the file; a missing one is a fresh start, an unreadable one is quarantined (so the agent
+ * starts, from its configured images, instead of failing in a launchd restart loop) and logged. */
+function load(file: string, options: PoolImageStoreOptions): StoreFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error: unknown) {
+    if ((error as { code?: string }).code === 'ENOENT') return { pools: {}, clonedFrom: {}, buildDates: {} };
+    throw new Error(`${file}: the agent's pool image state cannot be read: ${errorMessage(error)}`, { cause: error });
+  }
+  try {
+    return storeFileSchema.parse(JSON.parse(text));
+  } catch (error: unknown) {
+    const movedTo = quarantineFile(file, (options.now ?? Date.now)());
+    const reason = text.trim() === '' ? 'the file is empty' : error instanceof z.ZodError ? z.prettifyError(error).replace(/\n/g, ' ') : errorMessage(error);
+    (options.logger ?? silentLogger).error(
+      { file, movedTo, reason },
+      'pool image state is unreadable: moved aside; every pool starts from its configured image (switch pools again if they had been switched)',
+    );
+    return { pools: {}, clonedFrom: {}, buildDates: {} };
+  }
+}
+
+/** Opens (or starts) the store in `stateDir`. */
+export function openPoolImageStore(stateDir: string, pools: readonly PoolConfig[], options: PoolImageStoreOptions = {}): PoolImageStore {
+  const file = path.join(stateDir, 'pool-images.json');
+  const data = load(file, options);
+  const log = (options.logger ?? silentLogger).child({ module: 'pool-images' });
+  let writes: Promise<void> = Promise.resolve();
+  let queued: Promise<void> | undefined;
+
+  // Writes are async (fsync must not stall the event loop) and one at a time. A save asked for while
+  // another waits joins it: the state is serialised when the write starts, so it carries both.
+  function save(): Promise<void> {
+    if (queued !== undefined) return queued;
+    const next = writes.then(async () => {
+      queued = undefined;
+      const text = `${JSON.stringify(data, null, 2)}\n`;
+      await mkdir(stateDir, { recursive: true, mode: 0o700 });
+      await writeAtomic(file, text);
+    });
+    queued = next;
+    writes = next.catch((error: unknown) => log.error({ file, err: errorMessage(error) }, 'pool image state write failed'));
+    return next;
   }
 
   function entry(pool: PoolConfig): { current: string; previous: string | null } {
     return data.pools[pool.name] ?? { current: pool.image, previous: null };
   }
 
+  function remember(runner: string, image: string): void {
+    delete data.clonedFrom[runner];
+    data.clonedFrom[runner] = image;
+    const names = Object.keys(data.clonedFrom);
+    for (const old of names.slice(0, Math.max(0, names.length - MAX_CLONED_FROM))) delete data.clonedFrom[old];
+  }
+
   return {
     currentOf: (pool) => entry(pool).current,
     imageFor(pool, runner) {
       const image = entry(pool).current;
-      data.clonedFrom[runner] = image;
-      save();
+      remember(runner, image);
+      // The clone goes ahead meanwhile: losing this entry costs at most a prune protection.
+      void save().catch(() => {});
       return image;
     },
     all: () => pools.map((p) => ({ pool: p.name, ...entry(p) })),
-    switchTo(pool, image) {
+    async switchTo(pool, image) {
       const e = entry(pool);
       if (e.current !== image) {
         data.pools[pool.name] = { current: image, previous: e.current };
-        save();
+        await save();
       }
       return { pool: pool.name, ...entry(pool) };
     },
-    rollback(pool) {
+    async rollback(pool) {
       const e = entry(pool);
       if (e.previous === null) throw new NoPreviousImageError(`pool '${pool.name}' has no previous image to roll back to (current: ${e.current})`);
       data.pools[pool.name] = { current: e.previous, previous: e.current };
-      save();
+      await save();
       return { pool: pool.name, ...entry(pool) };
     },
     clonedFrom(keep) {
@@ -107,16 +160,17 @@ export function openPoolImageStore(stateDir: string, pools: readonly PoolConfig[
           changed = true;
         }
       }
-      if (changed) save();
+      if (changed) void save().catch(() => {});
       return new Map(Object.entries(data.clonedFrom));
     },
+    flush: () => writes,
     recordBuildDate(image, buildDate) {
       if (data.buildDates[image] === buildDate) return;
       delete data.buildDates[image];
       data.buildDates[image] = buildDate;
       const names = Object.keys(data.buildDates);
       for (const name of names.slice(0, Math.max(0, names.length - MAX_BUILD_DATES))) delete data.buildDates[name];
-      save();
+      void save().catch(() => {});
     },
     buildDateOf: (image) => data.buildDates[image],
   };

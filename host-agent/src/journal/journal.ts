@@ -11,8 +11,8 @@ import { z } from 'zod';
 import { runnerRecordSchema, type RunnerRecord } from '../../../core/agent-api/contract';
 import { parseName } from '../../../core/names';
 import { errorMessage } from '../../../core/errors';
-import { fsyncDir, writeFileAtomic } from './write-file-atomic';
 import type { Logger } from '../../../core/logger';
+import { fsyncDir, writeAtomic } from '../state/write-atomic';
 
 /** What the journal keeps per runner. */
 export interface JournalEntry {
@@ -105,7 +105,7 @@ export function createFileJournal(options: { stateDir: string; logger: Logger })
     save(entry) {
       const file = fileOf(entry.record.name);
       const text = `${JSON.stringify(entry, null, 2)}\n`;
-      return enqueue(entry.record.name, () => writeFileAtomic(file, text));
+      return enqueue(entry.record.name, () => writeAtomic(file, text));
     },
     remove(name) {
       const file = fileOf(name);

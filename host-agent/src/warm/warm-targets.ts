@@ -10,7 +10,7 @@ import type { Clock } from '../../../core/clock';
 import { errorMessage } from '../../../core/errors';
 import type { Logger } from '../../../core/logger';
 import type { PoolConfig } from '../config/schema';
-import { writeFileAtomic } from '../journal/write-file-atomic';
+import { writeAtomic } from '../state/write-atomic';
 
 const overrideSchema = z.object({ count: z.number().int().min(0), until: z.string().optional() });
 /** `pool` → manual override; `auto:<pool>` → the dispatcher's automatic target. */
@@ -45,7 +45,7 @@ export function openWarmTargets(options: { stateDir: string; clock: Clock; logge
     // A missing file is the normal first start; a broken one must not stop the agent: the baselines apply.
     if ((error as { code?: string }).code !== 'ENOENT') options.logger.warn({ file, err: errorMessage(error) }, 'warm targets unreadable; using the configured baselines');
   }
-  const save = (): Promise<void> => writeFileAtomic(file, `${JSON.stringify(overrides, null, 2)}\n`);
+  const save = (): Promise<void> => writeAtomic(file, `${JSON.stringify(overrides, null, 2)}\n`);
   const live = (o: Overrides[string] | undefined): boolean => o !== undefined && (o.until === undefined || Date.parse(o.until) > options.clock.now());
 
   return {

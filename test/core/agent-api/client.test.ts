@@ -1,10 +1,11 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AgentClientError, createAgentClient } from '../../../core/agent-api/client';
-import { createRequestVerifier, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../core/agent-api/auth';
+import { createRequestVerifier, NONCE_HEADER, NOT_BEFORE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../core/agent-api/auth';
 import type { HostInfo, RunnerRecord } from '../../../core/agent-api/contract';
 
 const SECRET = 's'.repeat(40);
+const HOST_ID = 'mini-1';
 const host: HostInfo = {
   id: 'mini-1',
   version: '0.1.0',
@@ -30,6 +31,8 @@ function fakeFetch(respond: (req: Seen) => Response | Promise<Response>, seen: S
   return async (input, init) => {
     const req: Seen = { url: String(input), method: init?.method ?? 'GET', headers: new Headers(init?.headers), body: typeof init?.body === 'string' ? init.body : '' };
     seen.push(req);
+    // Every client first asks the agent's hostId, which its signatures bind.
+    if (new URL(req.url).pathname.endsWith('/healthz')) return json(200, { ok: true, hostId: HOST_ID });
     return respond(req);
   };
 }
@@ -60,7 +63,7 @@ describe('createAgentClient transport policy', () => {
 describe('createAgentClient requests', () => {
   it('signs each request so the agent verifier accepts it, including a base path', async () => {
     const seen: Seen[] = [];
-    const verifier = createRequestVerifier({ secrets: ['x'.repeat(40), SECRET], now: () => Date.now() });
+    const verifier = createRequestVerifier({ hostId: HOST_ID, secrets: ['x'.repeat(40)], adminSecrets: [SECRET], now: () => Date.now() });
     const client = createAgentClient({
       baseUrl: 'https://agent.example/prefix/',
       secret: SECRET,
@@ -82,9 +85,14 @@ describe('createAgentClient requests', () => {
     expect(await client.host()).toEqual(host);
     const req = { name: 'tf-macos-abc1', pool: 'macos', labels: ['macos'], jitConfig: 'QUJD' };
     expect(await client.startRunner(req)).toEqual(record);
-    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['GET https://agent.example/prefix/v1/host', 'POST https://agent.example/prefix/v1/runners']);
-    expect(JSON.parse(seen[1]!.body)).toEqual(req);
-    expect(seen[1]!.headers.get('content-type')).toBe('application/json');
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'GET https://agent.example/prefix/healthz',
+      'GET https://agent.example/prefix/v1/host',
+      'POST https://agent.example/prefix/v1/runners',
+    ]);
+    expect(seen[0]!.headers.get(SIGNATURE_HEADER)).toBeNull();
+    expect(JSON.parse(seen[2]!.body)).toEqual(req);
+    expect(seen[2]!.headers.get('content-type')).toBe('application/json');
   });
 
   it('maps the agent error body, status and Retry-After to AgentClientError', async () => {
@@ -151,7 +159,33 @@ describe('createAgentClient requests', () => {
     expect(await client.listRunners()).toEqual([record]);
     expect((await client.drain()).draining).toBe(true);
     expect((await client.resume()).draining).toBe(false);
-    expect(seen.map((s) => s.method)).toEqual(['GET', 'POST', 'POST']);
-    expect(seen[1]!.body).toBe('');
+    expect(seen.map((s) => s.method)).toEqual(['GET', 'GET', 'POST', 'POST']);
+    expect(seen[2]!.body).toBe('');
+  });
+});
+
+describe("createAgentClient and the agent's replay floor", () => {
+  const loopbackClient = (fetchImpl: typeof fetch) => createAgentClient({ baseUrl: 'http://127.0.0.1:1', secret: SECRET, timeoutMs: 1000, fetch: fetchImpl });
+
+  it('signs again, once, with the first second a restarted agent accepts', async () => {
+    const seen: Seen[] = [];
+    const notBefore = Math.floor(Date.now() / 1000) + 120;
+    const client = loopbackClient(
+      fakeFetch((req) => {
+        const ts = Number(req.headers.get(TIMESTAMP_HEADER));
+        if (ts < notBefore) return json(401, { error: { code: 'unauthorized', message: 'signed before start' } }, { [NOT_BEFORE_HEADER]: String(notBefore) });
+        return json(200, host);
+      }, seen),
+    );
+    expect(await client.host()).toEqual(host);
+    expect(seen.slice(1).map((s) => Number(s.headers.get(TIMESTAMP_HEADER)) >= notBefore)).toEqual([false, true]);
+    expect(seen[1]!.headers.get(NONCE_HEADER)).not.toBe(seen[2]!.headers.get(NONCE_HEADER));
+  });
+
+  it("does not loop: a second refusal is the caller's error", async () => {
+    const seen: Seen[] = [];
+    const client = loopbackClient(fakeFetch(() => json(401, { error: { code: 'unauthorized', message: 'nope' } }, { [NOT_BEFORE_HEADER]: String(Math.floor(Date.now() / 1000) + 60) }), seen));
+    await expect(client.host()).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(seen.map((s) => new URL(s.url).pathname)).toEqual(['/healthz', '/v1/host', '/v1/host']);
   });
 });

@@ -98,8 +98,10 @@ describe('doctor against the tart simulator', () => {
   it('reaches a running VM over SSH, flags too many VMs for the slots, and fails on wrong credentials', async () => {
     await startVm('tf-macos-doctor1');
     await startVm('someone-elses-vm');
-    const ok = await doctor(writeConfig('e.yaml', baseConfig('ssh: { password: admin }\n')), { TARTFLEET_AGENT_SECRET: 'x'.repeat(40) });
+    const ok = await doctor(writeConfig('e.yaml', baseConfig('ssh: { password: admin }\n')), { TARTFLEET_AGENT_SECRET: 'x'.repeat(40), TARTFLEET_AGENT_ADMIN_SECRET: 'y'.repeat(40) });
     expect(byName(ok.checks, 'config')?.status).toBe('ok');
+    const noAdmin = await doctor(writeConfig('e2.yaml', baseConfig()), { TARTFLEET_AGENT_SECRET: 'x'.repeat(40) });
+    expect(byName(noAdmin.checks, 'config')).toMatchObject({ status: 'warn', detail: expect.stringContaining('TARTFLEET_AGENT_ADMIN_SECRET is not set; images, pools, drain and resume will refuse every request') });
     expect(byName(ok.checks, 'ssh')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^admin@tf-macos-doctor1:22 \(127\.\d+\.\d+\.\d+\): connected, host key SHA256:/) });
     expect(byName(ok.checks, 'slots')).toMatchObject({ status: 'warn', detail: expect.stringContaining('2 VM(s) running (1 managed by tartfleet) for 2 slot(s)') });
     expect(ok.code).toBe(0);

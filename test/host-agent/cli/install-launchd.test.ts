@@ -68,6 +68,14 @@ describe('install-launchd', () => {
     expect(job.EnvironmentVariables).not.toHaveProperty('TARTFLEET_AGENT_SECRET_FILE');
   });
 
+  it('names the admin secret file and passes --insecure-http on when asked', async () => {
+    const { job } = await dryRun(['--secret-file', '/etc/tf/secret', '--admin-secret-file', '/etc/tf/admin-secret', '--insecure-http']);
+    expect(job.EnvironmentVariables).toMatchObject({ TARTFLEET_AGENT_SECRET_FILE: '/etc/tf/secret', TARTFLEET_AGENT_ADMIN_SECRET_FILE: '/etc/tf/admin-secret' });
+    expect(job.ProgramArguments.slice(-2)).toEqual(['serve', '--insecure-http']);
+    const keychain = await dryRun(['--keychain-service', 'tf']);
+    expect(keychain.job.ProgramArguments[2]).toContain('find-generic-password -s "$0.admin" -w');
+  });
+
   it('escapes XML in values', async () => {
     const { job } = await dryRun(['--agent-bin', '/opt/a&b/<agent>.mjs']);
     expect(job.ProgramArguments[1]).toBe('/opt/a&b/<agent>.mjs');

@@ -79,7 +79,7 @@ describe('serve', () => {
       req.on('error', reject);
       req.end();
     });
-    expect(body).toBe('200 {"ok":true}');
+    expect(body).toBe('200 {"ok":true,"hostId":"serve-test"}');
     // Plain HTTP on the TLS port does not get an answer from the API.
     await expect(fetch(url.replace('https:', 'http:') + '/healthz').then((r) => r.status)).rejects.toThrow();
     s.stop('SIGTERM');

@@ -138,6 +138,40 @@ ssh: { hostKeyPolicy: pinned }
   });
 });
 
+describe('loadConfig: the admin scope', () => {
+  const ADMIN = 'A'.repeat(48);
+  const ADMIN_OLD = 'B'.repeat(48);
+
+  it('reads the admin secret and its previous one, from the variable or a file, apart from the runner secret', () => {
+    const file = tempFile('agent.yaml', YAML);
+    const secretFile = tempFile('admin-secret', `${ADMIN}\n`);
+    const config = loadConfig({ file, env: { TARTFLEET_AGENT_SECRET: SECRET, TARTFLEET_AGENT_ADMIN_SECRET_FILE: secretFile, TARTFLEET_AGENT_ADMIN_SECRET_PREVIOUS: ADMIN_OLD } });
+    expect(config.secrets).toEqual([SECRET]);
+    expect(config.adminSecrets).toEqual([ADMIN, ADMIN_OLD]);
+    expect(JSON.stringify(toLog(config))).not.toContain(ADMIN);
+    expect(toLog(config)).toMatchObject({ adminSecrets: ['[redacted]', '[redacted]'] });
+    expect(loadConfig({ file, env: { TARTFLEET_AGENT_SECRET: SECRET } }).adminSecrets).toEqual([]);
+  });
+
+  it('names every admin secret mistake: reused runner secret, previous without current, too short, both forms, in the file', () => {
+    const file = tempFile('agent.yaml', YAML);
+    const reused = problemsOf(() => loadConfig({ file, env: { TARTFLEET_AGENT_SECRET: SECRET, TARTFLEET_AGENT_ADMIN_SECRET: SECRET } }));
+    expect(reused).toEqual([expect.stringContaining('TARTFLEET_AGENT_ADMIN_SECRET: must differ from TARTFLEET_AGENT_SECRET and its _PREVIOUS')]);
+    expect(reused.join('\n')).not.toContain(SECRET);
+    const orphan = problemsOf(() => loadConfig({ file, env: { TARTFLEET_AGENT_SECRET: SECRET, TARTFLEET_AGENT_ADMIN_SECRET_PREVIOUS: ADMIN_OLD } }));
+    expect(orphan).toEqual(['TARTFLEET_AGENT_ADMIN_SECRET_PREVIOUS is set but TARTFLEET_AGENT_ADMIN_SECRET is not; the current secret is required']);
+    const short = problemsOf(() => loadConfig({ file, env: { TARTFLEET_AGENT_SECRET: SECRET, TARTFLEET_AGENT_ADMIN_SECRET: 'short-admin' } }));
+    expect(short.join('\n')).toMatch(/^adminSecrets\[0\] \(TARTFLEET_AGENT_ADMIN_SECRET .*\): agent admin secrets must be at least 32 characters$/m);
+    expect(short.join('\n')).not.toContain('short-admin');
+    const both = problemsOf(() => loadConfig({ file, env: { TARTFLEET_AGENT_SECRET: SECRET, TARTFLEET_AGENT_ADMIN_SECRET: ADMIN, TARTFLEET_AGENT_ADMIN_SECRET_FILE: '/x' } }));
+    expect(both).toEqual(['TARTFLEET_AGENT_ADMIN_SECRET and TARTFLEET_AGENT_ADMIN_SECRET_FILE are both set; set only one']);
+    const inFile = tempFile('agent.yaml', `${YAML}adminSecrets: ["${ADMIN}"]\n`);
+    expect(problemsOf(() => loadConfig({ file: inFile, env: { TARTFLEET_AGENT_SECRET: SECRET } }))).toEqual([
+      `config file ${inFile}: 'adminSecrets' must not be in the config file; set TARTFLEET_AGENT_ADMIN_SECRET or TARTFLEET_AGENT_ADMIN_SECRET_FILE instead`,
+    ]);
+  });
+});
+
 describe('loadConfig for diagnostics', () => {
   it('accepts a missing secret when requireSecrets is false, still validating the rest', () => {
     const file = tempFile('agent.yaml', YAML);

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { errorBodySchema, hostInfoSchema, runnerListSchema, runnerRecordSchema } from '../../../core/agent-api/contract';
-import { buildTestApp, startBody } from '../../helpers/test-app';
+import { ADMIN_SECRET, buildTestApp, startBody } from '../../helpers/test-app';
 
 async function errorOf(res: Response) {
   return errorBodySchema.parse(await res.json()).error;
 }
 
 describe('agent HTTP routes', () => {
-  it('GET /healthz answers without auth', async () => {
+  it('GET /healthz answers without auth and names the hostId signatures bind', async () => {
     const { app } = buildTestApp();
     const res = await app.request('/healthz');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true });
+    expect(await res.json()).toEqual({ ok: true, hostId: 'mini-test' });
   });
 
   it('GET /v1/host returns the host info', async () => {
@@ -56,13 +56,13 @@ describe('agent HTTP routes', () => {
 
   it('drain: 503 draining for new runners, resume takes work again', async () => {
     const { signed } = buildTestApp();
-    const drained = await signed('POST', '/v1/drain');
+    const drained = await signed('POST', '/v1/drain', undefined, { secret: ADMIN_SECRET });
     expect(drained.status).toBe(200);
     expect(hostInfoSchema.parse(await drained.json()).draining).toBe(true);
     const refused = await signed('POST', '/v1/runners', startBody());
     expect(refused.status).toBe(503);
     expect((await errorOf(refused)).code).toBe('draining');
-    const resumed = await signed('POST', '/v1/resume');
+    const resumed = await signed('POST', '/v1/resume', undefined, { secret: ADMIN_SECRET });
     expect(hostInfoSchema.parse(await resumed.json()).draining).toBe(false);
     expect((await signed('POST', '/v1/runners', startBody())).status).toBe(202);
   });
@@ -91,7 +91,7 @@ describe('agent HTTP routes', () => {
     const res = await signed('GET', '/v1/runners/tf-macos-nope1');
     expect(res.status).toBe(404);
     expect((await errorOf(res)).code).toBe('not_found');
-    const route = await signed('GET', '/v1/images');
+    const route = await signed('GET', '/v1/images', undefined, { secret: ADMIN_SECRET });
     expect(route.status).toBe(404);
     expect(await errorOf(route)).toEqual({ code: 'not_found', message: 'no route for GET /v1/images' });
     expect((await app.request('/nope')).status).toBe(404);

@@ -35,7 +35,7 @@ describe('full cycle through the signed HTTP API (serve, real lifecycle, simulat
   it('POST /v1/runners → job succeeds → VM and runner gone; metrics count it; the JIT config is in no log, argv or file', async () => {
     env = await createSimEnv();
     const e = env;
-    const { secrets: _secrets, ...config } = e.config();
+    const { secrets: _secrets, adminSecrets: _adminSecrets, ...config } = e.config();
     const configFile = path.join(e.root, 'agent.json');
     writeFileSync(configFile, JSON.stringify({ ...config, listen: { host: '127.0.0.1', port: 0 } }));
 

@@ -16,6 +16,7 @@ import { createFakeRunnerService } from '../../fakes/fake-runner-service';
 import { createFakeImageTart } from '../../fakes/fake-image-tart';
 
 const SECRET = 'r'.repeat(40);
+const ADMIN_SECRET = 'a'.repeat(40);
 const GB = 1e9;
 
 describe('image routes', () => {
@@ -30,7 +31,7 @@ describe('image routes', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   function client() {
-    const config = agentConfigSchema.parse({ hostId: 'mini-r', secrets: [SECRET], stateDir: dir, pools: [{ name: 'macos', image: 'base', labels: ['macOS'] }] });
+    const config = agentConfigSchema.parse({ hostId: 'mini-r', secrets: [SECRET], adminSecrets: [ADMIN_SECRET], stateDir: dir, pools: [{ name: 'macos', image: 'base', labels: ['macOS'] }] });
     const tart = createFakeImageTart(path.join(dir, 'tart'));
     const images = createImageService({
       config,
@@ -53,7 +54,7 @@ describe('image routes', () => {
       clock: systemClock,
       ...(withImages ? { images } : {}),
     });
-    const c = createAgentClient({ baseUrl: 'http://127.0.0.1:8420', secret: SECRET, timeoutMs: 5_000, fetch: (input, init) => Promise.resolve(app.request(String(input), init)) });
+    const c = createAgentClient({ baseUrl: 'http://127.0.0.1:8420', secret: ADMIN_SECRET, timeoutMs: 5_000, fetch: (input, init) => Promise.resolve(app.request(String(input), init)) });
     return { c, tart, images };
   }
 

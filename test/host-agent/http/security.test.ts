@@ -28,7 +28,7 @@ describe('HTTP authentication', () => {
 
   it('401 when the body was changed after signing', async () => {
     const { app, clock } = buildTestApp();
-    const headers = await createRequestSigner(SECRET).sign({ method: 'POST', path: '/v1/runners', body: JSON.stringify(startBody()) }, clock.nowMs);
+    const headers = await createRequestSigner(SECRET).sign({ hostId: 'mini-test', method: 'POST', path: '/v1/runners', body: JSON.stringify(startBody()) }, clock.nowMs);
     const res = await app.request('/v1/runners', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(startBody({ labels: ['other'] })) });
     expect(res.status).toBe(401);
   });
@@ -44,7 +44,7 @@ describe('HTTP authentication', () => {
   it('401 for a replayed request', async () => {
     const { app, clock, fake } = buildTestApp();
     const body = JSON.stringify(startBody());
-    const headers = { ...(await createRequestSigner(SECRET).sign({ method: 'POST', path: '/v1/runners', body }, clock.nowMs)), 'content-type': 'application/json' };
+    const headers = { ...(await createRequestSigner(SECRET).sign({ hostId: 'mini-test', method: 'POST', path: '/v1/runners', body }, clock.nowMs)), 'content-type': 'application/json' };
     expect((await app.request('/v1/runners', { method: 'POST', headers, body })).status).toBe(202);
     fake.service.resume();
     const replay = await app.request('/v1/runners', { method: 'POST', headers, body });
@@ -62,7 +62,7 @@ describe('HTTP authentication', () => {
 
   it('checks the path including its query string', async () => {
     const { app, clock } = buildTestApp();
-    const headers = await createRequestSigner(SECRET).sign({ method: 'GET', path: '/v1/runners', body: '' }, clock.nowMs);
+    const headers = await createRequestSigner(SECRET).sign({ hostId: 'mini-test', method: 'GET', path: '/v1/runners', body: '' }, clock.nowMs);
     expect((await app.request('/v1/runners?all=1', { headers })).status).toBe(401);
   });
 

@@ -142,7 +142,7 @@ describe('image service', () => {
     await images.switchPool('macos', `${REPO}:v3`);
     store.imageFor(config().pools[0]!, 'tf-macos-run1');
     await images.switchPool('macos', `${REPO}:v4`);
-    store.rollback(config().pools[0]!);
+    await store.rollback(config().pools[0]!);
     // Now: current v3, previous v4; runner tf-macos-run1 was cloned from v3; v1 is used by a runner below.
     active = ['tf-macos-run1'];
     store.imageFor({ ...config().pools[1]!, image: `${REPO}:v1` }, 'tf-xl-run2');

@@ -43,7 +43,7 @@ describe('lifecycle and pool images', () => {
       reconcileIntervalMs: 60_000,
     });
     const store = openPoolImageStore(dir, config.pools);
-    store.switchTo(config.pools[0]!, 'runner-v2');
+    await store.switchTo(config.pools[0]!, 'runner-v2');
     service = createRunnerService({ config, tart, shell, journal: createFileJournal({ stateDir: dir, logger }), observer: createRecordingObserver(), logger, clock, version: '1', poolImages: store, timing: { stopTimeoutSeconds: 1 } });
     await clock.settle(service.ready);
     expect((await service.hostInfo()).pools[0]?.image).toBe('runner-v2');

@@ -21,6 +21,7 @@ import { createRecordingObserver, type RecordingObserver } from '../../fakes/rec
 
 const JIT = 'ZmFrZS1qaXQtY29uZmln';
 const SECRET = 's'.repeat(32);
+const ADMIN = 'a'.repeat(32);
 let cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.reverse()) await c();
@@ -253,10 +254,11 @@ describe('warm capacity', () => {
 
 describe('PUT /v1/pools/:pool/warm', () => {
   async function put(w: World, pool: string, body: unknown) {
-    const app = createApp({ service: w.service, config: { secrets: [SECRET], hostId: 'h1' }, registry: new Registry(), metrics: createMetrics(new Registry(), { hostId: 'h1' }), logger: silentLogger, clock: w.clock });
+    const app = createApp({ service: w.service, config: { secrets: [SECRET], adminSecrets: [ADMIN], hostId: 'h1' }, registry: new Registry(), metrics: createMetrics(new Registry(), { hostId: 'h1' }), logger: silentLogger, clock: w.clock });
     const payload = JSON.stringify(body);
     const p = `/v1/pools/${pool}/warm`;
-    const headers = await createRequestSigner(SECRET).sign({ method: 'PUT', path: p, body: payload }, w.clock.now());
+    // Warm targets are a fleet operation: the admin secret signs them.
+    const headers = await createRequestSigner(ADMIN).sign({ hostId: 'h1', method: 'PUT', path: p, body: payload }, w.clock.now());
     const res = await app.request(p, { method: 'PUT', headers: { ...headers, 'content-type': 'application/json' }, body: payload });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }

@@ -53,7 +53,7 @@ async function handoffs(fleet: Fleet): Promise<Record<string, number>> {
 
 const fleet = await startFleet({ root, hosts: 2, pools: [{ name: 'macos', labels: ['macOS'] }], bootMs, dispatcher: { intervalMs: 30_000, busyIntervalMs: 1_000 } });
 try {
-  const setWarm = (n: number) => Promise.all(fleet.agents.map((a) => (a.client as unknown as AgentImageClient).setWarmTarget('macos', n)));
+  const setWarm = (n: number) => Promise.all(fleet.agents.map((a) => (a.adminClient as unknown as AgentImageClient).setWarmTarget('macos', n)));
 
   const cold: number[] = [];
   for (let i = 0; i < jobs; i++) cold.push(await runOne(fleet, 500));

@@ -47133,9 +47133,12 @@ var hostInfoSchema = external_exports.object({
   ),
   images: external_exports.array(external_exports.string())
 });
+var healthSchema = external_exports.object({ ok: external_exports.literal(true), hostId: external_exports.string().min(1).max(63).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/) });
 var runnerListSchema = external_exports.object({ runners: external_exports.array(runnerRecordSchema) });
 var ERROR_CODES = [
   "unauthorized",
+  /** 403: correctly signed, but with a runner-scope secret on an admin route (scopes.ts). */
+  "forbidden",
   "bad_request",
   "not_found",
   "conflict",
@@ -47158,11 +47161,13 @@ var IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,254}$/;
 var imageRefSchema = external_exports.string().regex(IMAGE_REF, "image must be a local VM name or an OCI reference like ghcr.io/org/image:tag or ghcr.io/org/image@sha256:<hex>");
 var setWarmTargetRequestSchema = external_exports.strictObject({
   count: external_exports.number({ error: "count must be a whole number of warm VMs" }).int("count must be a whole number of warm VMs").min(0, "count must be 0 or more"),
-  until: external_exports.iso.datetime({ offset: true, error: "until must be an ISO-8601 time like 2026-12-01T18:00:00Z" }).optional(),
-  /** `manual` (an operator; the default) sets the floor; `auto` (the dispatcher's sizing) only adds
-   * above it. The host keeps the larger. */
-  source: external_exports.enum(["manual", "auto"], { error: "source must be 'manual' or 'auto'" }).default("manual")
+  until: external_exports.iso.datetime({ offset: true, error: "until must be an ISO-8601 time like 2026-12-01T18:00:00Z" }).optional()
 });
+var setAutoWarmTargetRequestSchema = external_exports.strictObject({
+  count: setWarmTargetRequestSchema.shape.count,
+  until: external_exports.iso.datetime({ offset: true, error: "until must be an ISO-8601 time like 2026-12-01T18:00:00Z" })
+});
+var AUTO_WARM_MAX_MS = 10 * 6e4;
 var warmStateSchema = external_exports.object({
   pool: poolNameSchema,
   baseline: external_exports.number().int(),
@@ -47263,6 +47268,7 @@ function errorStatus(error63) {
 var TIMESTAMP_HEADER = "X-Tartfleet-Timestamp";
 var NONCE_HEADER = "X-Tartfleet-Nonce";
 var SIGNATURE_HEADER = "X-Tartfleet-Signature";
+var NOT_BEFORE_HEADER = "X-Tartfleet-Not-Before";
 var SIGNATURE_PREFIX = "sha256=";
 var encoder = new TextEncoder();
 function subtle2() {
@@ -47299,7 +47305,8 @@ function createWebCryptoSigning() {
 async function signedString(crypto2, parts, timestamp, nonce) {
   const body = toBytes(parts.body);
   const bodyHash = body.byteLength === 0 ? EMPTY_BODY_SHA256 : await crypto2.sha256Hex(body);
-  return encoder.encode(`tartfleet-v1
+  return encoder.encode(`tartfleet-v2
+${parts.hostId}
 ${parts.method.toUpperCase()}
 ${parts.path}
 ${timestamp}
@@ -47374,19 +47381,14 @@ function createAgentClient(options) {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const signer = createRequestSigner(options.secret, options.signingCrypto);
   const clock = options.clock ?? systemClock;
-  async function send(method, path, body, timeoutMs = options.timeoutMs) {
-    const fullPath = prefix + path;
-    const payload = body === void 0 ? "" : JSON.stringify(body);
-    const headers = await signer.sign({ method, path: fullPath, body: payload }, clock.now());
-    headers.accept = "application/json";
-    if (body !== void 0) headers["content-type"] = "application/json";
+  async function exchange(method, fullPath, headers, payload, timeoutMs) {
     const controller = new AbortController();
     const timer = clock.setTimer(timeoutMs, () => controller.abort());
     const what = `${method} ${origin}${fullPath}`;
     try {
       let response;
       try {
-        response = await doFetch(origin + fullPath, { method, headers, body: body === void 0 ? void 0 : payload, signal: controller.signal });
+        response = await doFetch(origin + fullPath, { method, headers, body: payload, signal: controller.signal });
       } catch (error63) {
         if (controller.signal.aborted) throw new AgentClientError(0, "timeout", `${what} got no response within ${timeoutMs} ms`);
         throw new AgentClientError(0, "network", `${what} failed: ${describeNetworkError(error63)}`);
@@ -47395,10 +47397,37 @@ function createAgentClient(options) {
         if (controller.signal.aborted) throw new AgentClientError(0, "timeout", `${what}: body not received within ${timeoutMs} ms`);
         throw new AgentClientError(0, "network", `${what}: reading the body failed: ${error63 instanceof Error ? error63.message : String(error63)}`);
       });
-      if (!response.ok) throw errorFrom(response, text, what);
-      return { status: response.status, text, what };
+      return { response, text, what };
     } finally {
       timer.cancel();
+    }
+  }
+  let hostId = options.hostId === void 0 ? void 0 : Promise.resolve(options.hostId);
+  function targetHostId() {
+    hostId ??= exchange("GET", `${prefix}/healthz`, { accept: "application/json" }, void 0, options.timeoutMs).then(({ response, text, what }) => {
+      if (!response.ok) throw errorFrom(response, text, what);
+      return parseBody(healthSchema, text, what, response.status).hostId;
+    });
+    hostId.catch(() => hostId = void 0);
+    return hostId;
+  }
+  async function send(method, path, body, timeoutMs = options.timeoutMs) {
+    const fullPath = prefix + path;
+    const payload = body === void 0 ? "" : JSON.stringify(body);
+    const target = await targetHostId();
+    let signedAtMs = clock.now();
+    for (let attempt = 1; ; attempt++) {
+      const headers = await signer.sign({ hostId: target, method, path: fullPath, body: payload }, signedAtMs);
+      headers.accept = "application/json";
+      if (body !== void 0) headers["content-type"] = "application/json";
+      const { response, text, what } = await exchange(method, fullPath, headers, body === void 0 ? void 0 : payload, timeoutMs);
+      const notBefore = response.status === 401 ? parseRetryAfter(response.headers.get(NOT_BEFORE_HEADER)) : void 0;
+      if (notBefore !== void 0 && attempt === 1 && notBefore * 1e3 > signedAtMs) {
+        signedAtMs = notBefore * 1e3;
+        continue;
+      }
+      if (!response.ok) throw errorFrom(response, text, what);
+      return { status: response.status, text, what };
     }
   }
   async function call(method, path, schema, body, timeoutMs) {
@@ -47471,7 +47500,8 @@ function createAgentClient(options) {
       return call("POST", "/v1/images/prune", pruneResultSchema);
     },
     async setWarmTarget(pool, count, untilMs, source = "manual") {
-      return call("PUT", `/v1/pools/${encodeURIComponent(pool)}/warm`, warmStateSchema, { count, source, ...untilMs === void 0 ? {} : { until: new Date(untilMs).toISOString() } });
+      const route = `/v1/pools/${encodeURIComponent(pool)}/warm${source === "auto" ? "/auto" : ""}`;
+      return call("PUT", route, warmStateSchema, { count, ...untilMs === void 0 ? {} : { until: new Date(untilMs).toISOString() } });
     }
   };
 }
@@ -48036,6 +48066,7 @@ function createOctokitGitHub(options) {
   const base = options.retryAfterBaseValue ?? 1e3;
   const maxRateRetries = options.rateLimitRetries ?? 3;
   let remaining;
+  let limit;
   const write = createWriteLimiter({ perMinute: cfg.writesPerMinute, burst: Math.min(20, cfg.writesPerMinute) });
   const auth6 = "token" in cfg.auth ? { auth: cfg.auth.token } : {
     authStrategy: createAppAuth,
@@ -48070,14 +48101,21 @@ function createOctokitGitHub(options) {
       }
     }
   });
-  kit.hook.after("request", (response) => {
-    const r = Number(response.headers["x-ratelimit-remaining"]);
+  const noteRate = (headers) => {
+    const r = Number(headers?.["x-ratelimit-remaining"] ?? NaN);
     if (Number.isFinite(r)) remaining = r;
+    const l = Number(headers?.["x-ratelimit-limit"] ?? NaN);
+    if (Number.isFinite(l)) limit = l;
+  };
+  const endpointOf = (o) => `${o.method ?? "GET"} ${o.url ?? ""}`;
+  kit.hook.after("request", (response, requestOptions) => {
+    noteRate(response.headers);
+    options.onResponse?.(endpointOf(requestOptions), response.status);
   });
-  kit.hook.error("request", (error63) => {
-    const headers = error63.response?.headers;
-    const r = Number(headers?.["x-ratelimit-remaining"]);
-    if (headers && Number.isFinite(r)) remaining = r;
+  kit.hook.error("request", (error63, requestOptions) => {
+    const res = error63.response;
+    noteRate(res?.headers);
+    options.onResponse?.(endpointOf(requestOptions), errorStatus(error63) ?? 0);
     throw error63;
   });
   const scope = cfg.org !== void 0 ? { kind: "org", org: cfg.org } : { kind: "repo", ...splitRepo(cfg.repo ?? "") };
@@ -48172,7 +48210,8 @@ function createOctokitGitHub(options) {
         throw new DispatcherError("github", `reading job ${jobId} of ${repoFull} failed: ${errorMessage(error63)}`, true, errorStatus(error63));
       }
     },
-    rateLimitRemaining: () => remaining
+    rateLimitRemaining: () => remaining,
+    rateLimitLimit: () => limit
   };
 }
 
@@ -48201,7 +48240,7 @@ async function buildDeps(inputs, ctx, fetchImpl) {
   const agents = new Map(
     inputs.hosts.map((host) => [
       host,
-      createAgentClient({ baseUrl: host, secret: inputs.agentSecret, timeoutMs: 1e4, allowInsecure: inputs.allowInsecure, ...fetchImpl ? { fetch: fetchImpl } : {} })
+      createAgentClient({ baseUrl: host, secret: inputs.signingSecret, timeoutMs: 1e4, allowInsecure: inputs.allowInsecure, ...fetchImpl ? { fetch: fetchImpl } : {} })
     ])
   );
   const placer = createPlacer({
@@ -48238,6 +48277,7 @@ var Inputs = {
   Hosts: "hosts",
   Host: "host",
   AgentSecret: "agent-secret",
+  AdminSecret: "admin-secret",
   AllowInsecure: "allow-insecure",
   GitHubToken: "github-token",
   AppId: "app-id",
@@ -48270,6 +48310,7 @@ var State = {
   Mode: "tartfleet-mode"
 };
 var MODES = ["start", "stop", "drain", "resume", "status", "rollout", "rollback", "scale"];
+var ADMIN_MODES = ["drain", "resume", "rollout", "rollback", "scale"];
 var MAX_COUNT = 50;
 var MAX_WARM = 64;
 var MAX_DURATION_MS = 31 * 24 * 36e5;
@@ -48338,9 +48379,27 @@ function githubAuth(core) {
   }
   return token ? { token } : void 0;
 }
+function secretFor(mode, agentSecret, adminSecret) {
+  if (ADMIN_MODES.includes(mode)) {
+    if (adminSecret === void 0 || adminSecret.length < 32) {
+      throw new ActionError(
+        "input",
+        `Input '${Inputs.AdminSecret}' must be the agents' admin secret (at least 32 characters) for mode '${mode}', got ${adminSecret?.length ?? 0} characters; keep it in a protected environment, apart from '${Inputs.AgentSecret}'`
+      );
+    }
+    return adminSecret;
+  }
+  if (mode === "status" && agentSecret === "" && adminSecret !== void 0 && adminSecret.length >= 32) return adminSecret;
+  if (agentSecret.length < 32) {
+    throw new ActionError("input", `Input '${Inputs.AgentSecret}' must be the agents' runner secret (at least 32 characters), got ${agentSecret.length} characters`);
+  }
+  return agentSecret;
+}
 function parseInputs(core) {
   const agentSecret = core.getInput(Inputs.AgentSecret).trim();
   if (agentSecret) core.setSecret(agentSecret);
+  const adminSecret = core.getInput(Inputs.AdminSecret).trim() || void 0;
+  if (adminSecret !== void 0) core.setSecret(adminSecret);
   const auth6 = githubAuth(core);
   const modeRaw = core.getInput(Inputs.Mode).trim() || "start";
   if (!MODES.includes(modeRaw)) {
@@ -48355,9 +48414,7 @@ function parseInputs(core) {
   }
   const hosts = parseHosts(core.getInput(Inputs.Hosts));
   if (hosts.length === 0) throw new ActionError("input", `Input '${Inputs.Hosts}' must list at least one agent URL, got nothing`);
-  if (agentSecret.length < 32) {
-    throw new ActionError("input", `Input '${Inputs.AgentSecret}' must be the agents' shared secret (at least 32 characters), got ${agentSecret.length} characters`);
-  }
+  const signingSecret = secretFor(mode, agentSecret, adminSecret);
   const hostRaw = core.getInput(Inputs.Host).trim().replace(/\/+$/, "");
   let host;
   if ((mode === "rollback" || mode === "scale") && hostRaw !== "") {
@@ -48403,6 +48460,8 @@ function parseInputs(core) {
     hosts: Object.freeze(hosts),
     host,
     agentSecret,
+    adminSecret,
+    signingSecret,
     allowInsecure: bool(core, Inputs.AllowInsecure, false),
     githubAuth: auth6,
     org,
@@ -48701,7 +48760,15 @@ var noopMetrics = {
   },
   rateLimitRemaining() {
   },
-  queueWaitSeconds() {
+  rateLimitLimit() {
+  },
+  githubRequest() {
+  },
+  jobStarted() {
+  },
+  jobCompleted() {
+  },
+  poolState() {
   },
   runnersStarted() {
   },

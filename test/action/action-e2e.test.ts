@@ -175,7 +175,7 @@ describe('the action against a simulated fleet', () => {
 
   it('scale: warm VMs boot unregistered, a start takes one without a boot, and scale 0 tears them down', async () => {
     const warmNames = async () => (await vmsNow()).filter((n) => /^tf-macos-w[0-9a-f]+$/.test(n));
-    const up = await step('main', { mode: 'scale', warm: '1', duration: '1h', 'github-token': '' }, '7010');
+    const up = await step('main', { mode: 'scale', warm: '1', duration: '1h', 'github-token': '', 'admin-secret': agent.adminSecret ?? '' }, '7010');
     expect(up.code).toBe(0);
     expect(up.summary).toContain('| host | warm target | until | warm VMs | slots |');
     expect(up.summary).toContain(`| ${agent.url} | 1 (baseline 0) |`);
@@ -206,7 +206,7 @@ describe('the action against a simulated fleet', () => {
     expect(done?.timestamps.booting).toBeUndefined();
     // Refilled in the background, then scaled back to none: no warm VM is left.
     await waitFor('a refill', async () => (await warmNames()).some((n) => n !== warmVm), 60_000, 200);
-    const down = await step('main', { mode: 'scale', warm: '0', 'github-token': '' }, '7010');
+    const down = await step('main', { mode: 'scale', warm: '0', 'github-token': '', 'admin-secret': agent.adminSecret ?? '' }, '7010');
     expect(down.code).toBe(0);
     await waitFor('no warm VM', async () => (await warmNames()).length === 0 && (await vmsNow()).length === 0, 60_000, 200);
     await step('main', { mode: 'stop' }, runId);

@@ -253,12 +253,12 @@ describe('warm capacity', () => {
 });
 
 describe('PUT /v1/pools/:pool/warm', () => {
-  async function put(w: World, pool: string, body: unknown) {
+  async function put(w: World, pool: string, body: unknown, options: { secret?: string; auto?: boolean } = {}) {
     const app = createApp({ service: w.service, config: { secrets: [SECRET], adminSecrets: [ADMIN], hostId: 'h1' }, registry: new Registry(), metrics: createMetrics(new Registry(), { hostId: 'h1' }), logger: silentLogger, clock: w.clock });
     const payload = JSON.stringify(body);
-    const p = `/v1/pools/${pool}/warm`;
-    // Warm targets are a fleet operation: the admin secret signs them.
-    const headers = await createRequestSigner(ADMIN).sign({ hostId: 'h1', method: 'PUT', path: p, body: payload }, w.clock.now());
+    const p = `/v1/pools/${pool}/warm${options.auto ? '/auto' : ''}`;
+    // Warm targets are a fleet operation: the admin secret signs them (the automatic one excepted).
+    const headers = await createRequestSigner(options.secret ?? ADMIN).sign({ hostId: 'h1', method: 'PUT', path: p, body: payload }, w.clock.now());
     const res = await app.request(p, { method: 'PUT', headers: { ...headers, 'content-type': 'application/json' }, body: payload });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
@@ -282,5 +282,18 @@ describe('PUT /v1/pools/:pool/warm', () => {
       expect(JSON.stringify(r.body)).toContain(says);
     }
     expect(await warmOf(w)).toMatchObject({ warmTarget: 1 });
+  });
+
+  it('the runner secret may set only the short-lived automatic target', async () => {
+    const w = world({ macWarm: 0 });
+    await w.clock.settle(w.service.ready);
+    expect((await put(w, 'mac', { count: 2 }, { secret: SECRET })).status).toBe(403);
+    const soon = new Date(w.clock.now() + 5 * 60_000).toISOString();
+    expect(await put(w, 'mac', { count: 2, until: soon }, { secret: SECRET, auto: true })).toMatchObject({ status: 200, body: { target: 2, auto: 2 } });
+    const late = new Date(w.clock.now() + 60 * 60_000).toISOString();
+    const tooLong = await put(w, 'mac', { count: 2, until: late }, { secret: SECRET, auto: true });
+    expect(tooLong.status).toBe(400);
+    expect(JSON.stringify(tooLong.body)).toContain('until must be at most 10 minutes ahead for an automatic target');
+    expect((await put(w, 'mac', { count: 2 }, { secret: SECRET, auto: true })).status).toBe(400);
   });
 });

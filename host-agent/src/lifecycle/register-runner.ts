@@ -8,7 +8,7 @@ import { errorMessage } from '../../../core/errors';
 import { withDeadline } from '../../../core/deadline';
 import { vmFailure } from '../vm/vm-session';
 import { StageFailure } from '../vm/stage-failure';
-import { parseConsoleLine } from './console-parser';
+import { createConsoleTracker } from './console-parser';
 import type { LifecycleContext, RunnerState } from './context';
 
 const DEFAULT_BOOTSTRAP = '"$HOME/.tartfleet/runner-bootstrap.sh"';
@@ -51,9 +51,11 @@ export async function registerRunner(ctx: LifecycleContext, r: RunnerState, sess
   let online!: () => void;
   const isOnline = new Promise<void>((resolve) => (online = resolve));
   const stderrTail: string[] = [];
+  const runnerConsole = createConsoleTracker();
   const exec = session.exec(ctx.deps.bootstrapCommand ?? DEFAULT_BOOTSTRAP, {
     stdin: bootstrapInput(ctx, jit, r.ip ?? ''),
-    onLine: (raw, stream) => {
+    onLine: (raw, stream, truncated) => {
+      if (truncated) ctx.deps.observer.guestLineTruncated?.();
       // Defence in depth: the runner never prints its config, but no log line may carry it.
       const line = jit && raw.includes(jit) ? raw.split(jit).join('[REDACTED]') : raw;
       r.log.debug({ stream, line }, 'runner console');
@@ -61,7 +63,7 @@ export async function registerRunner(ctx: LifecycleContext, r: RunnerState, sess
         stderrTail.push(line);
         if (stderrTail.length > 5) stderrTail.shift();
       }
-      const event = parseConsoleLine(line);
+      const event = runnerConsole.read(line);
       if (!event) return;
       // Stages move here, synchronously, so lines arriving in one chunk keep their order.
       if (event.type === 'online' || event.type === 'job-started') {

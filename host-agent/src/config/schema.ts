@@ -7,6 +7,7 @@ import { poolNameSchema, labelSchema } from '../../../core/agent-api/contract';
 import { cacheConfigSchema } from '../cache/cache-config-schema';
 import { hostDirsSchema } from '../cache/host-dirs';
 import { imagesConfigSchema } from '../images/images-config-schema';
+import { DEFAULT_VM_NETWORK, vmNetworkSchema } from '../tart/vm-network';
 
 /** Apple's macOS licence allows two macOS guests per host and Virtualization.framework enforces it
  * (docs/reference/tart-cli.md §4): a third `tart run` fails. So macOS capacity can be configured lower, never higher. */
@@ -24,6 +25,8 @@ export const poolConfigSchema = z.strictObject({
   warm: z.number().int().min(0).max(MACOS_VM_LIMIT).default(0),
   /** Host folders shared into the pool's VMs (`tart run --dir`), read-only unless marked writable. */
   dirs: hostDirsSchema,
+  /** The VMs' networking: Softnet isolation unless the operator opts out (docs/security.md). */
+  network: vmNetworkSchema.default(DEFAULT_VM_NETWORK),
 });
 export type PoolConfig = z.infer<typeof poolConfigSchema>;
 

@@ -4,16 +4,10 @@
  * flood goes the whole real way: job step → runner console file → `tail -f` in the guest → SSH → the
  * agent's line splitter and console parser.
  */
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAgentClient } from '../../../core/agent-api/client';
-import { runCli } from '../../../host-agent/src/cli/run-cli';
-import { createLogger } from '../../../host-agent/src/log/create-logger';
-import { cliDeps } from '../../helpers/cli-helpers';
 import { createSimEnv, type SimEnv } from '../../helpers/sim-env';
 import { waitFor } from '../../helpers/wait-for';
-import { Writable } from 'node:stream';
+import { serveOnSim, type ServingAgent } from '../../helpers/serve-on-sim';
 
 const SECRET = 'guest-flood-secret'.padEnd(48, '7');
 // 64 MiB without a newline, then 100,000 repetitions of `Job ` on one line, then a forged success
@@ -29,12 +23,11 @@ const FLOOD = [
 ].join('; ');
 
 let env: SimEnv | undefined;
-let stop: ((signal: string) => void) | undefined;
+let agent: ServingAgent | undefined;
 afterEach(async () => {
-  stop?.('SIGTERM');
-  stop = undefined;
+  await agent?.stop().catch(() => undefined);
   await env?.close();
-  env = undefined;
+  [agent, env] = [undefined, undefined];
 });
 
 function p99(samples: number[]): number {
@@ -46,22 +39,13 @@ describe('a guest flooding its console cannot stall the agent', () => {
   it('64 MiB without a newline plus 100,000 × "Job ": /healthz p99 < 100 ms, the other job completes, the flood reads as Failed', async () => {
     env = await createSimEnv();
     const e = env;
-    const { secrets: _secrets, ...config } = e.config({
+    const config = e.config({
       deadlines: { cloneMs: 30_000, bootMs: 30_000, sshMs: 20_000, onlineMs: 30_000, jobMs: 150_000, teardownMs: 30_000 },
     });
-    const configFile = path.join(e.root, 'agent.json');
-    writeFileSync(configFile, JSON.stringify({ ...config, listen: { host: '127.0.0.1', port: 0 } }));
     // Debug level: every console line the agent keeps is also logged, as on a host debugging a job.
-    const destination = new Writable({ write: (_chunk, _enc, done) => done() });
-    let onUrl: (u: string) => void = () => {};
-    const listening = new Promise<string>((r) => (onUrl = r));
-    const run = cliDeps(
-      { TARTFLEET_AGENT_SECRET: SECRET },
-      { createLogger: (base) => createLogger({ base, level: 'debug', destination }), stopRequested: () => new Promise<string>((r) => (stop = r)), onListening: onUrl },
-    );
-    const exit = runCli(['serve', '--config', configFile], run.deps);
-    const url = await Promise.race([listening, exit.then((code) => Promise.reject(new Error(`serve exited ${code}: ${run.stderr()}`)))]);
-    const client = createAgentClient({ baseUrl: url, secret: SECRET, timeoutMs: 30_000 });
+    const serving = await serveOnSim(e, config, SECRET);
+    agent = serving;
+    const { url, client } = serving;
 
     const labels = ['self-hosted', 'macos'];
     const { jobIds } = e.github.enqueueRun({
@@ -110,8 +94,7 @@ describe('a guest flooding its console cannot stall the agent', () => {
     expect(flood).toMatchObject({ stage: 'gone', jobResult: 'Failed' });
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/runner_guest_lines_truncated_total [1-9]/);
-    stop?.('SIGTERM');
-    stop = undefined;
-    expect(await exit).toBe(0);
+    agent = undefined;
+    expect(await serving.stop()).toBe(0);
   }, 300_000);
 });

@@ -12,7 +12,7 @@ import { repoRoot } from './sim-env';
 export function hardenGuest(guestRoot: string, agentPublicKey: string): void {
   const bin = mkdtempSync(path.join(tmpdir(), 'tf-harden-'));
   try {
-    for (const [name, body] of [['sudo', 'exec "$@"'], ['sshd', 'exit 0']]) {
+    for (const [name, body] of [['sudo', 'exec "$@"'], ['sshd', 'exit 0']] as const) {
       writeFileSync(path.join(bin, name), `#!/bin/bash\n${body}\n`);
       chmodSync(path.join(bin, name), 0o755);
     }

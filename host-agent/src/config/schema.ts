@@ -30,6 +30,9 @@ export const poolConfigSchema = z.strictObject({
 });
 export type PoolConfig = z.infer<typeof poolConfigSchema>;
 
+/** OpenSSH's `SHA256:<base64>` (ssh-keygen -lf), as the image metadata records it. */
+const fingerprintSchema = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'host key fingerprints look like SHA256: followed by 43 base64 characters (ssh-keygen -lf)');
+
 export const deadlinesSchema = z.strictObject({
   cloneMs: z.number().int().positive().default(120_000),
   /** `tart run` started → guest has an IP. */
@@ -67,10 +70,11 @@ export const agentConfigSchema = z.strictObject({
       password: z.string().optional(),
       privateKeyFile: z.string().optional(),
       port: z.number().int().min(1).max(65535).default(22),
-      /** `pinned`: the image's host key fingerprint (SHA256:…) must match; `accept-new`: trust the
-       * first key seen, with a warning. */
-      hostKeyPolicy: z.enum(['pinned', 'accept-new']).default('accept-new'),
-      hostKeyFingerprint: z.string().optional(),
+      /** `pinned` (the default): the guest's host key must be one of `hostKeyFingerprint`, checked on
+       * every connection; `accept-new`: trust any key, with a warning each time (development only). */
+      hostKeyPolicy: z.enum(['pinned', 'accept-new']).default('pinned'),
+      /** The images' host key fingerprints (`sshHostKeyFingerprint` of their metadata); several while a rollout changes image. */
+      hostKeyFingerprint: z.union([fingerprintSchema, z.array(fingerprintSchema).min(1).max(16)]).optional(),
     })
     .prefault({}),
   deadlines: deadlinesSchema.prefault({}),

@@ -116,7 +116,7 @@ export function createSsh2RemoteShell(deps: Ssh2RemoteShellDeps): RemoteShell {
         hostVerifier: (key: Buffer) => {
           seenFingerprint = sshFingerprint(key);
           if (options.hostKey.mode === 'pinned') {
-            hostKeyRejected = seenFingerprint !== normalizeFingerprint(options.hostKey.fingerprint);
+            hostKeyRejected = !options.hostKey.fingerprints.some((pinned) => normalizeFingerprint(pinned) === seenFingerprint);
             return !hostKeyRejected;
           }
           return true;

@@ -14,6 +14,7 @@ import type { AgentConfig } from '../config/schema';
 import type { RemoteSession } from '../ssh/remote-shell';
 import type { TartRunHandle } from '../tart/tart-cli';
 import { bootVm, destroyVm, type VmDeps } from '../vm/vm-session';
+import { retainSmokeLog } from './smoke-log-retention';
 
 /** What the image runs; the Packer template installs it beside the bootstrap. */
 export const SMOKE_COMMAND = '"$HOME/.tartfleet/smoke-test.sh"';
@@ -82,8 +83,9 @@ export async function smokeImage(deps: SmokeDeps, image: string): Promise<SmokeR
   } finally {
     (session as RemoteSession | undefined)?.close();
     try {
-      // A failed smoke VM's console log stays for whoever investigates; a passed one's goes.
+      // A failed smoke VM's console log stays for whoever investigates (capped in size and count); a passed one's goes.
       await destroyVm({ ...deps.vm, stopTimeoutSeconds: 0 }, { name, run, logFile: deps.logFileOf(name) }, { keepLog: !ok });
+      if (!ok) await retainSmokeLog(deps.logFileOf(name), { prefix: SMOKE_VM_PREFIX }).catch((error: unknown) => log.warn({ err: errorMessage(error) }, 'could not prune the logs of failed smoke tests'));
     } catch (error: unknown) {
       log.warn({ err: errorMessage(error) }, 'could not delete the smoke VM; the next agent start deletes it');
     }

@@ -15,6 +15,7 @@ import { runDoctorChecks, type CheckResult } from './doctor-checks';
 import { runInstallLaunchd, type InstallLaunchdDeps } from './install-launchd';
 import { HELP_TEXT, parseArgv, UsageError } from './parse-argv';
 import { runServe } from './serve';
+import { logFilesFromEnv } from '../log/log-file-cap';
 import { runCacheConfigCommand } from '../cache/run-cache-config-command';
 import { AGENT_VERSION } from './version';
 
@@ -85,6 +86,7 @@ async function serve(deps: CliDeps, configFile: string | undefined): Promise<num
     clock: deps.clock,
     readFile: deps.readFile,
     stopRequested: deps.stopRequested(),
+    logFiles: logFilesFromEnv(deps.env.TARTFLEET_AGENT_LOG_FILES),
     ...(deps.onListening === undefined ? {} : { onListening: deps.onListening }),
   });
 }

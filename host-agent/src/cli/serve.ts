@@ -16,6 +16,7 @@ import type { ImageService } from '../images/image-service';
 import type { Clock } from '../../../core/clock';
 import { errorMessage } from '../../../core/errors';
 import type { Logger } from '../../../core/logger';
+import { startLogFileCap } from '../log/log-file-cap';
 
 export interface ServeDeps {
   config: Readonly<AgentConfig>;
@@ -32,6 +33,8 @@ export interface ServeDeps {
   stopRequested: Promise<string>;
   /** Called once the port is bound, with the base URL (tests bind port 0). */
   onListening?: (url: string) => void;
+  /** The agent's own log files (launchd's StandardOutPath/ErrorPath), kept under a size cap. */
+  logFiles?: readonly string[];
 }
 
 function listen(deps: ServeDeps, fetch: (req: Request) => Response | Promise<Response>): Promise<{ server: ServerType; url: string }> {
@@ -78,9 +81,11 @@ export async function runServe(deps: ServeDeps): Promise<number> {
   const cacheLog = deps.config.cache
     ? await startCacheLogMetrics({ registry: deps.registry, cache: deps.config.cache, onError: (message) => log.warn({ accessLog: deps.config.cache?.accessLog }, message) })
     : undefined;
+  const logCap = startLogFileCap({ files: deps.logFiles ?? [], clock: deps.clock, onError: (message) => log.warn({}, message) });
   deps.onListening?.(url);
 
   const signal = await deps.stopRequested;
+  logCap.stop();
   await cacheLog?.stop();
   log.info({ signal, drainTimeoutMs: deps.config.drainTimeoutMs }, 'stop requested: refusing new connections and draining');
   const closed = closeServer(server);

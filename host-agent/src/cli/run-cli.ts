@@ -16,6 +16,7 @@ import { runInstallLaunchd, type InstallLaunchdDeps } from './install-launchd';
 import { HELP_TEXT, parseArgv, UsageError } from './parse-argv';
 import { runServe } from './serve';
 import { logFilesFromEnv } from '../log/log-file-cap';
+import { sshConfigWarnings } from '../ssh/guest-connect-options';
 import { runCacheConfigCommand } from '../cache/run-cache-config-command';
 import { AGENT_VERSION } from './version';
 
@@ -78,6 +79,7 @@ async function serve(deps: CliDeps, configFile: string | undefined): Promise<num
   const config = load(deps, configFile, true);
   const logger = deps.createLogger({ host: config.hostId });
   logger.info({ config: toLog(config), version: AGENT_VERSION }, 'starting tartfleet-agent');
+  for (const warning of sshConfigWarnings(config.ssh)) logger.warn({}, warning);
   const runtime = deps.buildServeRuntime(config, logger, deps.clock);
   return runServe({
     config,

@@ -22,3 +22,15 @@ export function guestConnectOptions(
     ...(target.signal === undefined ? {} : { signal: target.signal }),
   };
 }
+
+/** What is weaker than the defaults in an `ssh` config, one sentence each, for the start-up log. */
+export function sshConfigWarnings(ssh: AgentConfig['ssh']): string[] {
+  const warnings: string[] = [];
+  if (ssh.password !== undefined) {
+    warnings.push('ssh.password is set: images hardened by packer/scripts/harden-sshd.sh refuse passwords; use ssh.privateKeyFile (the key the image authorises)');
+  }
+  if (ssh.hostKeyPolicy === 'accept-new') {
+    warnings.push("ssh.hostKeyPolicy is 'accept-new': any guest host key is trusted, so an impostor at a VM's address would receive its JIT config; pin the image's sshHostKeyFingerprint outside development");
+  }
+  return warnings;
+}

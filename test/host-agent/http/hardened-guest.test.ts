@@ -55,6 +55,7 @@ describe('a hardened image: key-only SSH, pinned host key', () => {
     expect(done).toMatchObject({ stage: 'gone', jobResult: 'Succeeded' });
     expect(done.failure).toBeUndefined();
     expect(agent.logs()).not.toContain('accepted an unpinned SSH host key');
+    expect(agent.logs()).not.toContain('ssh.password is set');
   }, 120_000);
 
   it('an agent still configured with the image password is refused at SSH, and the VM is torn down', async () => {

@@ -118,12 +118,12 @@ try {
           let seen = false;
           return session.exec(command, {
             ...execOptions,
-            onLine(line, stream) {
+            onLine(line, stream, truncated) {
               if (!seen && line.includes('Listening for Jobs')) {
                 seen = true;
                 spent(name).guest += performance.now() - t0;
               }
-              execOptions?.onLine?.(line, stream);
+              execOptions?.onLine?.(line, stream, truncated);
             },
           });
         },

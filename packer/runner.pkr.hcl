@@ -108,4 +108,11 @@ build {
     source      = "/Users/${var.ssh_username}/.tartfleet/image.json"
     destination = "${var.metadata_output_dir}/${var.vm_name}.image.json"
   }
+
+  # 9. Last: SSH with the agent's key only (no passwords, no root), for every VM cloned from the image.
+  provisioner "shell" {
+    script           = "${path.root}/scripts/harden-sshd.sh"
+    execute_command  = "chmod +x {{ .Path }}; {{ .Vars }} {{ .Path }}"
+    environment_vars = ["TF_SSH_USER=${var.ssh_username}", "TF_AGENT_SSH_PUBLIC_KEY=${var.agent_ssh_public_key}"]
+  }
 }

@@ -73,6 +73,11 @@ variable "ssh_password" {
   default     = "admin"
 }
 
+variable "agent_ssh_public_key" {
+  type        = string
+  description = "Required. The host agent's SSH public key (one OpenSSH line, the pair of ssh.privateKeyFile). The finished image accepts SSH only with it: the last build step (packer/scripts/harden-sshd.sh) checks it, installs it and turns passwords off."
+}
+
 variable "brew_packages" {
   type        = list(string)
   description = "Homebrew formulae installed into the image."

@@ -58,6 +58,9 @@ export interface LifecycleObserver {
   /** A runner ended; `status` is the job result lower-cased, or `failed`/`canceled` without a job. */
   jobEnded(status: 'succeeded' | 'failed' | 'canceled' | 'no-job'): void;
   orphanReaped(): void;
+  /** A guest sent an output line longer than the agent keeps; the rest of it was dropped
+   * (`runner_guest_lines_truncated_total`). Optional so observers that ignore it stay small. */
+  guestLineTruncated?(): void;
   /** Current counts, called after every change. */
   vmsChanged(active: number, slots: { busy: number; warm: number; free: number; suspect: number }): void;
   /** A runner came online, `seconds` after it was requested, on a warm VM or a cold-started one. */

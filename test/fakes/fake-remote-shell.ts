@@ -53,8 +53,8 @@ export function createFakeRemoteShell(guest: (command: string, stdin: string | u
         async exec(command, execOptions = {}): Promise<RemoteExecResult> {
           execs.push({ command, stdin: execOptions.stdin, host: options.host });
           const io: FakeGuestIo = {
-            line: (text) => execOptions.onLine?.(text, 'stdout'),
-            stderr: (text) => execOptions.onLine?.(text, 'stderr'),
+            line: (text) => execOptions.onLine?.(text, 'stdout', false),
+            stderr: (text) => execOptions.onLine?.(text, 'stderr', false),
             closed,
           };
           const code = await Promise.race([guest(command, execOptions.stdin, io, options.host), closed.then(() => null)]);

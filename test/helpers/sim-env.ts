@@ -42,6 +42,11 @@ export interface SimEnv {
   close(): Promise<void>;
 }
 
+/** The SSH host key fingerprint of a simulated VM (the image's, kept by its clones), as the image metadata records it. */
+export function simHostKeyFingerprint(tartHome: string, vm: string): string {
+  return readFileSync(path.join(tartHome, 'vms', vm, 'guest', 'etc', 'ssh', 'ssh_host_ed25519_key.fingerprint'), 'utf8').trim();
+}
+
 /** Builds the environment; `bootMs` is the simulated boot time. */
 export async function createSimEnv(options: { bootMs?: number; env?: Record<string, string> } = {}): Promise<SimEnv> {
   const root = mkdtempSync(path.join(tmpdir(), 'tf-core-'));
@@ -100,7 +105,8 @@ export async function createSimEnv(options: { bootMs?: number; env?: Record<stri
         stateDir,
         maxVms: 2,
         pools: [{ name: 'mac', image: 'base', labels: ['self-hosted', 'macos'], cpu: 4, memoryMb: 8192 }],
-        ssh: { user: 'admin', password: 'admin' },
+        // The base image's real host key, pinned as on a host (the simulator keeps it in every clone).
+        ssh: { user: 'admin', password: 'admin', hostKeyFingerprint: simHostKeyFingerprint(tartHome, 'base') },
         deadlines: { cloneMs: 20_000, bootMs: 20_000, sshMs: 15_000, onlineMs: 20_000, jobMs: 60_000, teardownMs: 20_000 },
         reconcileIntervalMs: 60_000,
         ...overrides,

@@ -180,3 +180,40 @@ describe('write-metadata.sh', () => {
     expect(r.stderr).toContain("--version to print a release like 2.330.0, got 'not a version'");
   });
 });
+
+describe('harden-sshd.sh', () => {
+  const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7lYwT6rLk0r0y9m2m8Yh9y3Zc3pQ8y1rV6sJZkXG0x tartfleet-agent';
+  function fixture() {
+    const dir = tempDir();
+    const bin = path.join(dir, 'bin');
+    mkdirSync(bin);
+    // sudo runs its command as is; sshd -t is recorded (the real one would check this machine's config).
+    shim(bin, 'sudo', 'exec "$@"');
+    shim(bin, 'sshd', `echo "$*" >>"${dir}/sshd.calls"`);
+    const env = { TF_SSH_USER: 'admin', TF_GUEST_HOME: path.join(dir, 'home'), TF_SSHD_CONFIG_DIR: path.join(dir, 'sshd_config.d') };
+    return { dir, bin, env };
+  }
+
+  it('installs the agent key as the only authorized key and turns passwords, keyboard-interactive and root logins off', () => {
+    const { dir, bin, env } = fixture();
+    const r = runScript('harden-sshd.sh', { ...env, TF_AGENT_SSH_PUBLIC_KEY: KEY }, bin);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, 'home/.ssh/authorized_keys'), 'utf8')).toBe(`${KEY}\n`);
+    const conf = readFileSync(path.join(dir, 'sshd_config.d/000-tartfleet.conf'), 'utf8');
+    for (const line of ['PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PermitRootLogin no', 'AuthenticationMethods publickey']) {
+      expect(conf.split('\n')).toContain(line);
+    }
+    expect(readFileSync(path.join(dir, 'sshd.calls'), 'utf8')).toBe('-t\n');
+  });
+
+  it('refuses to lock the image without a key, or with something that is not one key line', () => {
+    const { dir, bin, env } = fixture();
+    const none = runScript('harden-sshd.sh', env, bin);
+    expect(none.status).toBe(64);
+    expect(none.stderr).toContain("expected the agent's SSH public key in TF_AGENT_SSH_PUBLIC_KEY");
+    const two = runScript('harden-sshd.sh', { ...env, TF_AGENT_SSH_PUBLIC_KEY: `${KEY}\n${KEY}` }, bin);
+    expect(two.status).toBe(64);
+    expect(two.stderr).toContain('expected one OpenSSH public key line');
+    expect(existsSync(path.join(dir, 'sshd_config.d'))).toBe(false);
+  });
+});

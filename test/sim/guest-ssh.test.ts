@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { sshKeyPair } from './src/ssh-key-pair';
+import { hardenGuest } from '../helpers/harden-guest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sshConnect, sshExec } from '../contract/tart/ssh-exec';
 import { TartHarness, waitFor } from '../contract/tart/tart-harness';
@@ -103,6 +104,21 @@ describe('simulated guest over SSH', () => {
     await expect(sshConnect(ip, { password: undefined, privateKey: other.private }, 3000)).rejects.toThrow(/authentication/i);
     await expect(sshConnect(ip, { password: 'wrong' }, 3000)).rejects.toThrow(/authentication/i);
     await expect(sshConnect(ip, { username: 'root' }, 3000)).rejects.toThrow(/authentication/i);
+  });
+
+  it('an image hardened by packer/scripts/harden-sshd.sh refuses admin/admin and takes only the agent key', async () => {
+    await h.base();
+    await h.ok(['clone', 'base', 'vm1']);
+    const agentKey = sshKeyPair();
+    hardenGuest(guest('vm1'), agentKey.public);
+    const { ip } = await h.boot('vm1');
+    await expect(sshConnect(ip, { password: 'admin' }, 3000)).rejects.toThrow(/authentication/i);
+    const byKey = await sshConnect(ip, { password: undefined, privateKey: agentKey.private });
+    try {
+      expect((await sshExec(byKey, 'echo key-ok')).stdout).toBe('key-ok\n');
+    } finally {
+      byKey.end();
+    }
   });
 
   it('presents the image host key (kept by clones) that guest/etc/ssh publishes', async () => {

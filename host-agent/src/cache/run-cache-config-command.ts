@@ -1,6 +1,7 @@
 /**
- * `tartfleet-agent cache-config [--config FILE]`: prints the mirror's nginx.conf for the `cache`
- * section of an agent config file (YAML or JSON), or the default mirror set without one.
+ * `tartfleet-agent cache-config [--config FILE] [--newsyslog]`: prints the mirror's nginx.conf (or
+ * the newsyslog rules rotating its logs) for the `cache` section of an agent config file (YAML or
+ * JSON), or the default mirror set without one.
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -8,6 +9,7 @@ import { errorMessage } from '../../../core/errors';
 import { parseOptions, UsageError } from '../cli/parse-options';
 import { cacheConfigSchema } from './cache-config-schema';
 import { renderNginxConfig } from './render-nginx-config';
+import { renderMirrorNewsyslog } from './render-mirror-newsyslog';
 
 /** What the command touches, injected. */
 export interface CacheConfigCommandIo {
@@ -16,17 +18,20 @@ export interface CacheConfigCommandIo {
   stderr(text: string): void;
 }
 
-const USAGE = `usage: tartfleet-agent cache-config [--config FILE]
+const USAGE = `usage: tartfleet-agent cache-config [--config FILE] [--newsyslog]
 
 Prints the nginx configuration of the host's pull-through mirror. With --config, from the \`cache\`
-section of that agent config file (YAML or JSON); without, the default mirror set.
+section of that agent config file (YAML or JSON); without, the default mirror set. With --newsyslog,
+the newsyslog(8) rules that rotate the mirror's logs instead (for /etc/newsyslog.d/).
 `;
 
-function parseCommandLine(argv: readonly string[]): { config?: string; help: boolean } | string {
+function parseCommandLine(argv: readonly string[]): { config?: string; help: boolean; newsyslog?: boolean } | string {
   if (argv.includes('--help') || argv.includes('-h')) return { help: true };
   try {
-    const config = parseOptions('cache-config', { values: ['config'], flags: [] }, argv).values.get('config');
-    return config === undefined ? { help: false } : { config, help: false };
+    const parsed = parseOptions('cache-config', { values: ['config'], flags: ['newsyslog'] }, argv);
+    const config = parsed.values.get('config');
+    const newsyslog = parsed.flags.has('newsyslog');
+    return config === undefined ? { help: false, newsyslog } : { config, help: false, newsyslog };
   } catch (error: unknown) {
     if (error instanceof UsageError) return error.message.replace(/^cache-config: /, '');
     throw error;
@@ -65,6 +70,6 @@ export async function runCacheConfigCommand(argv: readonly string[], io: CacheCo
     io.stderr(`cache-config: invalid \`cache\` section in ${where}:\n${z.prettifyError(parsed.error)}\n`);
     return 1;
   }
-  io.stdout(renderNginxConfig(parsed.data));
+  io.stdout(args.newsyslog === true ? renderMirrorNewsyslog(parsed.data) : renderNginxConfig(parsed.data));
   return 0;
 }

@@ -14,6 +14,8 @@ import type { RunnerService } from '../service';
 import { createSsh2RemoteShell } from '../ssh/remote-shell';
 import type { RemoteShell } from '../ssh/remote-shell';
 import { createTartCli, type TartCli } from '../tart/tart-cli';
+import { DEFAULT_VM_NETWORK, type VmNetwork } from '../tart/vm-network';
+import { parseName } from '../../../core/names';
 import type { Clock } from '../../../core/clock';
 import type { Logger } from '../../../core/logger';
 import { AGENT_VERSION } from './version';
@@ -39,7 +41,10 @@ export interface ServeRuntime {
 
 /** The tart driver for this config (TART_BIN / TART_HOME already folded in by the loader). */
 export function createTartForConfig(config: Readonly<AgentConfig>, logger: Logger, clock: Clock): ReturnType<typeof createTartCli> {
-  return createTartCli({ bin: config.tart.bin, ...(config.tart.home === undefined ? {} : { home: config.tart.home }), logger, clock });
+  // A VM's name says its pool (`tf-<pool>-<id>`); any other VM (a smoke test's) gets the default isolation.
+  const networks = new Map(config.pools.map((pool) => [pool.name, pool.network]));
+  const networkFor = (vmName: string): VmNetwork => networks.get(parseName(vmName)?.pool ?? '') ?? DEFAULT_VM_NETWORK;
+  return createTartCli({ bin: config.tart.bin, ...(config.tart.home === undefined ? {} : { home: config.tart.home }), logger, clock, networkFor });
 }
 
 /** The SSH client used for guests. */

@@ -56,7 +56,10 @@ export function planLaunchd(args: InstallLaunchdArgs, ctx: LaunchdContext): Laun
   const agentBin = path.resolve(args.agentBin ?? ctx.agentBin);
   const serveArgs = ['serve', ...(ctx.configFile === undefined ? [] : ['--config', ctx.configFile]), ...(args.insecureHttp === true ? ['--insecure-http'] : [])];
 
-  const env: Record<string, string> = { PATH: LAUNCHD_PATH, HOME: home, NODE_ENV: 'production' };
+  const stdoutPath = path.join(logDir, 'agent.log');
+  const stderrPath = path.join(logDir, 'agent.err.log');
+  // launchd never rotates these: the agent caps them itself (host-agent/src/log/log-file-cap.ts).
+  const env: Record<string, string> = { PATH: LAUNCHD_PATH, HOME: home, NODE_ENV: 'production', TARTFLEET_AGENT_LOG_FILES: `${stdoutPath}:${stderrPath}` };
   let programArguments: string[];
   if (args.keychainService !== undefined) {
     // $0.. positional parameters carry the values, so nothing is interpolated into the script.
@@ -82,8 +85,8 @@ export function planLaunchd(args: InstallLaunchdArgs, ctx: LaunchdContext): Laun
     ThrottleInterval: 10,
     ProcessType: 'Interactive',
     WorkingDirectory: home,
-    StandardOutPath: path.join(logDir, 'agent.log'),
-    StandardErrorPath: path.join(logDir, 'agent.err.log'),
+    StandardOutPath: stdoutPath,
+    StandardErrorPath: stderrPath,
     EnvironmentVariables: env,
     SoftResourceLimits: { NumberOfFiles: 8192 },
   };

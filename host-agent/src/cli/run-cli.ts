@@ -15,6 +15,8 @@ import { runDoctorChecks, type CheckResult } from './doctor-checks';
 import { runInstallLaunchd, type InstallLaunchdDeps } from './install-launchd';
 import { HELP_TEXT, parseArgv, UsageError } from './parse-argv';
 import { assertListenAllowed, InsecureListenError, runServe } from './serve';
+import { logFilesFromEnv } from '../log/log-file-cap';
+import { sshConfigWarnings } from '../ssh/guest-connect-options';
 import { runCacheConfigCommand } from '../cache/run-cache-config-command';
 import { AGENT_VERSION } from './version';
 import type { HostSystem } from './host-system';
@@ -92,6 +94,7 @@ async function serve(deps: CliDeps, configFile: string | undefined, insecureHttp
   assertListenAllowed(config.listen, insecureHttp);
   const logger = deps.createLogger({ host: config.hostId });
   logger.info({ config: toLog(config), version: AGENT_VERSION }, 'starting tartfleet-agent');
+  for (const warning of sshConfigWarnings(config.ssh)) logger.warn({}, warning);
   const runtime = deps.buildServeRuntime(config, logger, deps.clock);
   return runServe({
     config,
@@ -101,6 +104,7 @@ async function serve(deps: CliDeps, configFile: string | undefined, insecureHttp
     readFile: deps.readFile,
     stopRequested: deps.stopRequested(),
     insecureHttp,
+    logFiles: logFilesFromEnv(deps.env.TARTFLEET_AGENT_LOG_FILES),
     ...(deps.onListening === undefined ? {} : { onListening: deps.onListening }),
   });
 }

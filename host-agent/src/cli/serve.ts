@@ -19,6 +19,7 @@ import type { ReplayFloor } from '../../../core/agent-api/auth';
 import type { Clock } from '../../../core/clock';
 import { errorMessage, TartfleetError } from '../../../core/errors';
 import type { Logger } from '../../../core/logger';
+import { startLogFileCap } from '../log/log-file-cap';
 
 export interface ServeDeps {
   config: Readonly<AgentConfig>;
@@ -39,6 +40,8 @@ export interface ServeDeps {
   onListening?: (url: string) => void;
   /** The operator passed `--insecure-http`: plain HTTP off loopback is allowed (with a warning). */
   insecureHttp?: boolean;
+  /** The agent's own log files (launchd's StandardOutPath/ErrorPath), kept under a size cap. */
+  logFiles?: readonly string[];
 }
 
 /** `serve` would put plain HTTP on a network address without the operator's explicit consent. */
@@ -115,9 +118,11 @@ export async function runServe(deps: ServeDeps): Promise<number> {
     : undefined;
   const cache = deps.config.cache;
   if (cache) registerMirrorUpGauge(deps.registry, { check: () => checkMirrorHealth(cache, fetch, 3_000, deps.clock), clock: deps.clock });
+  const logCap = startLogFileCap({ files: deps.logFiles ?? [], clock: deps.clock, onError: (message) => log.warn({}, message) });
   deps.onListening?.(url);
 
   const signal = await deps.stopRequested;
+  logCap.stop();
   await cacheLog?.stop();
   log.info({ signal, drainTimeoutMs: deps.config.drainTimeoutMs }, 'stop requested: refusing new connections and draining');
   const closed = closeServer(server);

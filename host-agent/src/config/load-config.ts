@@ -166,7 +166,9 @@ export function loadConfig(options: LoadConfigOptions): Readonly<AgentConfig> {
       problems.push(`maxVms: at most ${MACOS_VM_LIMIT} when a pool runs macOS (Apple's licence, enforced by Virtualization.framework), got ${config.maxVms}`);
     }
     if (config.ssh.hostKeyPolicy === 'pinned' && config.ssh.hostKeyFingerprint === undefined) {
-      problems.push("ssh.hostKeyFingerprint: required when ssh.hostKeyPolicy is 'pinned' (SHA256:… of the image's host key)");
+      problems.push(
+        "ssh.hostKeyFingerprint: required when ssh.hostKeyPolicy is 'pinned' (the default): the SHA256:… of the image's host key, its metadata's sshHostKeyFingerprint; ssh.hostKeyPolicy 'accept-new' trusts any key and is for development only",
+      );
     }
     const warmTotal = config.pools.reduce((sum, p) => sum + p.warm, 0);
     if (warmTotal > config.maxVms) {

@@ -8,6 +8,7 @@ import { cacheConfigSchema } from '../cache/cache-config-schema';
 import { hostDirsSchema } from '../cache/host-dirs';
 import { imagesConfigSchema } from '../images/images-config-schema';
 import { warmConfigSchema } from '../warm/warm-config-schema';
+import { DEFAULT_VM_NETWORK, vmNetworkSchema } from '../tart/vm-network';
 
 /** Apple's macOS licence allows two macOS guests per host and Virtualization.framework enforces it
  * (docs/reference/tart-cli.md §4): a third `tart run` fails. So macOS capacity can be configured lower, never higher. */
@@ -26,8 +27,13 @@ export const poolConfigSchema = z.strictObject({
   warm: z.number().int().min(0).max(64).default(0),
   /** Host folders shared into the pool's VMs (`tart run --dir`), read-only unless marked writable. */
   dirs: hostDirsSchema,
+  /** The VMs' networking: Softnet isolation unless the operator opts out (docs/security.md). */
+  network: vmNetworkSchema.default(DEFAULT_VM_NETWORK),
 });
 export type PoolConfig = z.infer<typeof poolConfigSchema>;
+
+/** OpenSSH's `SHA256:<base64>` (ssh-keygen -lf), as the image metadata records it. */
+const fingerprintSchema = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'host key fingerprints look like SHA256: followed by 43 base64 characters (ssh-keygen -lf)');
 
 export const deadlinesSchema = z.strictObject({
   cloneMs: z.number().int().positive().default(120_000),
@@ -69,10 +75,11 @@ export const agentConfigSchema = z.strictObject({
       password: z.string().optional(),
       privateKeyFile: z.string().optional(),
       port: z.number().int().min(1).max(65535).default(22),
-      /** `pinned`: the image's host key fingerprint (SHA256:…) must match; `accept-new`: trust the
-       * first key seen, with a warning. */
-      hostKeyPolicy: z.enum(['pinned', 'accept-new']).default('accept-new'),
-      hostKeyFingerprint: z.string().optional(),
+      /** `pinned` (the default): the guest's host key must be one of `hostKeyFingerprint`, checked on
+       * every connection; `accept-new`: trust any key, with a warning each time (development only). */
+      hostKeyPolicy: z.enum(['pinned', 'accept-new']).default('pinned'),
+      /** The images' host key fingerprints (`sshHostKeyFingerprint` of their metadata); several while a rollout changes image. */
+      hostKeyFingerprint: z.union([fingerprintSchema, z.array(fingerprintSchema).min(1).max(16)]).optional(),
     })
     .prefault({}),
   deadlines: deadlinesSchema.prefault({}),

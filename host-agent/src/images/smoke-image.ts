@@ -14,6 +14,7 @@ import type { AgentConfig } from '../config/schema';
 import type { RemoteSession } from '../ssh/remote-shell';
 import type { TartRunHandle } from '../tart/tart-cli';
 import { bootVm, destroyVm, type VmDeps } from '../vm/vm-session';
+import { retainSmokeLog } from './smoke-log-retention';
 
 /** What the image runs; the Packer template installs it beside the bootstrap. */
 export const SMOKE_COMMAND = '"$HOME/.tartfleet/smoke-test.sh"';
@@ -27,6 +28,15 @@ export interface SmokeDeps {
   logger: Logger;
   /** Where `tart run` of the smoke VM writes its output. */
   logFileOf: (vm: string) => string;
+}
+
+/**
+ * A new image's host key is not pinned yet (its fingerprint is what the smoke test reports), so the
+ * throw-away smoke VM, which receives no secret, is reached without the pin; the key it presents is
+ * then checked against the image's own metadata below.
+ */
+function unpinned(vm: VmDeps): VmDeps {
+  return { ...vm, config: { ...vm.config, ssh: { ...vm.config.ssh, hostKeyPolicy: 'accept-new' } } };
 }
 
 /** Runs one smoke test; never throws: every failure is `ok: false` with the reason in `output`. */
@@ -48,7 +58,7 @@ export async function smokeImage(deps: SmokeDeps, image: string): Promise<SmokeR
   let hostKeyFingerprint: string | undefined;
   try {
     await withDeadline(clock, `smoke test of ${image}`, timeoutMs, undefined, async (signal) => {
-      const vm = await bootVm(deps.vm, { name, image, logFile: deps.logFileOf(name) }, signal, { started: (handle) => (run = handle) });
+      const vm = await bootVm(unpinned(deps.vm), { name, image, logFile: deps.logFileOf(name) }, signal, { started: (handle) => (run = handle) });
       session = vm.session;
       hostKeyFingerprint = session.hostKeyFingerprint;
       const onLine = (line: string): void => {
@@ -73,8 +83,9 @@ export async function smokeImage(deps: SmokeDeps, image: string): Promise<SmokeR
   } finally {
     (session as RemoteSession | undefined)?.close();
     try {
-      // A failed smoke VM's console log stays for whoever investigates; a passed one's goes.
+      // A failed smoke VM's console log stays for whoever investigates (capped in size and count); a passed one's goes.
       await destroyVm({ ...deps.vm, stopTimeoutSeconds: 0 }, { name, run, logFile: deps.logFileOf(name) }, { keepLog: !ok });
+      if (!ok) await retainSmokeLog(deps.logFileOf(name), { prefix: SMOKE_VM_PREFIX }).catch((error: unknown) => log.warn({ err: errorMessage(error) }, 'could not prune the logs of failed smoke tests'));
     } catch (error: unknown) {
       log.warn({ err: errorMessage(error) }, 'could not delete the smoke VM; the next agent start deletes it');
     }

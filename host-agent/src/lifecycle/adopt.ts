@@ -6,7 +6,7 @@
  */
 import { TartError } from '../tart/tart-error';
 import { errorMessage } from '../../../core/errors';
-import { parseConsoleLine } from './console-parser';
+import { createConsoleTracker } from './console-parser';
 import { vmNameOf, type LifecycleContext, type RunnerState } from './context';
 import { Interrupt, StageFailure } from '../vm/stage-failure';
 import { guestConnectOptions } from '../ssh/guest-connect-options';
@@ -24,10 +24,13 @@ export function reattachConsole(ctx: LifecycleContext, r: RunnerState): void {
         guestConnectOptions(ssh, { host: ip, privateKey: ctx.vm.sshPrivateKey, deadlineMs: Math.min(ctx.config.deadlines.sshMs, 15_000), signal: r.controller.signal }),
       );
       r.session = session;
+      // `tail -n +1` replays the console from its first line, so a fresh tracker sees all of it.
+      const runnerConsole = createConsoleTracker();
       await session.exec(CONSOLE_COMMAND, {
         signal: r.controller.signal,
-        onLine: (line) => {
-          const event = parseConsoleLine(line);
+        onLine: (line, _stream, truncated) => {
+          if (truncated) ctx.deps.observer.guestLineTruncated?.();
+          const event = runnerConsole.read(line);
           if (event?.type === 'job-started' && r.record.stage === 'online') ctx.enter(r, 'running');
           if (event?.type === 'job-completed') {
             r.record = { ...r.record, jobResult: event.result };

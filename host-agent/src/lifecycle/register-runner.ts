@@ -8,7 +8,7 @@ import { errorMessage } from '../../../core/errors';
 import { withDeadline } from '../../../core/deadline';
 import { vmFailure } from '../vm/vm-session';
 import { StageFailure } from '../vm/stage-failure';
-import { parseConsoleLine } from './console-parser';
+import { createConsoleTracker } from './console-parser';
 import type { LifecycleContext, RunnerState } from './context';
 
 const DEFAULT_BOOTSTRAP = '"$HOME/.tartfleet/runner-bootstrap.sh"';
@@ -56,15 +56,17 @@ export async function registerRunner(ctx: LifecycleContext, r: RunnerState, sess
   // The last console lines, both streams: the bootstrap sends the runner's own errors (and run.sh's
   // verdict on its exit code) to stdout, so stderr alone would not say why the runner stopped.
   const tail: string[] = [];
+  const runnerConsole = createConsoleTracker();
   const exec = session.exec(ctx.deps.bootstrapCommand ?? DEFAULT_BOOTSTRAP, {
     stdin: bootstrapInput(ctx, jit, r.ip ?? ''),
-    onLine: (raw, stream) => {
+    onLine: (raw, stream, truncated) => {
+      if (truncated) ctx.deps.observer.guestLineTruncated?.();
       // Defence in depth: the runner never prints its config, but no log line may carry it.
       const line = jit && raw.includes(jit) ? raw.split(jit).join('[REDACTED]') : raw;
       r.log.debug({ stream, line }, 'runner console');
       tail.push(line.length > TAIL_LINE_CHARS ? `${line.slice(0, TAIL_LINE_CHARS)}…` : line);
       if (tail.length > TAIL_LINES) tail.shift();
-      const event = parseConsoleLine(line);
+      const event = runnerConsole.read(line);
       if (!event) return;
       // Stages move here, synchronously, so lines arriving in one chunk keep their order.
       if (event.type === 'online' || event.type === 'job-started') {

@@ -49,6 +49,7 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Agen
   const slots = new Gauge({ name: 'runner_slots', help: 'VM slots on this host by state.', labelNames: ['state'], registers });
   const failures = new Counter({ name: 'runner_failures_total', help: 'Runner failures by the stage they happened in and a bounded reason.', labelNames: ['stage', 'reason'], registers });
   const orphans = new Counter({ name: 'runner_orphans_reaped_total', help: 'Managed VMs without a live owner that the reconciler tore down.', registers });
+  const truncatedLines = new Counter({ name: 'runner_guest_lines_truncated_total', help: 'Guest output lines longer than the agent keeps (16 KiB); the rest of each was dropped.', registers });
   const httpRequests = new Counter({ name: 'agent_http_requests_total', help: 'HTTP requests served by the agent, by route pattern and status.', labelNames: ['method', 'route', 'status'], registers });
   const httpDuration = new Histogram({ name: 'agent_http_request_duration_seconds', help: 'HTTP request latency by route pattern.', labelNames: ['method', 'route'], buckets: HTTP_BUCKETS, registers });
   const warmVms = new Gauge({ name: 'runner_warm_vms', help: 'Warm VMs (booted, unregistered, waiting for a runner) by pool and state.', labelNames: ['pool', 'state'], registers });
@@ -65,6 +66,7 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Agen
     for (const state of ['ready', 'booting']) warmVms.set({ pool, state }, 0);
     for (const result of HANDOFF_RESULTS) handoffs.inc({ pool, result }, 0);
   }
+  truncatedLines.inc(0);
 
   const stageNames = new Set<string>(RUNNER_STAGES);
   const reasons = new Set<string>(FAILURE_REASONS);
@@ -96,6 +98,9 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Agen
     },
     warmHandoff(pool, result) {
       handoffs.inc({ pool, result });
+    },
+    guestLineTruncated() {
+      truncatedLines.inc();
     },
     vmsChanged(activeVms, counts) {
       active.set({ host: options.hostId }, activeVms);

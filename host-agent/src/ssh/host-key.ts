@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 
 /** How the agent decides to trust a guest's SSH host key. */
 export type HostKeyPolicy =
-  /** The key's SHA256 fingerprint must equal this one (`SHA256:…`, as `ssh-keygen -lf` prints it). */
-  | { mode: 'pinned'; fingerprint: string }
+  /** The key's SHA256 fingerprint must be one of these (`SHA256:…`, as `ssh-keygen -lf` prints it). */
+  | { mode: 'pinned'; fingerprints: readonly string[] }
   /** Trust whatever key the guest presents, and warn: fresh clones have no prior known_hosts entry. */
   | { mode: 'accept-new' };
 

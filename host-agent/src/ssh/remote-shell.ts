@@ -9,6 +9,7 @@ import { errorMessage } from '../../../core/errors';
 import type { Logger } from '../../../core/logger';
 import { retry } from '../../../core/retry';
 import { normalizeFingerprint, sshFingerprint, type HostKeyPolicy } from './host-key';
+import { createLineSplitter } from './line-splitter';
 import { SshError } from './ssh-error';
 
 /** Where and how to connect. */
@@ -29,8 +30,11 @@ export interface SshConnectOptions {
 export interface RemoteExecOptions {
   /** Written to the command's stdin, which is then closed. The one channel secrets travel on. */
   stdin?: string;
-  /** Each complete output line, without its newline. */
-  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Each output line, without its newline, at most MAX_GUEST_LINE_BYTES long: `truncated` says the
+   * guest sent a longer one and the rest was dropped (guest output is hostile, docs/security.md).
+   */
+  onLine?: (line: string, stream: 'stdout' | 'stderr', truncated: boolean) => void;
   /** Closes the channel. */
   signal?: AbortSignal;
 }
@@ -66,25 +70,6 @@ export interface Ssh2RemoteShellDeps {
 }
 
 const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED']);
-
-/** Splits a byte stream into lines, holding a partial line until its newline arrives. */
-function lineSplitter(emit: (line: string) => void): { push(chunk: Buffer): void; flush(): void } {
-  let pending = '';
-  return {
-    push(chunk) {
-      pending += chunk.toString('utf8');
-      let idx: number;
-      while ((idx = pending.indexOf('\n')) >= 0) {
-        emit(pending.slice(0, idx).replace(/\r$/, ''));
-        pending = pending.slice(idx + 1);
-      }
-    },
-    flush() {
-      if (pending) emit(pending.replace(/\r$/, ''));
-      pending = '';
-    },
-  };
-}
 
 /** Builds the ssh2-backed RemoteShell. */
 export function createSsh2RemoteShell(deps: Ssh2RemoteShellDeps): RemoteShell {
@@ -131,7 +116,7 @@ export function createSsh2RemoteShell(deps: Ssh2RemoteShellDeps): RemoteShell {
         hostVerifier: (key: Buffer) => {
           seenFingerprint = sshFingerprint(key);
           if (options.hostKey.mode === 'pinned') {
-            hostKeyRejected = seenFingerprint !== normalizeFingerprint(options.hostKey.fingerprint);
+            hostKeyRejected = !options.hostKey.fingerprints.some((pinned) => normalizeFingerprint(pinned) === seenFingerprint);
             return !hostKeyRejected;
           }
           return true;
@@ -169,8 +154,8 @@ export function createSsh2RemoteShell(deps: Ssh2RemoteShellDeps): RemoteShell {
             }
             let exitCode: number | null = null;
             let exitSignal: string | null = null;
-            const out = lineSplitter((line) => execOptions.onLine?.(line, 'stdout'));
-            const err = lineSplitter((line) => execOptions.onLine?.(line, 'stderr'));
+            const out = createLineSplitter((line, truncated) => execOptions.onLine?.(line, 'stdout', truncated));
+            const err = createLineSplitter((line, truncated) => execOptions.onLine?.(line, 'stderr', truncated));
             const onAbort = (): void => {
               channel.close();
             };

@@ -11,6 +11,7 @@ import { deadlineSignal } from '../../../core/deadline';
 import { classifyTartMessage, firstNonEmptyLine, TartError } from './tart-error';
 import { parseVmInfo, parseVmList, type TartVm, type TartVmInfo } from './parse-vm-list';
 import { parseImageList, type TartImage } from './parse-image-list';
+import { DEFAULT_VM_NETWORK, tartNetworkArgs, type VmNetwork } from './vm-network';
 
 /** Per-call controls. */
 export interface TartCallOptions {
@@ -70,7 +71,8 @@ export interface TartCli {
   /** `tart set <name> [--cpu N] [--memory MB] [--random-mac]`. */
   set(name: string, changes: TartSetOptions, options?: TartCallOptions): Promise<void>;
   /**
-   * Starts `tart run --no-graphics <name>` in its own session with stdout and stderr appended to
+   * Starts `tart run --no-graphics <network flags> <name>` (Softnet unless the VM's pool says
+   * otherwise) in its own session with stdout and stderr appended to
    * `logFile`, so the VM outlives an agent crash (the restarted agent adopts it) and the agent
    * notices through `exited` when the guest powers off.
    */
@@ -116,6 +118,8 @@ export interface TartCliDeps {
   clock?: Clock;
   /** Timeout of a call without its own (default 60 s). */
   defaultTimeoutMs?: number;
+  /** The networking of the VM `tart run` starts (its pool's); Softnet isolation when unset. */
+  networkFor?: (vmName: string) => VmNetwork;
 }
 
 const OUTPUT_TAIL_BYTES = 8192;
@@ -218,7 +222,7 @@ export function createTartCli(deps: TartCliDeps): TartCli & TartImageOps {
     },
 
     run(name, options) {
-      const args = ['run', '--no-graphics', ...(options.extraArgs ?? []), name];
+      const args = ['run', '--no-graphics', ...tartNetworkArgs(deps.networkFor?.(name) ?? DEFAULT_VM_NETWORK), ...(options.extraArgs ?? []), name];
       const fd = openSync(options.logFile, 'a', 0o600);
       // Own session (setsid) and no pipes to us: `tart run` must survive an agent crash, and a
       // closed pipe must not SIGPIPE it (docs/reference/tart-cli.md §6: setsid, output to a log file). Plain

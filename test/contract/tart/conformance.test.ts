@@ -812,6 +812,48 @@ const cases: Case[] = [
       expect(JSON.parse((await h.ok(['get', 'lin', '--format', 'json'])).stdout)).toMatchObject({ Memory: 1024 });
     },
   },
+  // §3 run, Networking: Softnet (against real tart these need softnet installed SUID root)
+  {
+    section: '§3 run Flags (Networking: --net-softnet-* imply --net-softnet)',
+    behaviour: '--net-softnet-allow with --net-bridged is the mutual-exclusion usage error (exit 64)',
+    check: async (h) => {
+      await h.base();
+      usageShape(await h.tart(['run', '--net-bridged=en0', '--net-softnet-allow=@host', 'base']), 'run', '--net-bridged, --net-softnet and --net-host are mutually exclusive');
+      usageShape(await h.tart(['run', '--net-host', '--net-softnet-expose=2222:22', 'base']), 'run', '--net-bridged, --net-softnet and --net-host are mutually exclusive');
+    },
+  },
+  {
+    section: '§3 run Flags (Networking: Softnet), §3 run Lifecycle (5)',
+    behaviour: 'Softnet with allow/block CIDRs and @host boots like the default network: nothing printed, an IP',
+    check: async (h) => {
+      await h.base();
+      await h.ok(['clone', 'base', 'vm1']);
+      const run = h.spawn(['run', '--no-graphics', '--net-softnet', '--net-softnet-allow=10.0.5.0/24,@host', '--net-softnet-block=@host', 'vm1']);
+      const ip = await h.ok(['ip', '--wait', '60', 'vm1']);
+      expect(ip.stdout).toMatch(/^\d+\.\d+\.\d+\.\d+\n$/);
+      expect([run.proc.exitCode, run.stdout(), run.stderr()]).toEqual([null, '', '']);
+    },
+  },
+  {
+    section: '§3 run Flags (Networking: Softnet), §3 run Lifecycle (5)',
+    behaviour: 'a value softnet cannot parse: its error, then `RuntimeFailed(why: "Softnet process terminated prematurely")`, exit 1, VM stopped',
+    check: async (h) => {
+      await h.base();
+      const cases: [string, string][] = [
+        ['--net-softnet-allow=10.0.0.1', "error: invalid value '10.0.0.1' for '--allow <comma-separated CIDRs or @-alias>': invalid IP address syntax"],
+        ['--net-softnet-block=10.0.0.0/8,lan', "error: invalid value 'lan' for '--block <comma-separated CIDRs or @-alias>': invalid IP address syntax"],
+        ['--net-softnet-expose=2222', `error: invalid value '2222' for '--expose <comma-separated port specifications>': invalid exposed port specification "2222", the format should be EXTERNAL:INTERNAL`],
+        ['--net-softnet-expose=2222:ssh', `error: invalid value '2222:ssh' for '--expose <comma-separated port specifications>': invalid internal port "ssh"`],
+      ];
+      for (const [flag, softnetError] of cases) {
+        const r = await h.tart(['run', '--no-graphics', flag, 'base']);
+        expect(r.code, flag).toBe(1);
+        expect(r.stderr.split('\n')[0], flag).toBe(softnetError);
+        expect(r.stderr.trimEnd().split('\n').at(-1), flag).toBe('RuntimeFailed(why: "Softnet process terminated prematurely")');
+        expect(await stateOf(h, 'base')).toBe('stopped');
+      }
+    },
+  },
 ];
 
 describe('tart conformance (docs/reference/tart-cli.md)', () => {

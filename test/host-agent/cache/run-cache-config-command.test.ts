@@ -33,6 +33,22 @@ describe('runCacheConfigCommand', () => {
     expect(t.err).toBe('');
   });
 
+  it('--newsyslog prints the rotation rules of the mirror logs, identical to the checked-in deploy file', async () => {
+    const t = io();
+    expect(await runCacheConfigCommand(['--newsyslog'], t)).toBe(0);
+    expect(t.out).toBe(await readFile(new URL('../../../deploy/newsyslog/tartfleet-mirror.conf', import.meta.url), 'utf8'));
+    // The same files nginx writes, rotated at 50 MiB, 5 generations, nginx told (SIGUSR1) through its pid file.
+    const nginx = await readFile(new URL('../../../deploy/nginx/tartfleet-mirror.conf', import.meta.url), 'utf8');
+    const rules = t.out.split('\n').filter((l) => l.startsWith('/'));
+    expect(rules).toHaveLength(2);
+    for (const rule of rules) {
+      const [file, mode, count, sizeKb, when, flags, pidFile, signal] = rule.split('\t');
+      expect(nginx).toContain(`${file} `);
+      expect(nginx).toContain(`pid ${pidFile};`);
+      expect([mode, count, sizeKb, when, flags, signal]).toEqual(['644', '5', '51200', '*', 'Z', '30']);
+    }
+  });
+
   it('renders the cache section of a YAML agent config', async () => {
     const yaml = [
       'hostId: mini-01',

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentClient } from '../../../core/agent-api/client';
+import { simHostKeyFingerprint } from '../../helpers/sim-env';
 
 const exec = promisify(execFile);
 const root = path.resolve(__dirname, '../../..');
@@ -40,7 +41,7 @@ describe('tartfleet-agent bundle as a process', () => {
 
   it('serve: JSON logs without the secret, signed API, SIGTERM drains and exits 0', async () => {
     const config = path.join(dir, 'agent.yaml');
-    writeFileSync(config, `hostId: bundle-e2e\nstateDir: ${dir}/state\nlisten: { host: 127.0.0.1, port: 0 }\npools:\n  - name: macos\n    image: tahoe-base\n    labels: [macos]\n`);
+    writeFileSync(config, `hostId: bundle-e2e\nstateDir: ${dir}/state\nlisten: { host: 127.0.0.1, port: 0 }\npools:\n  - name: macos\n    image: tahoe-base\n    labels: [macos]\nssh: { hostKeyFingerprint: "${simHostKeyFingerprint(home, 'tahoe-base')}" }\n`);
     const child = spawn(process.execPath, [bundle, 'serve', '--config', config], {
       env: { ...process.env, TARTFLEET_AGENT_SECRET: SECRET, TART_BIN: TART, TART_HOME: home },
       stdio: ['ignore', 'pipe', 'pipe'],

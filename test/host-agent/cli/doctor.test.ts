@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../host-agent/src/cli/run-cli';
 import { cliDeps } from '../../helpers/cli-helpers';
 import { writeMacShims } from '../../fakes/mac-shims';
+import { simHostKeyFingerprint } from '../../helpers/sim-env';
 
 const exec = promisify(execFile);
 const TART = path.resolve(__dirname, '../../sim/bin/tart');
@@ -26,7 +27,9 @@ describe('doctor against the tart simulator', () => {
     writeFileSync(file, yaml);
     return file;
   }
-  const baseConfig = (extra = '') => `hostId: doctor-test\nstateDir: ${dir}/state\npools:\n  - name: macos\n    image: tahoe-base\n    labels: [macos]\n${extra}`;
+  /** The base image's real host key: doctor's SSH check pins it as the agent does. */
+  const ssh = (settings = '') => `ssh: { ${settings}hostKeyFingerprint: "${simHostKeyFingerprint(home, 'tahoe-base')}" }\n`;
+  const baseConfig = (extra = ssh()) => `hostId: doctor-test\nstateDir: ${dir}/state\npools:\n  - name: macos\n    image: tahoe-base\n    labels: [macos]\n${extra}`;
 
   async function doctor(configFile: string, env: Record<string, string> = {}, json = true) {
     // A Mac in good order (test/host-agent/cli/doctor-host.test.ts fails each of these checks).
@@ -98,7 +101,7 @@ describe('doctor against the tart simulator', () => {
   it('reaches a running VM over SSH, flags too many VMs for the slots, and fails on wrong credentials', async () => {
     await startVm('tf-macos-doctor1');
     await startVm('someone-elses-vm');
-    const ok = await doctor(writeConfig('e.yaml', baseConfig('ssh: { password: admin }\n')), { TARTFLEET_AGENT_SECRET: 'x'.repeat(40), TARTFLEET_AGENT_ADMIN_SECRET: 'y'.repeat(40) });
+    const ok = await doctor(writeConfig('e.yaml', baseConfig(ssh('password: admin, '))), { TARTFLEET_AGENT_SECRET: 'x'.repeat(40), TARTFLEET_AGENT_ADMIN_SECRET: 'y'.repeat(40) });
     expect(byName(ok.checks, 'config')?.status).toBe('ok');
     const noAdmin = await doctor(writeConfig('e2.yaml', baseConfig()), { TARTFLEET_AGENT_SECRET: 'x'.repeat(40) });
     expect(byName(noAdmin.checks, 'config')).toMatchObject({ status: 'warn', detail: expect.stringContaining('TARTFLEET_AGENT_ADMIN_SECRET is not set; images, pools, drain and resume will refuse every request') });
@@ -106,13 +109,13 @@ describe('doctor against the tart simulator', () => {
     expect(byName(ok.checks, 'slots')).toMatchObject({ status: 'warn', detail: expect.stringContaining('2 VM(s) running (1 managed by tartfleet) for 2 slot(s)') });
     expect(ok.code).toBe(0);
 
-    const tight = await doctor(writeConfig('f.yaml', baseConfig('maxVms: 1\nssh: { password: wrong }\n')));
+    const tight = await doctor(writeConfig('f.yaml', baseConfig(`maxVms: 1\n${ssh('password: wrong, ')}`)));
     expect(byName(tight.checks, 'slots')?.status).toBe('fail');
     expect(byName(tight.checks, 'ssh')?.status).toBe('fail');
     expect(byName(tight.checks, 'ssh')?.detail).not.toContain('wrong');
     expect(tight.code).toBe(1);
 
-    const table = await doctor(writeConfig('g.yaml', baseConfig('maxVms: 1\n')), {}, false);
+    const table = await doctor(writeConfig('g.yaml', baseConfig(`maxVms: 1\n${ssh()}`)), {}, false);
     expect(table.out).toMatch(/^CHECK\s+STATUS\s+DETAIL\n/);
     expect(table.out).toMatch(/\nslots\s+FAIL\s+2 VM\(s\) running/);
     expect(table.out).toContain('check(s) failed');
@@ -126,7 +129,7 @@ describe('doctor against the tart simulator', () => {
         srv.close(() => resolve(p));
       });
     });
-    const { checks } = await doctor(writeConfig('m.yaml', baseConfig(`cache:\n  listen:\n    - address: 127.0.0.1\n      port: ${port}\n`)));
+    const { checks } = await doctor(writeConfig('m.yaml', baseConfig(`${ssh()}cache:\n  listen:\n    - address: 127.0.0.1\n      port: ${port}\n`)));
     const mirror = byName(checks, 'mirror');
     expect(mirror?.status).toBe('warn');
     expect(mirror?.detail).toContain(`http://127.0.0.1:${port}/`);

@@ -47,6 +47,8 @@ describe('install-launchd', () => {
       HOME: '/Users/ci',
       NODE_ENV: 'production',
       TARTFLEET_AGENT_SECRET_FILE: '/Users/ci/.config/tartfleet/agent-secret',
+      // launchd never rotates its log files: the agent caps the two it writes.
+      TARTFLEET_AGENT_LOG_FILES: '/Users/ci/Library/Logs/tartfleet/agent.log:/Users/ci/Library/Logs/tartfleet/agent.err.log',
     });
     expect(job).not.toHaveProperty('UserName');
     expect(xml).not.toContain(secret);

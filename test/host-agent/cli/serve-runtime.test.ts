@@ -8,6 +8,7 @@ import { createAgentClient } from '../../../core/agent-api/client';
 import { runCli } from '../../../host-agent/src/cli/run-cli';
 import { cliDeps } from '../../helpers/cli-helpers';
 import { createMemoryLogger } from '../../fakes/memory-logger';
+import { simHostKeyFingerprint } from '../../helpers/sim-env';
 
 const exec = promisify(execFile);
 const TART = path.resolve(__dirname, '../../sim/bin/tart');
@@ -29,7 +30,7 @@ describe('tartfleet-agent serve with the real runtime on the tart simulator', ()
 
   it('loads the config, answers signed requests with the real service, and exits 0 on SIGTERM', async () => {
     const config = path.join(dir, 'agent.yaml');
-    writeFileSync(config, `hostId: serve-e2e\nstateDir: ${dir}/state\nlisten: { host: 127.0.0.1, port: 0 }\npools:\n  - name: macos\n    image: tahoe-base\n    labels: [macos]\n`);
+    writeFileSync(config, `hostId: serve-e2e\nstateDir: ${dir}/state\nlisten: { host: 127.0.0.1, port: 0 }\npools:\n  - name: macos\n    image: tahoe-base\n    labels: [macos]\nssh: { hostKeyFingerprint: "${simHostKeyFingerprint(home, 'tahoe-base')}" }\n`);
     let stop: (s: string) => void = () => {};
     let onUrl: (u: string) => void = () => {};
     const listening = new Promise<string>((r) => (onUrl = r));

@@ -18,11 +18,14 @@ function tempFile(name: string, text: string): string {
   return file;
 }
 
+const FINGERPRINT = `SHA256:${'k'.repeat(43)}`;
+const SSH_LINE = `ssh: { hostKeyFingerprint: "${FINGERPRINT}" }\n`;
 const YAML = `
 hostId: mini-1
 stateDir: /var/lib/tartfleet
 listen:
   port: 8420
+ssh: { hostKeyFingerprint: "${FINGERPRINT}" }
 pools:
   - name: macos
     image: ghcr.io/org/tahoe-runner:2026.11
@@ -53,7 +56,7 @@ describe('loadConfig', () => {
   });
 
   it('reads JSON by extension and the file path from TARTFLEET_AGENT_CONFIG', () => {
-    const file = tempFile('agent.json', JSON.stringify({ hostId: 'mini-2', stateDir: '/s', pools: [{ name: 'linux', os: 'linux', image: 'ubuntu', labels: ['linux'] }], maxVms: 4 }));
+    const file = tempFile('agent.json', JSON.stringify({ hostId: 'mini-2', stateDir: '/s', pools: [{ name: 'linux', os: 'linux', image: 'ubuntu', labels: ['linux'] }], maxVms: 4, ssh: { hostKeyFingerprint: FINGERPRINT } }));
     const config = loadConfig({ env: { TARTFLEET_AGENT_CONFIG: file, TARTFLEET_AGENT_SECRET: SECRET, TARTFLEET_AGENT_SECRET_PREVIOUS: PREVIOUS } });
     expect(config.secrets).toEqual([SECRET, PREVIOUS]);
     expect(config.maxVms).toBe(4);
@@ -96,18 +99,28 @@ pools:
   });
 
   it('applies the cross-field rules: macOS slot limit, pinned host key, unique pools', () => {
-    const file = tempFile('agent.yaml', `${YAML}
+    const file = tempFile('agent.yaml', `${YAML.replace(SSH_LINE, '')}
   - name: macos
     image: other
     labels: [x]
-ssh: { hostKeyPolicy: pinned }
 `);
     const problems = problemsOf(() => loadConfig({ file, env: { TARTFLEET_AGENT_SECRET: SECRET, TARTFLEET_AGENT_MAX_VMS: '3' } }));
     expect(problems).toEqual([
       "maxVms: at most 2 when a pool runs macOS (Apple's licence, enforced by Virtualization.framework), got 3",
-      "ssh.hostKeyFingerprint: required when ssh.hostKeyPolicy is 'pinned' (SHA256:… of the image's host key)",
+      "ssh.hostKeyFingerprint: required when ssh.hostKeyPolicy is 'pinned' (the default): the SHA256:… of the image's host key, its metadata's sshHostKeyFingerprint; ssh.hostKeyPolicy 'accept-new' trusts any key and is for development only",
       "pools: pool names must be unique, 'macos' appears more than once",
     ]);
+  });
+
+  it('pins guest host keys by default: one fingerprint or several (a rollout), accept-new only when asked', () => {
+    const env = { TARTFLEET_AGENT_SECRET: SECRET };
+    expect(loadConfig({ file: tempFile('agent.yaml', YAML), env }).ssh).toMatchObject({ hostKeyPolicy: 'pinned', hostKeyFingerprint: FINGERPRINT });
+    const two = YAML.replace(SSH_LINE, `ssh: { hostKeyFingerprint: ["${FINGERPRINT}", "SHA256:${'m'.repeat(43)}"] }\n`);
+    expect(loadConfig({ file: tempFile('agent.yaml', two), env }).ssh.hostKeyFingerprint).toHaveLength(2);
+    const dev = YAML.replace(SSH_LINE, 'ssh: { hostKeyPolicy: accept-new }\n');
+    expect(loadConfig({ file: tempFile('agent.yaml', dev), env }).ssh).toMatchObject({ hostKeyPolicy: 'accept-new' });
+    const bad = YAML.replace(SSH_LINE, 'ssh: { hostKeyFingerprint: "MD5:aa:bb" }\n');
+    expect(problemsOf(() => loadConfig({ file: tempFile('agent.yaml', bad), env })).join('\n')).toContain('host key fingerprints look like SHA256: followed by 43 base64 characters');
   });
 
   it('refuses secrets in the file and explains where they go', () => {

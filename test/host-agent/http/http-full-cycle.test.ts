@@ -1,16 +1,10 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAgentClient } from '../../../core/agent-api/client';
-import { runCli } from '../../../host-agent/src/cli/run-cli';
-import { createLogger } from '../../../host-agent/src/log/create-logger';
 import { filesContaining } from '../../helpers/files-containing';
 import { startArgvSampler } from '../../helpers/proc-scan';
 import { createSimEnv, type SimEnv } from '../../helpers/sim-env';
 import { waitFor } from '../../helpers/wait-for';
-import { cliDeps } from '../../helpers/cli-helpers';
+import { serveOnSim } from '../../helpers/serve-on-sim';
 
 const SECRET = 'http-full-cycle-secret'.padEnd(48, '3');
 let env: SimEnv | undefined;
@@ -35,26 +29,9 @@ describe('full cycle through the signed HTTP API (serve, real lifecycle, simulat
   it('POST /v1/runners → job succeeds → VM and runner gone; metrics count it; the JIT config is in no log, argv or file', async () => {
     env = await createSimEnv();
     const e = env;
-    const { secrets: _secrets, adminSecrets: _adminSecrets, ...config } = e.config();
-    const configFile = path.join(e.root, 'agent.json');
-    writeFileSync(configFile, JSON.stringify({ ...config, listen: { host: '127.0.0.1', port: 0 } }));
-
-    const logLines: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        logLines.push(chunk.toString());
-        done();
-      },
-    });
-    let onUrl: (u: string) => void = () => {};
-    const listening = new Promise<string>((r) => (onUrl = r));
-    const run = cliDeps(
-      { TARTFLEET_AGENT_SECRET: SECRET },
-      { createLogger: (base) => createLogger({ base, level: 'debug', destination }), stopRequested: () => new Promise<string>((r) => (stop = r)), onListening: onUrl },
-    );
-    const exit = runCli(['serve', '--config', configFile], run.deps);
-    const url = await Promise.race([listening, exit.then((code) => Promise.reject(new Error(`serve exited ${code}: ${run.stderr()}`)))]);
-    const client = createAgentClient({ baseUrl: url, secret: SECRET, timeoutMs: 30_000 });
+    const agent = await serveOnSim(e, e.config(), SECRET);
+    stop = (signal) => void agent.stop(signal);
+    const { url, client } = agent;
 
     const { jobIds } = e.github.enqueueRun({ jobs: [{ name: 'build', labels: ['self-hosted', 'macos'], durationMs: 1_000 }] });
     const name = 'tf-mac-http1';
@@ -83,11 +60,10 @@ describe('full cycle through the signed HTTP API (serve, real lifecycle, simulat
     expect(metrics).toMatch(/runner_stage_duration_seconds_count\{stage="running"\} 1/);
     expect(await promtool(metrics)).toBe('');
 
-    stop?.('SIGTERM');
     stop = undefined;
-    expect(await exit).toBe(0);
+    expect(await agent.stop()).toBe(0);
 
-    const logs = logLines.join('');
+    const logs = agent.logs();
     expect(logs).toContain('"runner":"tf-mac-http1"');
     expect(logs).toContain('"stage":"running"');
     expect(logs).not.toContain(jit);

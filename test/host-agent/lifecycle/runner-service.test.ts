@@ -13,6 +13,8 @@ import { createMemoryLogger } from '../../fakes/memory-logger';
 import { createRecordingObserver, type RecordingObserver } from '../../fakes/recording-observer';
 import { createFakeClock, type FakeClock } from '../../fakes/fake-clock';
 
+const IMAGE_HOST_KEY = `SHA256:${'f'.repeat(43)}`;
+
 const JIT = 'ZmFrZS1qaXQtY29uZmln';
 let dirs: string[] = [];
 let services: { service: LifecycleRunnerService; clock: FakeClock }[] = [];
@@ -56,7 +58,7 @@ function setup(options: { guest?: Guest; maxVms?: number; deadlines?: Record<str
     stateDir,
     maxVms: options.maxVms ?? 2,
     pools: [{ name: 'mac', image: 'base', labels: ['macos'], cpu: 6, memoryMb: 12288, ...options.pool }],
-    ssh: { password: 'admin' },
+    ssh: { password: 'admin', hostKeyFingerprint: IMAGE_HOST_KEY },
     ...(options.cache ? { cache: options.cache } : {}),
     deadlines: { cloneMs: 2_000, bootMs: 2_000, sshMs: 1_000, onlineMs: 1_000, jobMs: 5_000, teardownMs: 2_000, ...options.deadlines },
     runnerEnv: options.runnerEnv ?? {},
@@ -94,7 +96,7 @@ describe('createRunnerService with fakes', () => {
     ]);
     expect(tart.vms.get('tf-mac-a1')).toBeUndefined();
     expect(shell.execs).toEqual([{ command: '"$HOME/.tartfleet/runner-bootstrap.sh"', stdin: `${JIT}\nCACHE_URL=http://127.0.0.1:3128\n`, host: '127.9.0.1' }]);
-    expect(shell.connects[0]).toMatchObject({ host: '127.9.0.1', port: 22, username: 'admin', password: 'admin', hostKey: { mode: 'accept-new' } });
+    expect(shell.connects[0]).toMatchObject({ host: '127.9.0.1', port: 22, username: 'admin', password: 'admin', hostKey: { mode: 'pinned', fingerprints: [IMAGE_HOST_KEY] } });
     expect(observer.jobs).toEqual(['succeeded']);
     expect(observer.lastCounts).toMatchObject({ busy: 0, free: 2 });
     expect(logger.text()).not.toContain(JIT);

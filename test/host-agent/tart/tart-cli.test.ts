@@ -6,6 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTartCli, type TartCli } from '../../../host-agent/src/tart/tart-cli';
 import { TartError } from '../../../host-agent/src/tart/tart-error';
 import { silentLogger } from '../../../core/logger';
+import { systemClock } from '../../../core/clock';
+import { agentConfigSchema } from '../../../host-agent/src/config/schema';
+import { createTartForConfig } from '../../../host-agent/src/cli/agent-runtime';
 
 const stub = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/stub-tart.sh');
 
@@ -122,8 +125,43 @@ describe('createTartCli against a scripted tart', () => {
     expect(handle.pid).toBeGreaterThan(0);
     const exit = await handle.exited;
     expect(exit.exitCode).toBe(1);
-    expect(exit.error).toMatchObject({ kind: 'vm-limit', command: 'tart run --no-graphics tf-mac-x1' });
+    expect(exit.error).toMatchObject({ kind: 'vm-limit', command: 'tart run --no-graphics --net-softnet tf-mac-x1' });
     expect(readFileSync(logFile, 'utf8')).toContain('exceeds the system limit');
+  });
+
+  it("runs each VM with its pool's networking: Softnet by default, allow/block as configured, NAT only when asked", async () => {
+    scenario('run.exit', '0');
+    const config = agentConfigSchema.parse({
+      hostId: 'h',
+      secrets: ['s'.repeat(32)],
+      tart: { bin: stub, home },
+      stateDir: home,
+      pools: [
+        { name: 'mac', image: 'base', labels: ['macos'] },
+        { name: 'lan', image: 'base', labels: ['lan'], network: { mode: 'softnet', allow: ['10.0.5.20/32'], block: ['@host'] } },
+        { name: 'dev', image: 'base', labels: ['dev'], network: { mode: 'nat' } },
+      ],
+    });
+    const pooled = createTartForConfig(config, silentLogger, systemClock);
+    for (const name of ['tf-mac-a1', 'tf-lan-b2', 'tf-dev-c3', 'smoke-vm']) await pooled.run(name, { logFile: path.join(home, 'run.log') }).exited;
+    expect(calls()).toEqual([
+      'run --no-graphics --net-softnet tf-mac-a1',
+      'run --no-graphics --net-softnet --net-softnet-allow=10.0.5.20/32 --net-softnet-block=@host tf-lan-b2',
+      'run --no-graphics tf-dev-c3',
+      'run --no-graphics --net-softnet smoke-vm',
+    ]);
+  });
+
+  it('refuses a softnet target that is not an IPv4 CIDR or @host, naming the pool field', () => {
+    const parse = (allow: string[]) =>
+      agentConfigSchema.safeParse({ hostId: 'h', secrets: ['s'.repeat(32)], stateDir: home, pools: [{ name: 'mac', image: 'base', labels: ['macos'], network: { mode: 'softnet', allow } }] });
+    expect(parse(['10.0.0.0/8', '@host']).success).toBe(true);
+    for (const bad of ['10.0.0.1', '10.0.0.0/33', '256.0.0.0/8', 'lan', '::1/128']) {
+      const result = parse([bad]);
+      expect(result.success, bad).toBe(false);
+      expect(JSON.stringify(result.error?.issues)).toContain('softnet targets are IPv4 CIDRs like 10.0.0.0/8, or @host for this host');
+      expect(result.error?.issues[0]?.path).toEqual(['pools', 0, 'network', 'allow', 0]);
+    }
   });
 
   it('kill() ends a running tart run', async () => {

@@ -6,6 +6,7 @@ import { guestEnv, runnerControls } from './guest-env';
 import { guestPaths } from './guest-image';
 import { lazy } from './lazy-node';
 import { loadSsh2 } from './load-ssh2';
+import { passwordsAllowed } from './sshd-settings';
 
 /** What the guest's SSH server needs from the VM around it. */
 export interface GuestSshOptions {
@@ -67,7 +68,8 @@ function authorizedKey(guestRoot: string, ctx: AuthContext & { method: 'publicke
 }
 
 /**
- * The simulated guest's sshd: password `admin`/`admin` or authorized keys; `exec` and `shell` run
+ * The simulated guest's sshd: password `admin`/`admin` (unless the image's sshd_config.d turns
+ * passwords off) or authorized keys; `exec` and `shell` run
  * `/bin/bash` in the guest's home with the guest environment, each in its own process group, with
  * stdin, stdout, stderr and the exit status passed through. No SFTP and no real PTY (a pty request
  * is accepted and ignored).
@@ -136,10 +138,12 @@ export class GuestSsh {
       remote = `${sock?.remoteAddress ?? '127.0.0.1'} ${sock?.remotePort ?? 0}`;
     });
     client.on('authentication', (ctx) => {
-      if (ctx.username !== 'admin') return ctx.reject(['password', 'publickey']);
-      if (ctx.method === 'password') return ctx.password === 'admin' ? ctx.accept() : ctx.reject(['password', 'publickey']);
-      if (ctx.method === 'publickey') return authorizedKey(this.options.guestRoot, ctx) ? ctx.accept() : ctx.reject(['password', 'publickey']);
-      return ctx.reject(['password', 'publickey']);
+      // Read at every attempt, as sshd reads its config per connection.
+      const methods: ('password' | 'publickey')[] = passwordsAllowed(this.options.guestRoot) ? ['password', 'publickey'] : ['publickey'];
+      if (ctx.username !== 'admin') return ctx.reject(methods);
+      if (ctx.method === 'password' && methods.includes('password')) return ctx.password === 'admin' ? ctx.accept() : ctx.reject(methods);
+      if (ctx.method === 'publickey') return authorizedKey(this.options.guestRoot, ctx) ? ctx.accept() : ctx.reject(methods);
+      return ctx.reject(methods);
     });
     client.on('ready', () => {
       client.on('session', (acceptSession) => this.onSession(acceptSession(), remote));

@@ -5,17 +5,18 @@ import { localVms, macOf } from '../local-vms';
 import type { CommandSpec, ParsedArgs } from '../parse-args';
 import { lockBlocking, tryLock, unlock, updateLock } from '../pid-lock';
 import { sleep } from '../sleep';
+import { softnetStartError } from '../softnet-args';
 import { randomMac } from '../vm-config';
 import { VmDir } from '../vm-dir';
 import { VmRuntime } from '../vm-runtime';
 
 export const runSpec: CommandSpec = {
   name: 'run',
-  usage: 'tart run <name> [--no-graphics] [--serial] [--serial-path <serial-path>] [--no-audio] [--no-clipboard] [--recovery] [--vnc] [--vnc-experimental] [--disk <disk> ...] [--rosetta <rosetta>] [--dir <dir> ...] [--nested] [--net-bridged <net-bridged> ...] [--net-softnet] [--net-softnet-allow <net-softnet-allow>] [--net-softnet-block <net-softnet-block>] [--net-softnet-expose <net-softnet-expose>] [--net-host] [--root-disk-opts <root-disk-opts>] [--suspendable] [--capture-system-keys] [--no-trackpad] [--no-pointer] [--no-keyboard]',
+  usage: 'tart run <name> [--no-graphics] [--serial] [--serial-path <serial-path>] [--no-audio] [--no-clipboard] [--recovery] [--vnc] [--vnc-experimental] [--disk <disk> ...] [--rosetta <rosetta>] [--dir <dir> ...] [--nested] [--net-bridged <net-bridged> ...] [--net-softnet] [--net-softnet-allow <comma-separated CIDRs>] [--net-softnet-block <comma-separated CIDRs>] [--net-softnet-expose <comma-separated port specifications>] [--net-host] [--root-disk-opts <root-disk-opts>] [--suspendable] [--capture-system-keys] [--no-trackpad] [--no-pointer] [--no-keyboard]',
   positionals: ['name'],
   options: {
     'serial-path': 'serial-path', disk: 'disk', rosetta: 'rosetta', dir: 'dir', 'net-bridged': 'net-bridged',
-    'net-softnet-allow': 'net-softnet-allow', 'net-softnet-block': 'net-softnet-block', 'net-softnet-expose': 'net-softnet-expose',
+    'net-softnet-allow': 'comma-separated CIDRs', 'net-softnet-block': 'comma-separated CIDRs', 'net-softnet-expose': 'comma-separated port specifications',
     'root-disk-opts': 'root-disk-opts',
   },
   flags: [
@@ -99,6 +100,13 @@ export async function runCommand(ctx: Ctx, args: ParsedArgs): Promise<void> {
   }
 
   const startFailure = ctx.faults.find('run-fail', name);
+  const softnetFailure = softnetStartError({ allow: args.options['net-softnet-allow'], block: args.options['net-softnet-block'], expose: args.options['net-softnet-expose'] });
+  if (softnetFailure !== undefined) {
+    // softnet exits as soon as it parses its arguments; the VM loop ends and tart reports it.
+    await sleep(Number(ctx.env.TART_SIM_START_FAIL_MS ?? 300));
+    unlock(vm.lockPath);
+    throw new TartError('raw', softnetFailure, 1);
+  }
   if (overLimit || startFailure !== undefined) {
     // The framework reports the failure a moment after start, while tart already holds the lock.
     await sleep(Number(ctx.env.TART_SIM_START_FAIL_MS ?? 300));

@@ -35,6 +35,8 @@ export interface DispatcherDeps {
   inline?: boolean;
   /** A job found no free slot: the Node adapter schedules a reconcile pass soon. */
   onNoCapacity?: () => void;
+  /** A verified webhook delivery arrived. */
+  onWebhook?: () => void;
 }
 
 export interface Dispatcher {

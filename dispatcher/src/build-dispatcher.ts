@@ -28,6 +28,7 @@ export interface BuildOptions {
   fetch?: typeof fetch;
   inline?: boolean;
   onNoCapacity?: () => void;
+  onWebhook?: () => void;
 }
 
 export interface BuiltDispatcher extends Dispatcher {
@@ -49,6 +50,8 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
       ...(options.retryAfterBaseValue !== undefined ? { retryAfterBaseValue: options.retryAfterBaseValue } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
       log: { warn: (m) => logger.warn({}, m) },
+      clock,
+      onRequest: (endpoint, status) => metrics.githubRequest(endpoint, status),
     });
   const agents = new Map<string, AgentClient>();
   const poolHosts = new Map<string, string[]>();
@@ -100,6 +103,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     clock,
     ...(options.inline ? { inline: true } : {}),
     ...(options.onNoCapacity ? { onNoCapacity: options.onNoCapacity } : {}),
+    ...(options.onWebhook ? { onWebhook: options.onWebhook } : {}),
   });
   return { ...dispatcher, github, placer, reconciler, agents };
 }

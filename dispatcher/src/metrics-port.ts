@@ -18,6 +18,9 @@ export interface DispatcherMetrics {
   reconcile(outcome: 'ok' | 'error', seconds: number): void;
   /** Agents' records vs GitHub's registrations after the last reconcile pass. */
   discrepancies(kind: 'vm_without_registration' | 'registration_without_vm', count: number): void;
+  /** One HTTP request to GitHub: `endpoint` is the route template (`GET /repos/{owner}/{repo}/actions/runs`),
+   * `status` the HTTP status, or `timeout`/`error`. */
+  githubRequest(endpoint: string, status: string): void;
 }
 
 /** For runtimes without prom-client (or tests that do not look). */
@@ -33,4 +36,5 @@ export const noopMetrics: DispatcherMetrics = {
   unplaced() {},
   reconcile() {},
   discrepancies() {},
+  githubRequest() {},
 };

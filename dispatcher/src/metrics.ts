@@ -21,7 +21,9 @@ export function createMetrics(registry: Registry): DispatcherMetrics {
   const unplaced = new Counter({ name: 'dispatcher_unplaced_total', help: 'Runner starts left for the reconciler because no host had room', labelNames: ['pool'], registers });
   const reconcile = new Histogram({ name: 'dispatcher_reconcile_duration_seconds', help: 'Reconcile pass duration', labelNames: ['outcome'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers });
   const discrepancies = new Gauge({ name: 'dispatcher_fleet_discrepancies', help: "Agents' runner records that do not match GitHub's registrations, after the last reconcile", labelNames: ['kind'], registers });
+  const requests = new Counter({ name: 'dispatcher_github_requests_total', help: 'HTTP requests to GitHub by route template and status (304 = answered from our cache)', labelNames: ['endpoint', 'status'], registers });
   return {
+    githubRequest: (endpoint, status) => requests.inc({ endpoint, status }),
     discrepancies: (kind, n) => discrepancies.set({ kind }, n),
     webhook: (result) => webhooks.inc({ result }),
     mintSeconds: (pool, outcome, s) => mint.observe({ pool, outcome }, s),

@@ -103,7 +103,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
 
   async function pass(): Promise<ReconcileReport> {
     const now = deps.clock.now();
-    const [jobs, runners, { records, unreachable }] = await Promise.all([deps.github.listQueuedJobs(), deps.github.listRunners(), agentRecords()]);
+    const served = (labels: string[]): boolean => matchPool(deps.pools, labels) !== undefined;
+    const [jobs, runners, { records, unreachable }] = await Promise.all([deps.github.listQueuedJobs(served), deps.github.listRunners(), agentRecords()]);
     const rate = deps.github.rateLimitRemaining();
     if (rate !== undefined) deps.metrics.rateLimitRemaining(rate);
 

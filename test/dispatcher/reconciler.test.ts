@@ -9,7 +9,7 @@ import { createFakeClock } from '../fakes/fake-clock';
 import { createFakeGitHubApi } from '../fakes/fake-github-api';
 
 const pools = [{ name: 'macos', labels: ['macos'], image: 'img', hosts: [] }];
-const settings = { intervalMs: 30_000, busyIntervalMs: 2_000, offlineGraceMs: 60_000, idleGraceMs: 120_000 };
+const settings = { intervalMs: 30_000, busyIntervalMs: 2_000, webhookIntervalMs: 180_000, offlineGraceMs: 60_000, idleGraceMs: 120_000 };
 
 function setup(total = 2) {
   const gh = createFakeGitHubApi();

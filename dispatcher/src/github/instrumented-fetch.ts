@@ -1,0 +1,64 @@
+/**
+ * The fetch every GitHub request goes through: a deadline per request, the read budget, a count per
+ * endpoint and status, and the rate-limit headers. At the fetch level so that retries and every page
+ * of a paginated list count as the separate requests GitHub sees. The read budget is checked by the
+ * callers before they start a read (a refusal here would look like a network error to Octokit's retry).
+ */
+import type { Clock } from '../../../core/clock';
+import { DeadlineError, withDeadline } from '../../../core/deadline';
+import type { ReadBudget } from './read-budget';
+
+export interface InstrumentedFetchOptions {
+  fetch: typeof fetch;
+  clock: Clock;
+  timeoutMs: number;
+  budget: ReadBudget;
+  /** One finished request: `endpoint` is the route template, `status` the HTTP status or `timeout`/`error`. */
+  onRequest(endpoint: string, status: string): void;
+  onRateLimit(remaining: number): void;
+}
+
+/** `GET /repos/acme/app/actions/runs/42/jobs?page=2` → `GET /repos/{owner}/{repo}/actions/runs/{id}/jobs`:
+ * a bounded label value whatever the ids and names. */
+export function endpointOf(method: string, url: string): string {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    path = url.split('?')[0] ?? url;
+  }
+  path = path
+    .replace(/^\/api\/v3(?=\/)/, '')
+    .replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/{owner}/{repo}')
+    .replace(/^\/orgs\/[^/]+/, '/orgs/{org}')
+    .replace(/\/\d+(?=\/|$)/g, '/{id}');
+  return `${method.toUpperCase()} ${path}`;
+}
+
+export function createInstrumentedFetch(options: InstrumentedFetchOptions): typeof fetch {
+  return async (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+    const endpoint = endpointOf(method, url);
+    // App-JWT requests (installation tokens) have their own limit and serve every other request.
+    const appRequest = / \/app\//.test(endpoint);
+    let response: Response;
+    try {
+      response = await withDeadline(options.clock, `GitHub ${endpoint}`, options.timeoutMs, init?.signal ?? undefined, (signal) =>
+        options.fetch(input, { ...init, signal }),
+      );
+    } catch (error: unknown) {
+      options.onRequest(endpoint, error instanceof DeadlineError ? 'timeout' : 'error');
+      throw error;
+    }
+    options.onRequest(endpoint, String(response.status));
+    const remaining = Number(response.headers.get('x-ratelimit-remaining') ?? Number.NaN);
+    const reset = Number(response.headers.get('x-ratelimit-reset') ?? Number.NaN);
+    if (!appRequest && Number.isFinite(remaining)) {
+      options.onRateLimit(remaining);
+      if (Number.isFinite(reset)) options.budget.observe(remaining, reset);
+      if (method === 'GET' && response.status !== 304) options.budget.spent();
+    }
+    return response;
+  };
+}

@@ -87,6 +87,8 @@ export const configSchema = z
         webhookIntervalMs: z.number().int().min(100).default(180_000),
         /** An offline registration of ours with no VM behind it is deleted after this long. */
         offlineGraceMs: z.number().int().min(0).default(120_000),
+        /** A registration whose host has not answered for this long no longer counts as supply. */
+        hostGraceMs: z.number().int().min(0).default(60_000),
         /** An online idle runner of ours beyond the queued demand is removed after this long. */
         idleGraceMs: z.number().int().min(0).default(60_000),
       })

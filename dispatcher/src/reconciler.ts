@@ -6,7 +6,9 @@
  * 2. Supply: our runners (names that parse) that are idle, or offline with a VM starting behind them.
  * 3. Start the difference, oldest job first, no more than the pool has free slots.
  * 4. Delete our registrations that stayed offline with no VM behind them past a grace period (or
- *    whose agent reports the VM gone), and idle runners beyond the demand past a grace period.
+ *    whose agent reports the VM gone), and idle runners beyond the demand past a grace period. A
+ *    registration on a host silent past `hostGraceMs` is no longer supply (its job is started
+ *    elsewhere); a silent host never holds back the clean-up of others (host-watch.ts).
  * 5. Compare the agents' records with GitHub's and report what does not add up.
  * The pass keeps only two small "first seen" maps between runs: losing them (a restart) merely
  * restarts the grace periods.
@@ -24,6 +26,7 @@ import type { Placer } from './placement';
 import { matchPool } from './pool-match';
 import { parseJobRunnerName } from '../../core/names';
 import type { RunnerStarter } from './start-runner';
+import { createHostWatch } from './host-watch';
 
 export type ReconcileAgent = Pick<AgentClient, 'baseUrl' | 'listRunners' | 'cancelRunner'>;
 
@@ -78,6 +81,7 @@ export interface Reconciler {
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const offlineSince = new Map<string, number>();
   const idleSince = new Map<string, number>();
+  const hosts = createHostWatch();
   let inFlight: Promise<ReconcileReport> | undefined;
 
   async function agentRecords(): Promise<{ records: Map<string, { host: string; record: RunnerRecord }>; unreachable: string[] }> {
@@ -101,10 +105,29 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     return { records, unreachable };
   }
 
+  /** Runners deleted while their host was silent, cancelled now that it answers (the agent tears
+   * their VMs down; an unknown name is a 404, which is fine). */
+  async function cancelOwed(): Promise<void> {
+    await Promise.all(
+      [...deps.agents.entries()].map(async ([host, agent]) => {
+        for (const name of hosts.takeCancels(host)) {
+          try {
+            await raceDeadline(deps.clock, `DELETE ${host}/v1/runners/${name}`, deps.agentTimeoutMs, agent.cancelRunner(name));
+            deps.logger.info({ host, runner: name }, 'cancelled a runner whose registration was deleted while its host was silent');
+          } catch (error: unknown) {
+            deps.logger.warn({ host, runner: name, err: errorMessage(error) }, 'cancelling a runner on a host that came back failed');
+          }
+        }
+      }),
+    );
+  }
+
   async function pass(): Promise<ReconcileReport> {
     const now = deps.clock.now();
     const served = (labels: string[]): boolean => matchPool(deps.pools, labels) !== undefined;
     const [jobs, runners, { records, unreachable }] = await Promise.all([deps.github.listQueuedJobs(served), deps.github.listRunners(), agentRecords()]);
+    hosts.observe(now, unreachable, records);
+    const cancels = cancelOwed();
     const rate = deps.github.rateLimitRemaining();
     if (rate !== undefined) deps.metrics.rateLimitRemaining(rate);
 
@@ -142,14 +165,17 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         continue;
       }
       if (!vmAlive) {
-        // No agent knows it: a placement may still be in flight, or its host is unreachable.
+        // No agent that answered knows it: a placement may still be in flight, or its host is silent.
         const since = offlineSince.get(r.name) ?? now;
         offlineSince.set(r.name, since);
-        if (unreachable.length === 0 && now - since >= deps.settings.offlineGraceMs) {
+        const host = hosts.hostOf(r.name);
+        if (now - since >= deps.settings.offlineGraceMs) {
           toDelete.push({ runner: r, reason: 'stale' });
-          report.discrepancies.push({ kind: 'registration_without_vm', runner: r.name });
+          report.discrepancies.push({ kind: 'registration_without_vm', runner: r.name, ...(host ? { host } : {}) });
           continue;
         }
+        // Its host has been silent past the grace: its job needs a runner elsewhere.
+        if (host !== undefined && hosts.silentFor(host, now) >= deps.settings.hostGraceMs) continue;
       } else {
         offlineSince.delete(r.name);
       }
@@ -162,11 +188,15 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       }
     }
 
+    hosts.prune(new Set([...present, ...records.keys()]));
     const deletions = toDelete.map(async ({ runner, reason }) => {
       try {
         if ((await deps.github.deleteRunner(runner.id)) === 'deleted') {
           deps.metrics.runnersDeleted(reason);
           report.deleted.push({ runner: runner.name, reason });
+          // A VM may outlive its registration on a host that is silent now: cancel it there later.
+          const host = hosts.hostOf(runner.name);
+          hosts.cancelLater(runner.name, host !== undefined ? [host].filter((h) => unreachable.includes(h)) : unreachable);
         }
       } catch (error: unknown) {
         deps.logger.warn({ runner: runner.name, err: errorMessage(error) }, 'deleting a stale registration failed');
@@ -210,7 +240,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       if (pr.waiting > 0) report.needsMore = true;
     });
 
-    await Promise.all([...deletions, ...starts]);
+    await Promise.all([...deletions, ...starts, cancels]);
     for (const kind of ['vm_without_registration', 'registration_without_vm'] as const) {
       deps.metrics.discrepancies(kind, report.discrepancies.filter((d) => d.kind === kind).length);
     }

@@ -5,7 +5,7 @@ import { startReconcileLoop } from '../../dispatcher/src/reconcile-loop';
 import type { ReconcileReport } from '../../dispatcher/src/reconciler';
 import { createFakeClock } from '../fakes/fake-clock';
 
-const settings = { intervalMs: 30_000, busyIntervalMs: 2_000, webhookIntervalMs: 180_000, offlineGraceMs: 60_000, idleGraceMs: 60_000 };
+const settings = { intervalMs: 30_000, busyIntervalMs: 2_000, webhookIntervalMs: 180_000, offlineGraceMs: 60_000, hostGraceMs: 30_000, idleGraceMs: 60_000 };
 const quiet: ReconcileReport = { pools: {}, deleted: [], discrepancies: [], unreachableHosts: [], needsMore: false };
 
 function loopWith(outcome: () => Promise<ReconcileReport>) {

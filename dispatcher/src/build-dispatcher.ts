@@ -12,6 +12,7 @@ import type { GitHubApi } from './github/github-api';
 import { silentLogger, type Logger } from '../../core/logger';
 import { noopMetrics, type DispatcherMetrics } from './metrics-port';
 import { createPlacer, type Placer } from './placement';
+import { createHostWatch, watchPlacements } from './host-watch';
 import { createReconciler, type Reconciler } from './reconciler';
 import { createRunnerStarter } from './start-runner';
 
@@ -77,7 +78,8 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     timeoutMs: config.placement.timeoutMs,
     onHostError: (host, error) => logger.warn({ host, err: error instanceof Error ? error.message : String(error) }, 'host skipped'),
   });
-  const startRunner = createRunnerStarter({ github, placer, metrics, logger, clock });
+  const hosts = createHostWatch();
+  const startRunner = watchPlacements(hosts, createRunnerStarter({ github, placer, metrics, logger, clock }));
   const reconciler = createReconciler({
     github,
     placer,
@@ -89,6 +91,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     clock,
     logger,
     metrics,
+    hosts,
   });
   const dispatcher = createDispatcher({
     config,

@@ -26,7 +26,7 @@ import type { Placer } from './placement';
 import { matchPool } from './pool-match';
 import { parseJobRunnerName } from '../../core/names';
 import type { RunnerStarter } from './start-runner';
-import { createHostWatch } from './host-watch';
+import { cancelOwedRunners, createHostWatch, type HostWatch } from './host-watch';
 
 export type ReconcileAgent = Pick<AgentClient, 'baseUrl' | 'listRunners' | 'cancelRunner'>;
 
@@ -43,6 +43,8 @@ export interface ReconcilerDeps {
   clock: Clock;
   logger: Logger;
   metrics: DispatcherMetrics;
+  /** Shared with the starter (`watchPlacements`) so a fresh placement's host is known; own one otherwise. */
+  hosts?: HostWatch;
 }
 
 export interface PoolReport {
@@ -81,7 +83,7 @@ export interface Reconciler {
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const offlineSince = new Map<string, number>();
   const idleSince = new Map<string, number>();
-  const hosts = createHostWatch();
+  const hosts = deps.hosts ?? createHostWatch();
   let inFlight: Promise<ReconcileReport> | undefined;
 
   async function agentRecords(): Promise<{ records: Map<string, { host: string; record: RunnerRecord }>; unreachable: string[] }> {
@@ -105,29 +107,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     return { records, unreachable };
   }
 
-  /** Runners deleted while their host was silent, cancelled now that it answers (the agent tears
-   * their VMs down; an unknown name is a 404, which is fine). */
-  async function cancelOwed(): Promise<void> {
-    await Promise.all(
-      [...deps.agents.entries()].map(async ([host, agent]) => {
-        for (const name of hosts.takeCancels(host)) {
-          try {
-            await raceDeadline(deps.clock, `DELETE ${host}/v1/runners/${name}`, deps.agentTimeoutMs, agent.cancelRunner(name));
-            deps.logger.info({ host, runner: name }, 'cancelled a runner whose registration was deleted while its host was silent');
-          } catch (error: unknown) {
-            deps.logger.warn({ host, runner: name, err: errorMessage(error) }, 'cancelling a runner on a host that came back failed');
-          }
-        }
-      }),
-    );
-  }
-
   async function pass(): Promise<ReconcileReport> {
     const now = deps.clock.now();
     const served = (labels: string[]): boolean => matchPool(deps.pools, labels) !== undefined;
     const [jobs, runners, { records, unreachable }] = await Promise.all([deps.github.listQueuedJobs(served), deps.github.listRunners(), agentRecords()]);
     hosts.observe(now, unreachable, records);
-    const cancels = cancelOwed();
+    const cancels = cancelOwedRunners(hosts, deps);
     const rate = deps.github.rateLimitRemaining();
     if (rate !== undefined) deps.metrics.rateLimitRemaining(rate);
 
@@ -174,8 +159,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
           report.discrepancies.push({ kind: 'registration_without_vm', runner: r.name, ...(host ? { host } : {}) });
           continue;
         }
-        // Its host has been silent past the grace: its job needs a runner elsewhere.
-        if (host !== undefined && hosts.silentFor(host, now) >= deps.settings.hostGraceMs) continue;
+        if (host !== undefined && unreachable.includes(host)) {
+          // Its host has been silent past the grace: its job needs a runner elsewhere. Until then,
+          // look again soon (webhooks may have stretched the interval).
+          if (hosts.silentFor(host, now) >= deps.settings.hostGraceMs) continue;
+          report.needsMore = true;
+        }
       } else {
         offlineSince.delete(r.name);
       }

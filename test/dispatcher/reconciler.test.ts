@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger';
 import { noopMetrics } from '../../dispatcher/src/metrics';
 import { createPlacer } from '../../dispatcher/src/placement';
+import { createHostWatch, watchPlacements } from '../../dispatcher/src/host-watch';
 import { createReconciler } from '../../dispatcher/src/reconciler';
 import { createRunnerStarter } from '../../dispatcher/src/start-runner';
 import { createFakeAgent } from '../fakes/fake-agent';
@@ -20,6 +21,20 @@ function setup(total = 2) {
   const startRunner = createRunnerStarter({ github: gh.api, placer, metrics: noopMetrics, logger: silentLogger, clock });
   const reconciler = createReconciler({ github: gh.api, placer, startRunner, agents, pools, settings, agentTimeoutMs: 200, clock, logger: silentLogger, metrics: noopMetrics });
   return { gh, agent, clock, reconciler };
+}
+
+/** Two hosts; the starter tells the reconciler's host watch where it placed each runner. */
+function twoHosts() {
+  const gh = createFakeGitHubApi();
+  const dead = createFakeAgent('http://127.0.0.1:1', { total: 2 });
+  const live = createFakeAgent('http://127.0.0.1:2', { total: 2 });
+  const clock = createFakeClock({ autoAdvance: true });
+  const agents = new Map([dead, live].map((a) => [a.client.baseUrl, a.client] as const));
+  const placer = createPlacer({ agents, poolHosts: new Map([['macos', [dead.client.baseUrl, live.client.baseUrl]]]), clock, cacheMs: 0, timeoutMs: 200 });
+  const hosts = createHostWatch();
+  const startRunner = watchPlacements(hosts, createRunnerStarter({ github: gh.api, placer, metrics: noopMetrics, logger: silentLogger, clock }));
+  const reconciler = createReconciler({ github: gh.api, placer, startRunner, agents, pools, settings, agentTimeoutMs: 200, clock, logger: silentLogger, metrics: noopMetrics, hosts });
+  return { gh, dead, live, clock, reconciler, startRunner };
 }
 
 describe('reconciler', () => {
@@ -95,15 +110,7 @@ describe('reconciler', () => {
   });
 
   it('stops counting a registration on a silent host as supply after the host grace, starts its job elsewhere, and never lets that host hold back clean-up', async () => {
-    const gh = createFakeGitHubApi();
-    const dead = createFakeAgent('http://127.0.0.1:1', { total: 2 });
-    const live = createFakeAgent('http://127.0.0.1:2', { total: 2 });
-    const clock = createFakeClock({ autoAdvance: true });
-    const agents = new Map([dead, live].map((a) => [a.client.baseUrl, a.client] as const));
-    const placer = createPlacer({ agents, poolHosts: new Map([['macos', [dead.client.baseUrl, live.client.baseUrl]]]), clock, cacheMs: 0, timeoutMs: 200 });
-    const startRunner = createRunnerStarter({ github: gh.api, placer, metrics: noopMetrics, logger: silentLogger, clock });
-    const reconciler = createReconciler({ github: gh.api, placer, startRunner, agents, pools, settings, agentTimeoutMs: 200, clock, logger: silentLogger, metrics: noopMetrics });
-
+    const { gh, dead, live, clock, reconciler } = twoHosts();
     gh.addJob(1, ['macos']);
     gh.addJob(2, ['macos']);
     gh.runners.set(5, { id: 5, name: 'tf-macos-j1a0', status: 'offline', busy: false, labels: [] });
@@ -114,7 +121,10 @@ describe('reconciler', () => {
 
     dead.state.mode = 'down';
     const t0 = clock.now();
-    expect((await reconciler.reconcile()).pools.macos).toMatchObject({ supply: 2, started: 0 });
+    const held = await reconciler.reconcile();
+    expect(held.pools.macos).toMatchObject({ supply: 2, started: 0 });
+    // Within the host grace: look again soon.
+    expect(held.needsMore).toBe(true);
     clock.advance(30_000);
     const moved = await reconciler.reconcile();
     expect(moved.unreachableHosts).toEqual([dead.client.baseUrl]);
@@ -135,6 +145,19 @@ describe('reconciler', () => {
     await reconciler.reconcile();
     expect([...dead.canceled].sort()).toEqual(['tf-macos-j1a0', 'tf-macos-j9a0']);
     expect(live.canceled).toEqual([]);
+  });
+
+  it('knows the host of a runner a webhook just placed, before any pass saw it there', async () => {
+    const { gh, dead, live, clock, reconciler, startRunner } = twoHosts();
+    gh.addJob(3, ['macos']);
+    live.state.mode = 'no_slot';
+    expect(await startRunner({ pool: { ...pools[0]!, hosts: [] }, jobId: 3, attempt: 0, via: 'webhook' })).toMatchObject({ outcome: 'started', host: dead.client.baseUrl });
+    dead.state.mode = 'down';
+    live.state.mode = 'ok';
+    expect((await reconciler.reconcile()).pools.macos).toMatchObject({ supply: 1, started: 0 });
+    clock.advance(30_000);
+    expect((await reconciler.reconcile()).pools.macos).toMatchObject({ supply: 0, started: 1 });
+    expect(live.started.map((r) => r.name)).toEqual(['tf-macos-j3a1']);
   });
 
   it('removes idle runners beyond demand after the idle grace, deregistering before tearing down', async () => {

@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../../../core/clock';
 import { DeadlineError, withDeadline } from '../../../core/deadline';
+import { DispatcherError } from '../errors';
 import type { ReadBudget } from './read-budget';
 
 export interface InstrumentedFetchOptions {
@@ -35,6 +36,32 @@ export function endpointOf(method: string, url: string): string {
   return `${method.toUpperCase()} ${path}`;
 }
 
+/** GitHub's largest answers we read are 100-item pages of a few hundred KB. */
+export const MAX_GITHUB_BODY_BYTES = 16 * 1024 * 1024;
+
+async function readCapped(res: Response, endpoint: string): Promise<ArrayBuffer> {
+  const reader = res.body?.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (reader) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_GITHUB_BODY_BYTES) {
+      await reader.cancel();
+      throw new DispatcherError('github', `GitHub ${endpoint} answered with more than ${MAX_GITHUB_BODY_BYTES} bytes; refusing to read on`, true);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(new ArrayBuffer(size));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out.buffer;
+}
+
 export function createInstrumentedFetch(options: InstrumentedFetchOptions): typeof fetch {
   return async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -44,9 +71,16 @@ export function createInstrumentedFetch(options: InstrumentedFetchOptions): type
     const appRequest = / \/app\//.test(endpoint);
     let response: Response;
     try {
-      response = await withDeadline(options.clock, `GitHub ${endpoint}`, options.timeoutMs, init?.signal ?? undefined, (signal) =>
-        options.fetch(input, { ...init, signal }),
-      );
+      // The body is read inside the deadline too: a response that stalls mid-body is as stuck as one
+      // that never starts.
+      response = await withDeadline(options.clock, `GitHub ${endpoint}`, options.timeoutMs, init?.signal ?? undefined, async (signal) => {
+        const res = await options.fetch(input, { ...init, signal });
+        const body = res.status === 204 || res.status === 304 ? null : await readCapped(res, endpoint);
+        const copy = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+        // Octokit reads the final URL (after redirects) from the response.
+        Object.defineProperty(copy, 'url', { value: res.url });
+        return copy;
+      });
     } catch (error: unknown) {
       options.onRequest(endpoint, error instanceof DeadlineError ? 'timeout' : 'error');
       throw error;

@@ -66,6 +66,24 @@ describe('instrumented fetch', () => {
     answer = 'hang';
     const hung = f('http://gh/orgs/acme/actions/runners/9', { method: 'DELETE' });
     await expect(clock.settle(hung)).rejects.toThrow(/GitHub DELETE \/orgs\/\{org\}\/actions\/runners\/\{id\}.*10000 ms/);
-    expect(seen).toEqual(['GET /orgs/{org}/actions/runners 200', 'GET /orgs/{org}/actions/runners 304', 'GET /orgs/{org}/actions/runners 304', 'DELETE /orgs/{org}/actions/runners/{id} timeout']);
+    // A body that stalls after the headers is under the same deadline.
+    let stalled: ReadableStreamDefaultController<Uint8Array> | undefined;
+    const slowFetch = createInstrumentedFetch({
+      fetch: () => Promise.resolve(new Response(new ReadableStream<Uint8Array>({ start: (c) => { stalled = c; c.enqueue(new TextEncoder().encode('{"runn')); } }), { status: 200, headers })),
+      clock,
+      timeoutMs: 10_000,
+      budget,
+      onRequest: (endpoint, status) => seen.push(`${endpoint} ${status}`),
+      onRateLimit: () => {},
+    });
+    await expect(clock.settle(slowFetch('http://gh/orgs/acme/actions/runners'))).rejects.toThrow(/10000 ms/);
+    stalled?.close();
+    expect(seen).toEqual([
+      'GET /orgs/{org}/actions/runners 200',
+      'GET /orgs/{org}/actions/runners 304',
+      'GET /orgs/{org}/actions/runners 304',
+      'DELETE /orgs/{org}/actions/runners/{id} timeout',
+      'GET /orgs/{org}/actions/runners timeout',
+    ]);
   });
 });

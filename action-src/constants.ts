@@ -25,6 +25,8 @@ export const Inputs = {
   BatchSize: 'batch-size',
   CanaryHost: 'canary-host',
   PullTimeoutSeconds: 'pull-timeout-seconds',
+  Warm: 'warm',
+  Duration: 'duration',
 } as const;
 
 export const Outputs = {
@@ -43,11 +45,17 @@ export const State = {
   Mode: 'tartfleet-mode',
 } as const;
 
-export const MODES = ['start', 'stop', 'drain', 'resume', 'status', 'rollout', 'rollback'] as const;
+export const MODES = ['start', 'stop', 'drain', 'resume', 'status', 'rollout', 'rollback', 'scale'] as const;
 export type Mode = (typeof MODES)[number];
 
 /** Upper bound of `count`: a run asking for more macOS VMs than a large fleet has is a typo. */
 export const MAX_COUNT = 50;
+
+/** Upper bound of `warm`: warm VMs per host (a host has at most a few slots). */
+export const MAX_WARM = 64;
+
+/** Upper bound of `duration`: a warm override longer than a month is a typo. */
+export const MAX_DURATION_MS = 31 * 24 * 3600_000;
 
 /** Upper bound of `batch-size`: hosts switched at once after the canary. */
 export const MAX_BATCH_SIZE = 50;

@@ -4,7 +4,7 @@
  */
 import { IMAGE_REF } from '../core/agent-api/contract';
 import { LABEL, POOL_NAME } from '../core/names';
-import { Inputs, MAX_BATCH_SIZE, MAX_COUNT, MODES, type Mode } from './constants';
+import { Inputs, MAX_BATCH_SIZE, MAX_COUNT, MAX_DURATION_MS, MAX_WARM, MODES, type Mode } from './constants';
 import type { ActionCore } from './core';
 import { ActionError } from './errors';
 
@@ -39,6 +39,10 @@ export interface ActionInputs {
   readonly canaryHost: string;
   /** rollout: how long one host's pull may take. */
   readonly pullTimeoutSeconds: number;
+  /** scale: warm VMs per host for `pool`. */
+  readonly warm: number | undefined;
+  /** scale: how long the warm target holds (then each host's configured baseline), ms. */
+  readonly durationMs: number | undefined;
 }
 
 function bool(core: ActionCore, name: string, fallback: boolean): boolean {
@@ -63,6 +67,18 @@ function list(raw: string): string[] {
     .split(/[\n,]/)
     .map((s) => s.trim())
     .filter((s) => s !== '');
+}
+
+/** `2h`, `90m`, `1d12h`: a duration in ms, or undefined for nothing. */
+function duration(core: ActionCore): number | undefined {
+  const raw = core.getInput(Inputs.Duration).trim();
+  if (raw === '') return undefined;
+  const m = /^(?:(\d{1,3})d)?(?:(\d{1,4})h)?(?:(\d{1,6})m)?$/.exec(raw);
+  const ms = m ? (Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 3600_000 + Number(m[3] ?? 0) * 60_000 : 0;
+  if (!m || ms <= 0 || ms > MAX_DURATION_MS) {
+    throw new ActionError('input', `Input '${Inputs.Duration}' must be a duration like 90m, 2h or 1d12h (at most 31 days), got '${raw}'`);
+  }
+  return ms;
 }
 
 function parseHosts(raw: string): string[] {
@@ -130,7 +146,7 @@ export function parseInputs(core: ActionCore): ActionInputs {
 
   const hostRaw = core.getInput(Inputs.Host).trim().replace(/\/+$/, '');
   let host: string | undefined;
-  if (mode === 'rollback' && hostRaw !== '') {
+  if ((mode === 'rollback' || mode === 'scale') && hostRaw !== '') {
     if (!hosts.includes(hostRaw)) throw new ActionError('input', `Input '${Inputs.Host}' must be one of ${hosts.join(', ')}, got '${hostRaw}'`);
     host = hostRaw;
   }
@@ -165,6 +181,8 @@ export function parseInputs(core: ActionCore): ActionInputs {
   if (sizeRaw !== '' && (!/^\d+$/.test(sizeRaw) || !Number.isSafeInteger(Number(sizeRaw)))) {
     throw new ActionError('input', `Input '${Inputs.ImageSizeBytes}' must be a whole number of bytes (e.g. 64000000000), got '${sizeRaw}'`);
   }
+  const warmRaw = core.getInput(Inputs.Warm).trim();
+  if (mode === 'scale' && warmRaw === '') throw new ActionError('input', `Input '${Inputs.Warm}' is required for mode 'scale' (warm VMs per host, 0-${MAX_WARM}), got nothing`);
   const canaryRaw = core.getInput(Inputs.CanaryHost).trim().replace(/\/+$/, '');
   if (canaryRaw !== '' && !hosts.includes(canaryRaw)) throw new ActionError('input', `Input '${Inputs.CanaryHost}' must be one of ${hosts.join(', ')}, got '${canaryRaw}'`);
 
@@ -188,5 +206,7 @@ export function parseInputs(core: ActionCore): ActionInputs {
     batchSize: int(core, Inputs.BatchSize, 2, 1, MAX_BATCH_SIZE),
     canaryHost: canaryRaw || (hosts[0] as string),
     pullTimeoutSeconds: int(core, Inputs.PullTimeoutSeconds, 3600, 10, 6 * 3600),
+    warm: warmRaw === '' ? undefined : int(core, Inputs.Warm, 0, 0, MAX_WARM),
+    durationMs: duration(core),
   });
 }

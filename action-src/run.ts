@@ -9,6 +9,7 @@ import { drainOrResume, status } from './host-ops';
 import type { ActionInputs } from './inputs';
 import type { RunContext } from './run-context';
 import { rollback, rollout } from './rollout';
+import { scale } from './scale';
 import { start } from './start';
 
 export interface RunDeps extends ActionDeps {
@@ -46,6 +47,9 @@ export async function run(deps: RunDeps): Promise<void> {
       return;
     case 'rollback':
       await rollback(deps);
+      return;
+    case 'scale':
+      await scale(deps);
       return;
   }
 }

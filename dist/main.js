@@ -21584,11 +21584,11 @@ var Summary = class {
    */
   addTable(rows) {
     const tableBody = rows.map((row) => {
-      const cells = row.map((cell3) => {
-        if (typeof cell3 === "string") {
-          return this.wrap("td", cell3);
+      const cells = row.map((cell4) => {
+        if (typeof cell4 === "string") {
+          return this.wrap("td", cell4);
         }
-        const { header, data, colspan, rowspan } = cell3;
+        const { header, data, colspan, rowspan } = cell4;
         const tag = header ? "th" : "td";
         const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
         return this.wrap(tag, data, attrs);
@@ -47095,7 +47095,10 @@ var runnerRecordSchema = external_exports.object({
    * reconciler deletes it (agents hold no GitHub credentials). */
   registrationLeftBehind: external_exports.boolean().default(false),
   /** True when this record was adopted after an agent restart. */
-  adopted: external_exports.boolean().default(false)
+  adopted: external_exports.boolean().default(false),
+  /** The VM serving this runner when it is not named after it: a warm VM (`tf-<pool>-w<hex>`) that was
+   * booted before the runner existed and took its JIT config at once (no clone or boot stages). */
+  vm: runnerNameSchema.optional()
 });
 var slotsSchema = external_exports.object({
   total: external_exports.number().int(),
@@ -47111,7 +47114,23 @@ var hostInfoSchema = external_exports.object({
   tartVersion: external_exports.string().nullable(),
   slots: slotsSchema,
   draining: external_exports.boolean(),
-  pools: external_exports.array(external_exports.object({ name: poolNameSchema, image: external_exports.string(), labels: external_exports.array(external_exports.string()), warm: external_exports.number().int() })),
+  pools: external_exports.array(
+    external_exports.object({
+      name: poolNameSchema,
+      image: external_exports.string(),
+      labels: external_exports.array(external_exports.string()),
+      /** The configured warm baseline (`pools[].warm`). */
+      warm: external_exports.number().int(),
+      /** Warm VMs this host keeps for the pool now: an override (`PUT /v1/pools/:pool/warm`) or the baseline. */
+      warmTarget: external_exports.number().int().default(0),
+      /** When the override reverts to the baseline. */
+      warmUntil: external_exports.string().optional(),
+      /** Warm VMs booted, SSH-ready and unregistered, waiting for a runner. */
+      warmReady: external_exports.number().int().default(0),
+      /** Warm VMs still cloning or booting. */
+      warmBooting: external_exports.number().int().default(0)
+    })
+  ),
   images: external_exports.array(external_exports.string())
 });
 var runnerListSchema = external_exports.object({ runners: external_exports.array(runnerRecordSchema) });
@@ -47137,6 +47156,24 @@ var errorBodySchema = external_exports.object({
 });
 var IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,254}$/;
 var imageRefSchema = external_exports.string().regex(IMAGE_REF, "image must be a local VM name or an OCI reference like ghcr.io/org/image:tag or ghcr.io/org/image@sha256:<hex>");
+var setWarmTargetRequestSchema = external_exports.strictObject({
+  count: external_exports.number({ error: "count must be a whole number of warm VMs" }).int("count must be a whole number of warm VMs").min(0, "count must be 0 or more"),
+  until: external_exports.iso.datetime({ offset: true, error: "until must be an ISO-8601 time like 2026-12-01T18:00:00Z" }).optional(),
+  /** `manual` (an operator; the default) sets the floor; `auto` (the dispatcher's sizing) only adds
+   * above it. The host keeps the larger. */
+  source: external_exports.enum(["manual", "auto"], { error: "source must be 'manual' or 'auto'" }).default("manual")
+});
+var warmStateSchema = external_exports.object({
+  pool: poolNameSchema,
+  baseline: external_exports.number().int(),
+  /** What the host keeps: the larger of the manual target (else the baseline) and the auto target. */
+  target: external_exports.number().int(),
+  /** The dispatcher's automatic sizing, when it set one. */
+  auto: external_exports.number().int().optional(),
+  until: external_exports.string().optional(),
+  ready: external_exports.number().int(),
+  booting: external_exports.number().int()
+});
 var pullImageRequestSchema = external_exports.strictObject({
   image: imageRefSchema,
   /** Bytes the image needs on disk; when absent the agent estimates it from the largest image present. */
@@ -47432,6 +47469,9 @@ function createAgentClient(options) {
     },
     async pruneImages() {
       return call("POST", "/v1/images/prune", pruneResultSchema);
+    },
+    async setWarmTarget(pool, count, untilMs, source = "manual") {
+      return call("PUT", `/v1/pools/${encodeURIComponent(pool)}/warm`, warmStateSchema, { count, source, ...untilMs === void 0 ? {} : { until: new Date(untilMs).toISOString() } });
     }
   };
 }
@@ -47495,6 +47535,10 @@ function raceDeadline(clock, what, ms, promise2) {
 function isTimeout(error63) {
   return error63 instanceof DeadlineError || error63.code === "timeout";
 }
+function take(e, pool) {
+  e.free -= 1;
+  if ((e.warm[pool] ?? 0) > 0) e.warm[pool] = (e.warm[pool] ?? 0) - 1;
+}
 function createPlacer(options) {
   const random = options.random ?? Math.random;
   const cache = /* @__PURE__ */ new Map();
@@ -47515,18 +47559,20 @@ function createPlacer(options) {
         errors.set(host, errorMessage(error63));
         options.onHostError?.(host, error63);
       }
-      const fresh = { at: options.clock.now(), info: info2, free: info2 && !info2.draining ? info2.slots.free : 0 };
+      const room = info2 && !info2.draining ? info2.slots.free + info2.slots.warm : 0;
+      const warm = Object.fromEntries((info2?.pools ?? []).map((p) => [p.name, info2?.draining ? 0 : p.warmReady]));
+      const fresh = { at: options.clock.now(), info: info2, free: room, warm };
       cache.set(host, fresh);
       return fresh;
     })();
     if (hit) hit.pending = pending;
-    else cache.set(host, { at: -Infinity, info: void 0, free: 0, pending });
+    else cache.set(host, { at: -Infinity, info: void 0, free: 0, warm: {}, pending });
     return pending;
   }
   async function ranked(pool) {
     const hosts = options.poolHosts.get(pool) ?? [];
     const entries = await Promise.all(hosts.map(async (host) => ({ host, e: await entry(host), tie: random() })));
-    return entries.filter((x) => x.e.free > 0).sort((a, b) => b.e.free - a.e.free || a.tie - b.tie).map(({ host, e }) => ({ host, e }));
+    return entries.filter((x) => x.e.free > 0).sort((a, b) => Number((b.e.warm[pool] ?? 0) > 0) - Number((a.e.warm[pool] ?? 0) > 0) || b.e.free - a.e.free || a.tie - b.tie).map(({ host, e }) => ({ host, e }));
   }
   return {
     async freeSlots(pool) {
@@ -47535,7 +47581,7 @@ function createPlacer(options) {
     async reserve(pool) {
       const best = (await ranked(pool))[0];
       if (!best || best.e.free <= 0) return void 0;
-      best.e.free -= 1;
+      take(best.e, pool);
       return best.host;
     },
     release(host) {
@@ -47552,7 +47598,7 @@ function createPlacer(options) {
         tried.push(host);
         const agent = options.agents.get(host);
         if (!agent) continue;
-        if (!held) e.free -= 1;
+        if (!held) take(e, request2.pool);
         try {
           const record2 = await raceDeadline(options.clock, `POST ${host}/v1/runners`, options.timeoutMs * 3, agent.startRunner(request2));
           return { placed: true, host, record: record2 };
@@ -48206,7 +48252,9 @@ var Inputs = {
   ImageSizeBytes: "image-size-bytes",
   BatchSize: "batch-size",
   CanaryHost: "canary-host",
-  PullTimeoutSeconds: "pull-timeout-seconds"
+  PullTimeoutSeconds: "pull-timeout-seconds",
+  Warm: "warm",
+  Duration: "duration"
 };
 var Outputs = {
   Label: "label",
@@ -48221,8 +48269,10 @@ var State = {
   /** The mode the main step ran in. */
   Mode: "tartfleet-mode"
 };
-var MODES = ["start", "stop", "drain", "resume", "status", "rollout", "rollback"];
+var MODES = ["start", "stop", "drain", "resume", "status", "rollout", "rollback", "scale"];
 var MAX_COUNT = 50;
+var MAX_WARM = 64;
+var MAX_DURATION_MS = 31 * 24 * 36e5;
 var MAX_BATCH_SIZE = 50;
 
 // action-src/inputs.ts
@@ -48243,6 +48293,16 @@ function int2(core, name, fallback, min, max) {
 }
 function list(raw) {
   return raw.split(/[\n,]/).map((s) => s.trim()).filter((s) => s !== "");
+}
+function duration3(core) {
+  const raw = core.getInput(Inputs.Duration).trim();
+  if (raw === "") return void 0;
+  const m = /^(?:(\d{1,3})d)?(?:(\d{1,4})h)?(?:(\d{1,6})m)?$/.exec(raw);
+  const ms = m ? (Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 36e5 + Number(m[3] ?? 0) * 6e4 : 0;
+  if (!m || ms <= 0 || ms > MAX_DURATION_MS) {
+    throw new ActionError("input", `Input '${Inputs.Duration}' must be a duration like 90m, 2h or 1d12h (at most 31 days), got '${raw}'`);
+  }
+  return ms;
 }
 function parseHosts(raw) {
   const hosts = list(raw);
@@ -48300,7 +48360,7 @@ function parseInputs(core) {
   }
   const hostRaw = core.getInput(Inputs.Host).trim().replace(/\/+$/, "");
   let host;
-  if (mode === "rollback" && hostRaw !== "") {
+  if ((mode === "rollback" || mode === "scale") && hostRaw !== "") {
     if (!hosts.includes(hostRaw)) throw new ActionError("input", `Input '${Inputs.Host}' must be one of ${hosts.join(", ")}, got '${hostRaw}'`);
     host = hostRaw;
   }
@@ -48331,6 +48391,8 @@ function parseInputs(core) {
   if (sizeRaw !== "" && (!/^\d+$/.test(sizeRaw) || !Number.isSafeInteger(Number(sizeRaw)))) {
     throw new ActionError("input", `Input '${Inputs.ImageSizeBytes}' must be a whole number of bytes (e.g. 64000000000), got '${sizeRaw}'`);
   }
+  const warmRaw = core.getInput(Inputs.Warm).trim();
+  if (mode === "scale" && warmRaw === "") throw new ActionError("input", `Input '${Inputs.Warm}' is required for mode 'scale' (warm VMs per host, 0-${MAX_WARM}), got nothing`);
   const canaryRaw = core.getInput(Inputs.CanaryHost).trim().replace(/\/+$/, "");
   if (canaryRaw !== "" && !hosts.includes(canaryRaw)) throw new ActionError("input", `Input '${Inputs.CanaryHost}' must be one of ${hosts.join(", ")}, got '${canaryRaw}'`);
   return Object.freeze({
@@ -48352,7 +48414,9 @@ function parseInputs(core) {
     imageSizeBytes: sizeRaw === "" ? void 0 : Number(sizeRaw),
     batchSize: int2(core, Inputs.BatchSize, 2, 1, MAX_BATCH_SIZE),
     canaryHost: canaryRaw || hosts[0],
-    pullTimeoutSeconds: int2(core, Inputs.PullTimeoutSeconds, 3600, 10, 6 * 3600)
+    pullTimeoutSeconds: int2(core, Inputs.PullTimeoutSeconds, 3600, 10, 6 * 3600),
+    warm: warmRaw === "" ? void 0 : int2(core, Inputs.Warm, 0, 0, MAX_WARM),
+    durationMs: duration3(core)
   });
 }
 
@@ -48587,6 +48651,41 @@ async function rollback(deps) {
   await report(core, `tartfleet rollback of pool ${inputs.pool}`, rows);
   const failed = rows.filter((r) => r.ok === false);
   if (failed.length > 0) throw new ActionError("agent", `rollback of pool '${inputs.pool}' failed on ${failed.map((r) => `${r.host}: ${r.error}`).join("; ")}`);
+  return rows;
+}
+
+// action-src/scale.ts
+var cell3 = (s) => String(s).replace(/\|/g, "\\|");
+function scaleTable(pool, rows) {
+  const lines = rows.map(
+    (r) => r.warm && r.slots ? `| ${cell3(r.host)} | ${r.warm.target} (baseline ${r.warm.baseline}) | ${cell3(r.warm.until ?? "until changed")} | ${r.warm.ready} ready, ${r.warm.booting} booting | ${r.slots.busy} busy, ${r.slots.warm} warm, ${r.slots.free} free of ${r.slots.total} |` : `| ${cell3(r.host)} | failed | | | ${cell3(r.error ?? "")} |`
+  );
+  return [`### tartfleet warm capacity: pool \`${pool}\``, "", "| host | warm target | until | warm VMs | slots |", "|---|---|---|---|---|", ...lines, ""].join("\n");
+}
+async function scale(deps) {
+  const { inputs, core } = deps;
+  const count = inputs.warm ?? 0;
+  const untilMs = inputs.durationMs === void 0 ? void 0 : deps.clock.now() + inputs.durationMs;
+  const hosts = inputs.host ? [inputs.host] : [...deps.agents.keys()];
+  const rows = await Promise.all(
+    hosts.map(async (host) => {
+      const agent = deps.agents.get(host);
+      if (!agent) return { host, error: `host '${host}' is not among the hosts` };
+      try {
+        const warm = await agent.setWarmTarget(inputs.pool, count, untilMs);
+        const info2 = await agent.host();
+        core.info(`${host}: pool ${inputs.pool} keeps ${warm.target} warm VM(s)${warm.until ? ` until ${warm.until}` : ""}; ${warm.ready} ready, ${warm.booting} booting`);
+        return { host, warm, slots: info2.slots };
+      } catch (error63) {
+        core.warning(`scale: ${host} refused or did not answer: ${errorMessage(error63)}`);
+        return { host, error: errorMessage(error63) };
+      }
+    })
+  );
+  await core.summary(scaleTable(inputs.pool, rows));
+  core.setOutput(Outputs.Status, JSON.stringify(rows));
+  const failed = rows.filter((r) => r.error !== void 0);
+  if (failed.length > 0) throw new ActionError("agent", `scale failed on ${failed.length} of ${rows.length} host(s): ${failed.map((r) => `${r.host} (${r.error})`).join("; ")}`);
   return rows;
 }
 
@@ -48834,6 +48933,9 @@ async function run(deps) {
       return;
     case "rollback":
       await rollback(deps);
+      return;
+    case "scale":
+      await scale(deps);
       return;
   }
 }

@@ -1,5 +1,5 @@
 # The tartfleet runner image: a cirruslabs macOS image (OCI) plus everything a job needs to start
-# fast — Homebrew tools, Xcode, the GitHub Actions runner baked in at a pinned, checksummed version,
+# fast — Homebrew tools, Xcode, the GitHub Actions runner (the newest release unless pinned, checksummed),
 # and the guest scripts the host agent drives (packer/guest/, the same files the simulator's image
 # carries). Build: see packer/README.md.
 
@@ -56,7 +56,8 @@ build {
     timeout          = "3h"
   }
 
-  # 4. The GitHub Actions runner at a pinned version, its SHA-256 verified before it is unpacked.
+  # 4. The GitHub Actions runner, the newest release unless runner_version pins one, its SHA-256
+  #    checked against the release's published checksum before it is unpacked.
   provisioner "shell" {
     script          = "${path.root}/scripts/install-runner.sh"
     execute_command = "chmod +x {{ .Path }}; {{ .Vars }} {{ .Path }}"
@@ -96,7 +97,6 @@ build {
     script          = "${path.root}/scripts/write-metadata.sh"
     execute_command = "chmod +x {{ .Path }}; {{ .Vars }} {{ .Path }}"
     environment_vars = [
-      "TF_RUNNER_VERSION=${var.runner_version}",
       "TF_XCODE_VERSION=${var.xcode_version}",
       "TF_TEMPLATE_COMMIT=${var.template_commit}",
       "TF_BUILD_DATE=${timestamp()}",

@@ -105,20 +105,21 @@ variable "xcode_xip_path" {
 
 variable "runner_version" {
   type        = string
-  description = "GitHub Actions runner version baked into the image (actions/runner release, without the v)."
-  default     = "2.330.0"
+  description = "GitHub Actions runner to bake in: \"latest\" (the newest actions/runner release at build time) or a release like 2.330.0 (without the v)."
+  default     = "latest"
   validation {
-    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.runner_version))
-    error_message = "The runner_version must be a release number like 2.330.0."
+    condition     = var.runner_version == "latest" || can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.runner_version))
+    error_message = "The runner_version must be \"latest\" or a release number like 2.330.0."
   }
 }
 
 variable "runner_sha256" {
   type        = string
-  description = "SHA-256 of actions-runner-osx-arm64-<runner_version>.tar.gz, as published in the release notes. Required: the build fails if the download does not match."
+  description = "Optional SHA-256 of actions-runner-osx-arm64-<version>.tar.gz. The download is always checked against the checksum the release publishes in its notes; when this is set it must match that too."
+  default     = ""
   validation {
-    condition     = can(regex("^[0-9a-f]{64}$", var.runner_sha256))
-    error_message = "The runner_sha256 must be 64 lowercase hex characters."
+    condition     = var.runner_sha256 == "" || can(regex("^[0-9a-f]{64}$", var.runner_sha256))
+    error_message = "The runner_sha256 must be 64 lowercase hex characters, or empty."
   }
 }
 

@@ -23,6 +23,8 @@ import {
   type HostInfo,
   type RunnerRecord,
   type StartRunnerRequest,
+  type WarmState,
+  warmStateSchema,
 } from './contract';
 import { systemClock, type Clock } from '../clock';
 import { TartfleetError } from '../errors';
@@ -79,7 +81,8 @@ export interface AgentClient {
   resume(): Promise<HostInfo>;
 }
 
-/** Image rollout calls (issue 7), apart from AgentClient so existing fakes of it stay complete. */
+/** Fleet operations (images, rollout, warm capacity), apart from AgentClient so fakes of the runner
+ * calls need not implement them. */
 export interface AgentImageClient {
   /** Images present, their users, the pools' current/previous images and the last pull. */
   listImages(): Promise<ImageList>;
@@ -93,6 +96,8 @@ export interface AgentImageClient {
   /** Switch a pool back to its previous image. */
   rollbackPool(pool: string): Promise<PoolImage>;
   pruneImages(): Promise<PruneResult>;
+  /** Warm VMs to keep for `pool` on this host, until `untilMs` (then its configured baseline). */
+  setWarmTarget(pool: string, count: number, untilMs?: number, source?: 'manual' | 'auto'): Promise<WarmState>;
 }
 
 function isLoopback(hostname: string): boolean {
@@ -241,6 +246,9 @@ export function createAgentClient(options: AgentClientOptions): AgentClient & Ag
     },
     async pruneImages() {
       return call('POST', '/v1/images/prune', pruneResultSchema);
+    },
+    async setWarmTarget(pool, count, untilMs, source = 'manual') {
+      return call('PUT', `/v1/pools/${encodeURIComponent(pool)}/warm`, warmStateSchema, { count, source, ...(untilMs === undefined ? {} : { until: new Date(untilMs).toISOString() }) });
     },
   };
 }

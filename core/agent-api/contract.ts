@@ -89,6 +89,9 @@ export const runnerRecordSchema = z.object({
   registrationLeftBehind: z.boolean().default(false),
   /** True when this record was adopted after an agent restart. */
   adopted: z.boolean().default(false),
+  /** The VM serving this runner when it is not named after it: a warm VM (`tf-<pool>-w<hex>`) that was
+   * booted before the runner existed and took its JIT config at once (no clone or boot stages). */
+  vm: runnerNameSchema.optional(),
 });
 export type RunnerRecord = z.infer<typeof runnerRecordSchema>;
 
@@ -107,7 +110,23 @@ export const hostInfoSchema = z.object({
   tartVersion: z.string().nullable(),
   slots: slotsSchema,
   draining: z.boolean(),
-  pools: z.array(z.object({ name: poolNameSchema, image: z.string(), labels: z.array(z.string()), warm: z.number().int() })),
+  pools: z.array(
+    z.object({
+      name: poolNameSchema,
+      image: z.string(),
+      labels: z.array(z.string()),
+      /** The configured warm baseline (`pools[].warm`). */
+      warm: z.number().int(),
+      /** Warm VMs this host keeps for the pool now: an override (`PUT /v1/pools/:pool/warm`) or the baseline. */
+      warmTarget: z.number().int().default(0),
+      /** When the override reverts to the baseline. */
+      warmUntil: z.string().optional(),
+      /** Warm VMs booted, SSH-ready and unregistered, waiting for a runner. */
+      warmReady: z.number().int().default(0),
+      /** Warm VMs still cloning or booting. */
+      warmBooting: z.number().int().default(0),
+    }),
+  ),
   images: z.array(z.string()),
 });
 export type HostInfo = z.infer<typeof hostInfoSchema>;
@@ -141,6 +160,31 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
  * Same alphabet as a pool's configured image: it ends up in tart's argv. */
 export const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,254}$/;
 export const imageRefSchema = z.string().regex(IMAGE_REF, 'image must be a local VM name or an OCI reference like ghcr.io/org/image:tag or ghcr.io/org/image@sha256:<hex>');
+
+/** PUT /v1/pools/:pool/warm body: warm VMs to keep for the pool on this host, optionally until a time
+ * (then the configured baseline applies again). */
+export const setWarmTargetRequestSchema = z.strictObject({
+  count: z.number({ error: 'count must be a whole number of warm VMs' }).int('count must be a whole number of warm VMs').min(0, 'count must be 0 or more'),
+  until: z.iso.datetime({ offset: true, error: 'until must be an ISO-8601 time like 2026-12-01T18:00:00Z' }).optional(),
+  /** `manual` (an operator; the default) sets the floor; `auto` (the dispatcher's sizing) only adds
+   * above it. The host keeps the larger. */
+  source: z.enum(['manual', 'auto'], { error: "source must be 'manual' or 'auto'" }).default('manual'),
+});
+export type SetWarmTargetRequest = z.infer<typeof setWarmTargetRequestSchema>;
+
+/** A pool's warm capacity on one host (answer of PUT /v1/pools/:pool/warm). */
+export const warmStateSchema = z.object({
+  pool: poolNameSchema,
+  baseline: z.number().int(),
+  /** What the host keeps: the larger of the manual target (else the baseline) and the auto target. */
+  target: z.number().int(),
+  /** The dispatcher's automatic sizing, when it set one. */
+  auto: z.number().int().optional(),
+  until: z.string().optional(),
+  ready: z.number().int(),
+  booting: z.number().int(),
+});
+export type WarmState = z.infer<typeof warmStateSchema>;
 
 /** POST /v1/images/pull body. */
 export const pullImageRequestSchema = z.strictObject({

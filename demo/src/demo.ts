@@ -20,6 +20,10 @@ export interface DemoOptions {
   interrupted: Promise<void>;
   /** Where process logs go (a file), for when something fails. */
   logLine?: (line: string) => void;
+  /** After the summary, keep the fleet (and its status page) up until `interrupted`. */
+  keep?: boolean;
+  /** The dispatcher's fleet token (the status page's login); a random throwaway, printed, when absent. */
+  fleetToken?: string;
 }
 
 export interface DemoResult {
@@ -55,6 +59,17 @@ const FOREIGN = { name: 'Windows smoke', labels: ['self-hosted', 'windows'] };
 const BOOTING: ReadonlySet<RunnerStage> = new Set(['requested', 'cloning', 'booting', 'ssh-ready', 'registering']);
 const ALIVE: ReadonlySet<RunnerStage> = new Set([...BOOTING, 'online', 'running', 'tearing-down']);
 
+/** Where to look at the fleet while it runs. A token generated for this demo is shown so the page can
+ * be opened at all; one the user chose (TARTFLEET_FLEET_TOKEN) never is. */
+function statusHint(url: string, throwawayToken: string | undefined): string {
+  const token = throwawayToken === undefined ? 'the token in $TARTFLEET_FLEET_TOKEN' : `the throwaway token ${throwawayToken} (set TARTFLEET_FLEET_TOKEN to choose one)`;
+  return [
+    `status page: ${url}/status  (log in with ${token})`,
+    `in a terminal: TARTFLEET_FLEET_TOKEN=… node build/dispatcher/tartfleet-dispatcher.mjs status --url ${url}`,
+    '',
+  ].join('\n');
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
@@ -67,11 +82,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     stopped = true;
   });
   try {
-    fleet = await startFleet({ root: o.root, hosts: o.hosts, pools: POOLS, bootMs: o.bootMs, onLine: o.logLine, // A short idle grace: a runner whose job was taken by another pool's runner (any runner whose
+    fleet = await startFleet({ root: o.root, hosts: o.hosts, pools: POOLS, bootMs: o.bootMs, onLine: o.logLine, ...(o.fleetToken ? { fleetToken: o.fleetToken } : {}), // A short idle grace: a runner whose job was taken by another pool's runner (any runner whose
     // labels match may take any job) is removed soon after the demand is gone.
     dispatcher: { intervalMs: 5_000, busyIntervalMs: 1_000, idleGraceMs: 5_000 } });
     const gh = fleet.github;
-    o.out(`dispatcher ${fleet.dispatcherUrl()}, agents ${fleet.agents.map((a) => a.url).join(' ')}\n\n`);
+    o.out(`dispatcher ${fleet.dispatcherUrl()}, agents ${fleet.agents.map((a) => a.url).join(' ')}\n`);
+    o.out(statusHint(fleet.dispatcherUrl(), o.fleetToken ? undefined : fleet.fleetToken) + '\n');
 
     // The burst: one run per workflow, jobs of 1.5-4 s.
     const jobIds: number[] = [];
@@ -152,6 +168,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const completed = jobIds.filter((id) => gh.job(id)?.status === 'completed').length;
     // Each runner is one VM: a runner name is the VM's name, used once.
     const runnersUsed = new Set(jobIds.map((id) => gh.job(id)?.runnerName).filter((n) => n)).size;
+    if (o.keep && !stopped) {
+      o.out(`\n--keep: the fleet stays up. Status page ${fleet.dispatcherUrl()}/status — Ctrl-C to stop.\n`);
+      await o.interrupted;
+    }
     const closed = await fleet.close();
     fleet = undefined;
     const result: DemoResult = {

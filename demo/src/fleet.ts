@@ -48,6 +48,8 @@ export interface FleetOptions {
   sharedSecret?: string;
   /** Extra top-level settings merged into each agent's config file (e.g. `images`). */
   agentConfig?: (index: number) => Record<string, unknown>;
+  /** The dispatcher's fleet token (random when absent). */
+  fleetToken?: string;
 }
 
 export interface FleetAgent {
@@ -92,6 +94,8 @@ export interface Fleet {
   /** Stop everything; returns processes that had to be killed or survived. */
   close(): Promise<Leftovers>;
   workDir: string;
+  /** The dispatcher's fleet token (`/v1/fleet`, `/status`); random per fleet unless given. */
+  fleetToken: string;
 }
 
 export const AGENT_SECRET_ENV = 'TARTFLEET_AGENT_SECRET';
@@ -128,7 +132,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const agentBundle = process.env.TARTFLEET_AGENT_BUNDLE ?? path.join(options.root, 'build/host-agent/tartfleet-agent.mjs');
   const dispatcherBundle = path.join(options.root, 'build/dispatcher/tartfleet-dispatcher.mjs');
   const webhookSecret = randomSecret();
-  const fleetToken = randomSecret();
+  const fleetToken = options.fleetToken ?? randomSecret();
   const port = sshPort();
   const line = (name: string) => (l: string) => options.onLine?.(`${name} ${l}`);
   let github: RunningFakeGitHub | undefined;
@@ -265,6 +269,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       github: gh,
       agents,
       workDir,
+      fleetToken,
       dispatcherUrl: () => dispatcherUrl,
       dispatcher: () => dispatcherProc as Proc,
       async stopDispatcher(how) {

@@ -10,13 +10,18 @@ import type { DispatcherConfig } from './config';
 import { createDedupeStore, type DedupeStore } from './dedupe-store';
 import type { GitHubApi } from './github/github-api';
 import { errorHandler, notFound } from './http/error-handler';
+import { createFleetSnapshot } from './fleet-snapshot';
 import { fleetRoutes } from './http/fleet-routes';
 import { opsRoutes } from './http/ops-routes';
+import { statusRoutes } from './http/status-routes';
 import { webhookRoutes } from './http/webhook-routes';
+import { createJobTracker, type JobTracker } from './job-tracker';
+import { createJobLog, type JobLog } from './status/job-log';
 import type { DispatcherMetrics } from './metrics-port';
 import type { Placer } from './placement';
 import type { ReconcileAgent, Reconciler } from './reconciler';
 import type { RunnerStarter } from './start-runner';
+import type { WarmSizer } from './warm-sizer';
 
 export interface DispatcherDeps {
   config: Pick<DispatcherConfig, 'webhook' | 'fleetToken' | 'pools' | 'verifyJobStatus'>;
@@ -26,17 +31,24 @@ export interface DispatcherDeps {
   placer: Placer;
   agents: ReadonlyMap<string, ReconcileAgent>;
   metrics: DispatcherMetrics;
+  /** Counts each job's start once (webhook or reconcile pass, whichever sees it first); shared with
+   * the reconciler. A dispatcher without one reports webhook starts on its own. */
+  tracker?: JobTracker;
   /** Served on /metrics when given. */
   registry?: Registry;
   logger: Logger;
   clock: Clock;
   dedupe?: DedupeStore;
+  /** What this instance has seen of queued and started jobs (the status page); one is made if absent. */
+  jobLog?: JobLog;
   /** Do webhook work before answering (Lambda: nothing runs after the response). */
   inline?: boolean;
   /** A job found no free slot: the Node adapter schedules a reconcile pass soon. */
   onNoCapacity?: () => void;
   /** A verified webhook delivery arrived. */
   onWebhook?: () => void;
+  /** Counts queued jobs for automatic warm sizing. */
+  warmSizer?: WarmSizer;
 }
 
 export interface Dispatcher {
@@ -48,6 +60,11 @@ export interface Dispatcher {
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const dedupe = deps.dedupe ?? createDedupeStore({ ttlMs: 6 * 3600_000, maxEntries: 50_000, now: () => deps.clock.now() });
   const pending = new Set<Promise<unknown>>();
+  const jobLog = deps.jobLog ?? createJobLog({ now: () => deps.clock.now() });
+  const tracker = deps.tracker ?? createJobTracker({ metrics: deps.metrics, pools: deps.config.pools });
+  const fleetSnapshot = createFleetSnapshot(deps);
+  // The status page polls every second per viewer: GitHub's listing is reused for 15 s there.
+  const statusSnapshot = createFleetSnapshot({ ...deps, githubMaxAgeMs: 15_000 });
 
   /** Work that goes on after the response: tracked here, and kept alive by Workers' waitUntil. */
   function track(c: Context, work: Promise<unknown>): void {
@@ -66,8 +83,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   app.onError(errorHandler(deps.logger));
   app.notFound(notFound);
   app.route('/', opsRoutes(deps));
-  app.route('/webhook', webhookRoutes({ ...deps, dedupe, track }));
-  app.route('/v1/fleet', fleetRoutes({ ...deps, fleetToken: deps.config.fleetToken }));
+  app.route('/webhook', webhookRoutes({ ...deps, dedupe, track, tracker, jobLog }));
+  app.route('/v1/fleet', fleetRoutes({ fleetToken: deps.config.fleetToken, fleetSnapshot }));
+  app.route('/status', statusRoutes({ fleetToken: deps.config.fleetToken, fleetSnapshot: statusSnapshot, jobLog, pools: deps.config.pools, clock: deps.clock }));
 
   return {
     app,

@@ -2,19 +2,23 @@
  * Wire the real collaborators from a config: Octokit, one agent client per host, the placer, the
  * runner starter and the reconciler. Runtime adapters call this and add their own serving.
  */
-import { createAgentClient, type AgentClient } from '../../core/agent-api/client';
+import { createAgentClient, type AgentClient, type AgentImageClient } from '../../core/agent-api/client';
 import type { Registry } from 'prom-client';
 import { createDispatcher, type Dispatcher } from './app';
 import { systemClock, type Clock } from '../../core/clock';
 import type { DispatcherConfig } from './config';
 import { createOctokitGitHub } from './github/create-octokit-github';
 import type { GitHubApi } from './github/github-api';
+import { trackQueuedJobs } from './github/track-queued-jobs';
+import { createJobLog } from './status/job-log';
 import { silentLogger, type Logger } from '../../core/logger';
 import { noopMetrics, type DispatcherMetrics } from './metrics-port';
+import { createJobTracker } from './job-tracker';
 import { createPlacer, type Placer } from './placement';
 import { createHostWatch, watchPlacements } from './host-watch';
 import { createReconciler, type Reconciler } from './reconciler';
 import { createRunnerStarter } from './start-runner';
+import { createWarmSizer } from './warm-sizer';
 
 export interface BuildOptions {
   config: DispatcherConfig;
@@ -44,7 +48,8 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? noopMetrics;
   const clock = options.clock ?? systemClock;
-  const github =
+  const jobLog = createJobLog({ now: () => clock.now() });
+  const rawGithub =
     options.github ??
     createOctokitGitHub({
       github: config.github,
@@ -52,9 +57,11 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       log: { warn: (m) => logger.warn({}, m) },
       clock,
-      onRequest: (endpoint, status) => metrics.githubRequest(endpoint, status),
+      onResponse: (endpoint, status) => metrics.githubRequest(endpoint, status),
     });
-  const agents = new Map<string, AgentClient>();
+  // The reconciler's listings of queued jobs also feed the status page's queue.
+  const github = trackQueuedJobs(rawGithub, jobLog, config.pools, clock);
+  const agents = new Map<string, AgentClient & AgentImageClient>();
   const poolHosts = new Map<string, string[]>();
   for (const pool of config.pools) {
     const urls: string[] = [];
@@ -80,7 +87,10 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
   });
   const hosts = createHostWatch();
   const startRunner = watchPlacements(hosts, createRunnerStarter({ github, placer, metrics, logger, clock }));
+  const warmSizer = createWarmSizer({ pools: config.pools, agents, clock, logger });
+  const tracker = createJobTracker({ metrics, pools: config.pools });
   const reconciler = createReconciler({
+    warmSizer,
     github,
     placer,
     startRunner,
@@ -92,6 +102,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     logger,
     metrics,
     hosts,
+    tracker,
   });
   const dispatcher = createDispatcher({
     config,
@@ -101,12 +112,15 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     placer,
     agents,
     metrics,
+    tracker,
     ...(options.registry ? { registry: options.registry } : {}),
     logger,
     clock,
+    jobLog,
     ...(options.inline ? { inline: true } : {}),
     ...(options.onNoCapacity ? { onNoCapacity: options.onNoCapacity } : {}),
     ...(options.onWebhook ? { onWebhook: options.onWebhook } : {}),
+    warmSizer,
   });
   return { ...dispatcher, github, placer, reconciler, agents };
 }

@@ -1,5 +1,5 @@
 /**
- * `tartfleet-dispatcher serve --config FILE [--port N]`, `--help`, `--version`.
+ * `tartfleet-dispatcher serve --config FILE [--port N]`, `status --url URL`, `--help`, `--version`.
  * Returns an exit code; SIGTERM/SIGINT stop the server gracefully.
  */
 import { parseArgs } from 'node:util';
@@ -8,20 +8,24 @@ import { startNodeDispatcher } from './adapters/node';
 import { redactConfig } from './config';
 import { errorMessage } from '../../core/errors';
 import { loadConfigFile } from './load-config-file';
+import { FLEET_TOKEN_ENV, runStatusCommand } from './status-command';
 
 export const VERSION = '0.1.0';
 
 const USAGE = `Usage: tartfleet-dispatcher serve --config FILE [--port N]
+       tartfleet-dispatcher status --url URL [--json]   (token from ${FLEET_TOKEN_ENV})
 
 The tartfleet control plane: receives workflow_job webhooks, mints JIT runners, places them on host
 agents and reconciles against GitHub on a timer. Config is JSON or YAML; secrets may be written as
-env:NAME. Logs are JSON on stdout.`;
+env:NAME. Logs are JSON on stdout. \`status\` prints what the dispatcher's /status page shows.`;
 
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
   env: Record<string, string | undefined>;
   onSignal(handler: () => void): void;
+  /** The `status` command's HTTP client (tests answer it in process). */
+  fetch?: typeof fetch;
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -34,8 +38,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.out(VERSION);
     return 0;
   }
+  if (command === 'status') return runStatusCommand(rest, io);
   if (command !== 'serve') {
-    io.err(`tartfleet-dispatcher: unknown command '${command}', expected serve, --help or --version`);
+    io.err(`tartfleet-dispatcher: unknown command '${command}', expected serve, status, --help or --version`);
     return 64;
   }
   let values: { config?: string | undefined; port?: string | undefined };

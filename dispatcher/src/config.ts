@@ -32,6 +32,18 @@ export const poolSchema = z.strictObject({
   /** Image the agents clone for this pool (informational here; agents own the pool definition). */
   image: z.string().min(1),
   hosts: z.array(hostConfigSchema).min(1, 'a pool needs at least one host'),
+  /** Warm capacity sizing: `fixed` leaves each host's target to its config and to operators
+   * (`mode: scale`); `auto` adds warm VMs above that floor from the pool's recent demand. */
+  warm: z
+    .strictObject({
+      mode: z.enum(['fixed', 'auto']).default('fixed'),
+      /** Per host, the least the automatic target asks for. */
+      min: z.number().int().min(0).max(64).default(0),
+      /** Per host, the most the automatic target asks for. */
+      max: z.number().int().min(0).max(64).default(2),
+    })
+    .refine((w) => w.min <= w.max, { error: 'warm.min must not be above warm.max' })
+    .prefault({}),
 });
 
 const tokenAuth = z.strictObject({ token: secretString('github token') });

@@ -1,7 +1,8 @@
 /**
  * Placement: which host of a pool starts a runner. Hosts are asked `GET /v1/host` in parallel (short
- * timeout, short cache); the one with the most free slots wins, ties broken at random so a burst
- * spreads; a host that answers 503 (no slot, draining), times out or fails is skipped for the next.
+ * timeout, short cache); a host with a ready warm VM of the pool wins (the job starts without a boot),
+ * then the one with the most room (free slots plus warm VMs, which give way to any pool's runner),
+ * ties broken at random so a burst spreads; a host that answers 503 (no slot, draining), times out or fails is skipped for the next.
  * The cache is debited on every placement so a burst within one cache period does not pile onto the
  * host that looked emptiest.
  */
@@ -39,8 +40,11 @@ export type PlaceResult =
 interface CacheEntry {
   at: number;
   info: HostInfo | undefined;
-  /** Free slots as last seen, minus placements since. */
+  /** Room as last seen (free slots plus warm VMs, which any pool's runner may take over), minus
+   * placements since. */
   free: number;
+  /** Ready warm VMs per pool as last seen, minus placements since. */
+  warm: Record<string, number>;
   pending?: Promise<CacheEntry>;
 }
 
@@ -64,6 +68,12 @@ function isTimeout(error: unknown): boolean {
   return error instanceof DeadlineError || (error as { code?: unknown }).code === 'timeout';
 }
 
+/** Debits one placement of `pool` from a host's cached room (and its ready warm VMs). */
+function take(e: CacheEntry, pool: string): void {
+  e.free -= 1;
+  if ((e.warm[pool] ?? 0) > 0) e.warm[pool] = (e.warm[pool] ?? 0) - 1;
+}
+
 export function createPlacer(options: PlacerOptions): Placer {
   const random = options.random ?? Math.random;
   const cache = new Map<string, CacheEntry>();
@@ -85,12 +95,14 @@ export function createPlacer(options: PlacerOptions): Placer {
         errors.set(host, errorMessage(error));
         options.onHostError?.(host, error);
       }
-      const fresh: CacheEntry = { at: options.clock.now(), info, free: info && !info.draining ? info.slots.free : 0 };
+      const room = info && !info.draining ? info.slots.free + info.slots.warm : 0;
+      const warm = Object.fromEntries((info?.pools ?? []).map((p) => [p.name, info?.draining ? 0 : p.warmReady]));
+      const fresh: CacheEntry = { at: options.clock.now(), info, free: room, warm };
       cache.set(host, fresh);
       return fresh;
     })();
     if (hit) hit.pending = pending;
-    else cache.set(host, { at: -Infinity, info: undefined, free: 0, pending });
+    else cache.set(host, { at: -Infinity, info: undefined, free: 0, warm: {}, pending });
     return pending;
   }
 
@@ -99,7 +111,7 @@ export function createPlacer(options: PlacerOptions): Placer {
     const entries = await Promise.all(hosts.map(async (host) => ({ host, e: await entry(host), tie: random() })));
     return entries
       .filter((x) => x.e.free > 0)
-      .sort((a, b) => b.e.free - a.e.free || a.tie - b.tie)
+      .sort((a, b) => Number((b.e.warm[pool] ?? 0) > 0) - Number((a.e.warm[pool] ?? 0) > 0) || b.e.free - a.e.free || a.tie - b.tie)
       .map(({ host, e }) => ({ host, e }));
   }
 
@@ -111,7 +123,7 @@ export function createPlacer(options: PlacerOptions): Placer {
     async reserve(pool) {
       const best = (await ranked(pool))[0];
       if (!best || best.e.free <= 0) return undefined;
-      best.e.free -= 1;
+      take(best.e, pool);
       return best.host;
     },
 
@@ -131,7 +143,7 @@ export function createPlacer(options: PlacerOptions): Placer {
         tried.push(host);
         const agent = options.agents.get(host);
         if (!agent) continue;
-        if (!held) e.free -= 1;
+        if (!held) take(e, request.pool);
         try {
           const record = await raceDeadline(options.clock, `POST ${host}/v1/runners`, options.timeoutMs * 3, agent.startRunner(request));
           return { placed: true, host, record };

@@ -21,12 +21,14 @@ import { raceDeadline } from '../../core/deadline';
 import { errorMessage } from '../../core/errors';
 import type { GitHubApi, GitHubRunner } from './github/github-api';
 import type { Logger } from '../../core/logger';
-import type { DispatcherMetrics } from './metrics-port';
+import { reportRateLimit, type DispatcherMetrics } from './metrics-port';
+import type { JobTracker } from './job-tracker';
 import type { Placer } from './placement';
 import { matchPool } from './pool-match';
 import { parseJobRunnerName } from '../../core/names';
 import type { RunnerStarter } from './start-runner';
 import { cancelOwedRunners, createHostWatch, type HostWatch } from './host-watch';
+import type { WarmSizer } from './warm-sizer';
 
 export type ReconcileAgent = Pick<AgentClient, 'baseUrl' | 'listRunners' | 'cancelRunner'>;
 
@@ -45,6 +47,10 @@ export interface ReconcilerDeps {
   metrics: DispatcherMetrics;
   /** Shared with the starter (`watchPlacements`) so a fresh placement's host is known; own one otherwise. */
   hosts?: HostWatch;
+  /** Automatic warm sizing: fed with arrivals and holds, pushed after the pass. */
+  warmSizer?: WarmSizer;
+  /** Queue, registration and job-completion metrics from each pass. */
+  tracker?: JobTracker;
 }
 
 export interface PoolReport {
@@ -113,8 +119,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const [jobs, runners, { records, unreachable }] = await Promise.all([deps.github.listQueuedJobs(served), deps.github.listRunners(), agentRecords()]);
     hosts.observe(now, unreachable, records);
     const cancels = cancelOwedRunners(hosts, deps);
-    const rate = deps.github.rateLimitRemaining();
-    if (rate !== undefined) deps.metrics.rateLimitRemaining(rate);
+    reportRateLimit(deps.github, deps.metrics);
 
     const poolNames = new Set(deps.pools.map((p) => p.name));
     const ours = runners.filter((r) => {
@@ -198,6 +203,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const pool = matchPool(deps.pools, job.labels);
       if (pool) (demand.get(pool.name) ?? demand.set(pool.name, []).get(pool.name)!).push(job);
     }
+    deps.tracker?.pass({
+      now,
+      queued: [...demand].flatMap(([pool, list]) => list.map((job) => ({ job, pool }))),
+      runners: ours.map((r) => ({ pool: (parseJobRunnerName(r.name) as { pool: string }).pool, status: r.status, busy: r.busy })),
+      records: [...records.values()].map((v) => v.record),
+    });
     // A runner name is never used twice: GitHub forgets a JIT runner after its job, the agents
     // remember the VM, so the next attempt number comes from both.
     const attemptsByJob = new Map<number, number>();
@@ -230,6 +241,14 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     });
 
     await Promise.all([...deletions, ...starts, cancels]);
+    if (deps.warmSizer) {
+      deps.warmSizer.observe([...records.values()].map((r) => r.record));
+      for (const job of jobs) {
+        const pool = matchPool(deps.pools, job.labels);
+        if (pool) deps.warmSizer.arrived(pool.name, job.id, Date.parse(job.createdAt));
+      }
+      await deps.warmSizer.maybePush(await deps.placer.snapshot());
+    }
     for (const kind of ['vm_without_registration', 'registration_without_vm'] as const) {
       deps.metrics.discrepancies(kind, report.discrepancies.filter((d) => d.kind === kind).length);
     }

@@ -64,7 +64,7 @@ export type StartRunner = (request: StartRequest) => Promise<StartRunnerResult>;
 
 /** The dispatcher's form: a runner for a GitHub job. */
 export interface StartRunnerInput {
-  pool: PoolConfig;
+  pool: Pick<PoolConfig, 'name' | 'labels'>;
   jobId: number;
   /** First attempt number to use for the name (0 for a webhook). */
   attempt: number;

@@ -20,6 +20,7 @@ import { metricsRoutes } from './routes/metrics';
 import { runnerRoutes } from './routes/runners';
 import { imageRoutes } from './routes/images';
 import { poolRoutes } from './routes/pools';
+import { warmRoutes } from './routes/warm';
 import type { ImageService } from './images/image-service';
 import type { RunnerService } from './service';
 import type { Clock } from '../../core/clock';
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', metricsRoutes(deps.registry));
   app.route('/v1', hostRoutes(deps.service));
   app.route('/v1/runners', runnerRoutes(deps.service));
+  app.route('/v1/pools', warmRoutes(deps.service));
   if (deps.images) {
     app.route('/v1/images', imageRoutes(deps.images));
     app.route('/v1/pools', poolRoutes(deps.images));

@@ -2,7 +2,7 @@
  * The seam between the HTTP layer (app.ts, routes/) and the VM lifecycle (lifecycle/). The routes
  * know nothing of tart or SSH; the lifecycle knows nothing of HTTP. Both sides are built against this.
  */
-import type { HostInfo, RunnerRecord, StartRunnerRequest } from '../../core/agent-api/contract';
+import type { HostInfo, RunnerRecord, StartRunnerRequest, WarmState } from '../../core/agent-api/contract';
 import { TartfleetError } from '../../core/errors';
 
 /** Thrown by `start` when the request cannot be taken now; the HTTP layer maps `code` to a status. */
@@ -18,6 +18,17 @@ export class StartRejectedError extends TartfleetError {
   }
 }
 
+/** A warm target the host refuses; `field` names the request field (`pool`, `count`, `until`). */
+export class WarmTargetError extends TartfleetError {
+  override readonly name = 'WarmTargetError';
+  constructor(
+    readonly field: 'pool' | 'count' | 'until',
+    message: string,
+  ) {
+    super('bad_request', message);
+  }
+}
+
 export interface RunnerService {
   /** Accept a runner; returns its record in stage `requested` and drives the lifecycle in the
    * background. Throws StartRejectedError for no slot / draining / duplicate name / unknown pool. */
@@ -28,6 +39,9 @@ export interface RunnerService {
   cancel(name: string): Promise<boolean>;
   drain(): void;
   resume(): void;
+  /** Sets the pool's warm target on this host (until `untilMs`, then the baseline again). Throws
+   * StartRejectedError `unknown_pool` for a pool not configured here. */
+  setWarmTarget(pool: string, count: number, untilMs: number | undefined, source?: 'manual' | 'auto'): Promise<WarmState>;
   hostInfo(): Promise<HostInfo>;
   /** Stop taking work, let running jobs finish up to `timeoutMs`, then tear down the rest. */
   shutdown(timeoutMs: number): Promise<void>;
@@ -46,4 +60,11 @@ export interface LifecycleObserver {
   orphanReaped(): void;
   /** Current counts, called after every change. */
   vmsChanged(active: number, slots: { busy: number; warm: number; free: number; suspect: number }): void;
+  /** A runner came online, `seconds` after it was requested, on a warm VM or a cold-started one. */
+  runnerOnline(pool: string, path: 'warm' | 'cold', seconds: number): void;
+  /** Warm VMs of a pool now, by state. */
+  warmChanged(pool: string, ready: number, booting: number): void;
+  /** What a start request found: a ready warm VM (`hit`), none (`miss`), a warm VM of another pool it
+   * evicted (`evicted`), or a warm VM that failed its liveness probe (`unhealthy`). */
+  warmHandoff(pool: string, result: 'hit' | 'miss' | 'evicted' | 'unhealthy'): void;
 }

@@ -6,11 +6,18 @@
 # Run by the tartfleet host agent over SSH as "$HOME/.tartfleet/runner-bootstrap.sh".
 #
 # Protocol, on stdin (the agent writes it, then closes stdin):
-#   line 1            the runner's JIT config (base64). The only secret. It is never written to a file
-#                     or to any argv: it is held in a shell variable and handed to run.sh alone, as
-#                     ACTIONS_RUNNER_INPUT_JITCONFIG (the runner unsets it before starting anything).
+#   line 1            the runner's JIT config (base64). The only secret. This script never writes it to
+#                     a file or to any argv: it is held in a shell variable and handed to run.sh alone,
+#                     as ACTIONS_RUNNER_INPUT_JITCONFIG. The real runner then decodes it into .runner,
+#                     .credentials and .credentials_rsaparams in $runner_dir, inside this VM, which is
+#                     deleted with them when the job ends (the image carries none: cleanup.sh).
 #   lines 2..EOF      optional KEY=VALUE lines for the runner's .env (KEY: [A-Za-z_][A-Za-z0-9_]*),
 #                     e.g. cache mirror settings. They replace same-named keys already in .env.
+# Login environment: this script runs from a non-login SSH exec, whose PATH lacks what ~/.zprofile
+# adds (Homebrew's shellenv). So .env also gets PATH and a fixed list of tool variables as the user's
+# login shell (zsh -l) sets them; the runner exports .env to every job step. Lines from stdin win.
+# Only the listed variables are copied, so nothing else a profile exports reaches .env. A login shell
+# that hangs is given TARTFLEET_LOGIN_ENV_TIMEOUT seconds (default 10) per line, then ignored.
 # Output, on stdout: `runner-bootstrap: ...` status lines, then the runner's console, line by line,
 # until the runner exits; the agent reads `Listening for Jobs`, `Running job:` and
 # `Job <name> completed with result: <result>` from it.
@@ -52,6 +59,36 @@ while IFS= read -r line || [[ -n "$line" ]]; do
   new_env="$new_env$line"$'\n'
   new_keys="$new_keys$key "
 done
+
+# The login shell's values of the variables job steps need (bash 3.2: a case, not an array lookup).
+# A profile that hangs must not hold the job: each line is waited for at most login_timeout seconds,
+# and the shell is left behind (it dies with the VM). A failing profile yields nothing.
+login_env=''
+login_timeout="${TARTFLEET_LOGIN_ENV_TIMEOUT:-10}"
+if command -v zsh >/dev/null 2>&1; then
+  exec 3< <(zsh -l -c 'env && echo "tartfleet-login-env-end"' </dev/null 2>/dev/null)
+  login_lines=''
+  while IFS= read -r -t "$login_timeout" line <&3; do
+    [[ "$line" != tartfleet-login-env-end ]] || { login_env="$login_lines"; break; }
+    key="${line%%=*}"
+    case "$key" in
+      PATH | HOMEBREW_PREFIX | HOMEBREW_CELLAR | HOMEBREW_REPOSITORY | INFOPATH | MANPATH | DEVELOPER_DIR | \
+        JAVA_HOME | ANT_HOME | M2_HOME | ANDROID_HOME | ANDROID_SDK_ROOT | GRADLE_HOME | NVM_BIN | NVM_PATH | PERL5LIB) ;;
+      *) continue ;;
+    esac
+    case "$new_keys" in *" $key "*) continue ;; esac
+    [[ -n "${line#*=}" ]] || continue
+    login_lines="$login_lines$line"$'\n'
+  done
+  exec 3<&-
+  login_lines=''
+fi
+# Only now are the keys taken: a shell that failed or hung before its end marker contributes nothing.
+while IFS= read -r line; do
+  if [[ -n "$line" ]]; then new_keys="$new_keys${line%%=*} "; fi
+done <<<"$login_env"
+[[ -n "$login_env" ]] || say "no login environment from zsh -l; job steps get the SSH session's PATH"
+new_env="$login_env$new_env"
 
 if [[ -n "$new_env" ]]; then
   env_file="$runner_dir/.env"

@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -167,6 +167,45 @@ describe('the action against a simulated fleet', () => {
     const resume = await step('main', { mode: 'resume', 'github-token': '' }, '7004');
     expect((JSON.parse(resume.outputs.status ?? '[]') as { info: { draining: boolean } }[])[0]?.info.draining).toBe(false);
     expect(runRunners('7005')).toEqual([]);
+  }, 240_000);
+
+  it('scale: warm VMs boot unregistered, a start takes one without a boot, and scale 0 tears them down', async () => {
+    const warmNames = async () => (await vmsNow()).filter((n) => /^tf-macos-w[0-9a-f]+$/.test(n));
+    const up = await step('main', { mode: 'scale', warm: '1', duration: '1h', 'github-token': '' }, '7010');
+    expect(up.code).toBe(0);
+    expect(up.summary).toContain('| host | warm target | until | warm VMs | slots |');
+    expect(up.summary).toContain(`| ${agent.url} | 1 (baseline 0) |`);
+    const rows = JSON.parse(up.outputs.status ?? '[]') as { warm?: { target: number; until?: string } }[];
+    expect(rows[0]?.warm?.target).toBe(1);
+    expect(Date.parse(rows[0]?.warm?.until ?? '') - Date.now()).toBeGreaterThan(55 * 60_000);
+    await waitFor('a ready warm VM', async () => (await agent.client.host()).pools[0]?.warmReady === 1, 60_000, 200);
+    const [warmVm] = await warmNames();
+    expect(warmVm).toBeDefined();
+    // Late binding: no bootstrap ran in it yet (no runner console, no runner .env), GitHub knows no
+    // runner for it, the agent has no runner record for it.
+    const home = path.join(agent.tartHome, 'vms', warmVm!, 'guest', 'Users', 'admin');
+    expect(existsSync(path.join(home, '.tartfleet', 'runner-console.log'))).toBe(false);
+    expect(existsSync(path.join(home, 'actions-runner', '.env'))).toBe(false);
+    expect(existsSync(path.join(home, 'actions-runner', 'run.sh'))).toBe(true);
+    expect(fleet.github.runners().map((r) => r.name)).not.toContain(warmVm);
+    expect((await agent.client.listRunners()).some((r) => r.name === warmVm || r.vm === warmVm)).toBe(false);
+
+    const runId = '7011';
+    const ours = fleet.github.enqueueRun({ workflowName: 'warm', jobs: [{ name: 'build', labels: ['self-hosted', `tartfleet-${runId}-1`], durationMs: 300 }] }).jobIds;
+    const main = await step('main', { mode: 'start', count: '1' }, runId);
+    expect(main.code).toBe(0);
+    const record = await agent.client.getRunner(`tf-macos-r${runId}a1n1`);
+    expect(record).toMatchObject({ vm: warmVm });
+    await waitFor('the job to complete on the warm VM', () => ours.every((id) => fleet.github.job(id)?.status === 'completed'), 90_000, 200);
+    const done = await agent.client.getRunner(`tf-macos-r${runId}a1n1`);
+    expect(done?.timestamps.cloning).toBeUndefined();
+    expect(done?.timestamps.booting).toBeUndefined();
+    // Refilled in the background, then scaled back to none: no warm VM is left.
+    await waitFor('a refill', async () => (await warmNames()).some((n) => n !== warmVm), 60_000, 200);
+    const down = await step('main', { mode: 'scale', warm: '0', 'github-token': '' }, '7010');
+    expect(down.code).toBe(0);
+    await waitFor('no warm VM', async () => (await warmNames()).length === 0 && (await vmsNow()).length === 0, 60_000, 200);
+    await step('main', { mode: 'stop' }, runId);
   }, 240_000);
 
   it('unreachable hosts fail the step naming the input, before anything is registered', async () => {

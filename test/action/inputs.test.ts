@@ -33,7 +33,7 @@ describe('parseInputs', () => {
   });
 
   it.each([
-    [{ mode: 'explode' }, "Input 'mode' must be one of start, stop, drain, resume, status, rollout, rollback, got 'explode'"],
+    [{ mode: 'explode' }, "Input 'mode' must be one of start, stop, drain, resume, status, rollout, rollback, scale, got 'explode'"],
     [{ count: '0' }, "Input 'count' must be a whole number from 1 to 50, got '0'"],
     [{ count: 'two' }, "Input 'count' must be a whole number from 1 to 50, got 'two'"],
     [{ hosts: 'not a url' }, "Input 'hosts' must list agent URLs like https://mac-mini-1.example:8420, got 'not a url'"],
@@ -46,6 +46,11 @@ describe('parseInputs', () => {
     [{ 'github-token': '' }, "Input 'github-token' or 'app-id' + 'private-key' is required for mode 'start'"],
     [{ 'app-id': 'abc', 'private-key': 'x' }, "Input 'app-id' must be the GitHub App's numeric id, got 'abc'"],
     [{ mode: 'drain', hosts: 'https://a:1,https://b:2' }, "Input 'host' must name one of the hosts for mode 'drain'"],
+    [{ mode: 'scale' }, "Input 'warm' is required for mode 'scale' (warm VMs per host, 0-64), got nothing"],
+    [{ mode: 'scale', warm: '-1' }, "Input 'warm' must be a whole number from 0 to 64, got '-1'"],
+    [{ mode: 'scale', warm: '2', duration: 'soon' }, "Input 'duration' must be a duration like 90m, 2h or 1d12h (at most 31 days), got 'soon'"],
+    [{ mode: 'scale', warm: '2', duration: '40d' }, "Input 'duration' must be a duration like 90m, 2h or 1d12h (at most 31 days), got '40d'"],
+    [{ mode: 'scale', warm: '2', host: 'https://elsewhere:1' }, "Input 'host' must be one of https://mac-1.example:8420, got 'https://elsewhere:1'"],
   ])('rejects %o naming the input', (override, message) => {
     expect(() => parseInputs(fakeCore({ ...base, ...override }))).toThrow(message);
   });
@@ -62,6 +67,11 @@ describe('parseInputs', () => {
     const inputs = parseInputs(fakeCore({ ...base, hosts: 'https://a:1/\nhttps://b:2, https://c:3', labels: 'xcode-26\n arm64 ' }));
     expect(inputs.hosts).toEqual(['https://a:1', 'https://b:2', 'https://c:3']);
     expect(inputs.extraLabels).toEqual(['xcode-26', 'arm64']);
+  });
+
+  it('scale reads the warm count and a duration', () => {
+    expect(parseInputs(fakeCore({ ...base, 'github-token': '', mode: 'scale', warm: '2', duration: '1d12h' }))).toMatchObject({ mode: 'scale', warm: 2, durationMs: 36 * 3600_000 });
+    expect(parseInputs(fakeCore({ ...base, 'github-token': '', mode: 'scale', warm: '0' }))).toMatchObject({ warm: 0, durationMs: undefined });
   });
 
   it('drain and status need no GitHub credentials', () => {

@@ -34,6 +34,18 @@ describe('placement', () => {
     expect(a.hostCalls()).toBe(1);
   });
 
+  it('prefers a host with a ready warm VM of the pool, then the most room (warm VMs of other pools give way)', async () => {
+    const roomy = createFakeAgent('http://127.0.0.1:1', { total: 2 });
+    const warm = createFakeAgent('http://127.0.0.1:2', { total: 2, warm: { macos: 1 } });
+    const otherWarm = createFakeAgent('http://127.0.0.1:3', { total: 2, warm: { linux: 2 } });
+    const { placer } = setup([roomy, warm, otherWarm]);
+    expect(await placer.place(req(1))).toMatchObject({ placed: true, host: 'http://127.0.0.1:2' });
+    // The warm VM is spoken for; the next runner goes to the host with the most room.
+    expect(await placer.freeSlots('macos')).toBe(2 + 1 + 2);
+    expect((await placer.place(req(2))).placed).toBe(true);
+    expect(warm.started).toHaveLength(1);
+  });
+
   it('breaks ties at random', async () => {
     const hostsChosen = new Set<string>();
     for (const seed of [0.1, 0.9]) {

@@ -9,7 +9,7 @@ import { createFakeAgent } from '../fakes/fake-agent';
 import { createFakeClock } from '../fakes/fake-clock';
 import { createFakeGitHubApi } from '../fakes/fake-github-api';
 
-const pools = [{ name: 'macos', labels: ['macos'], image: 'img', hosts: [] }];
+const pools = [{ name: 'macos', labels: ['macos'], image: 'img', hosts: [], warm: { mode: 'fixed' as const, min: 0, max: 0 } }];
 const settings = { intervalMs: 30_000, busyIntervalMs: 2_000, webhookIntervalMs: 180_000, offlineGraceMs: 60_000, hostGraceMs: 30_000, idleGraceMs: 120_000 };
 
 function setup(total = 2) {
@@ -151,7 +151,7 @@ describe('reconciler', () => {
     const { gh, dead, live, clock, reconciler, startRunner } = twoHosts();
     gh.addJob(3, ['macos']);
     live.state.mode = 'no_slot';
-    expect(await startRunner({ pool: { ...pools[0]!, hosts: [] }, jobId: 3, attempt: 0, via: 'webhook' })).toMatchObject({ outcome: 'started', host: dead.client.baseUrl });
+    expect(await startRunner({ pool: pools[0]!, jobId: 3, attempt: 0, via: 'webhook' })).toMatchObject({ outcome: 'started', host: dead.client.baseUrl });
     dead.state.mode = 'down';
     live.state.mode = 'ok';
     expect((await reconciler.reconcile()).pools.macos).toMatchObject({ supply: 1, started: 0 });

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet, type FleetOptions } from '../../demo/src/fleet';
 import { waitFor } from '../../demo/src/proc';
 import { startStubAgentServer } from '../fakes/stub-agent-server';
+import { samples } from '../helpers/promtool';
 
 const root = path.resolve(__dirname, '../..');
 const POOLS = [
@@ -104,6 +105,15 @@ describe('fleet end to end', () => {
     await allCompleted(f, ids, 90_000);
     await expectCleanRun(f, ids);
     expect(f.github.webhooks.deliveries()).toEqual([]);
+    // Queue wait and the gha_* job series come from the reconcile passes alone.
+    const want = {
+      'runner_queue_wait_seconds_count{pool="xcode"}': 3,
+      'gha_started_jobs_total{pool="xcode",repository="acme/app"}': 3,
+      'gha_completed_jobs_total{pool="xcode",result="succeeded"}': 3,
+    };
+    const seen = async () => samples(await (await fetch(`${f.dispatcherUrl()}/metrics`)).text(), want);
+    await waitFor('the job metrics of a poll-only dispatcher', async () => JSON.stringify(await seen()) === JSON.stringify(want), 15_000, 250).catch(() => undefined);
+    expect(await seen()).toEqual(want);
     // Without a webhook secret the route does not exist.
     expect((await fetch(`${f.dispatcherUrl()}/webhook`, { method: 'POST', body: '{}' })).status).toBe(404);
   }, 180_000);

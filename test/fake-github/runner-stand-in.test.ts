@@ -34,6 +34,8 @@ async function runnerStatus(id: number): Promise<{ status: string; busy: boolean
   return res.status === 200 ? ((await res.json()) as { status: string; busy: boolean }) : res.status;
 }
 
+const TERMINATED = 'Runner listener exit with terminated error, stop the service, no retry needed.\nExiting runner...\n';
+
 const listFiles = (dir: string): string[] => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
 
 describe('runner stand-in (~/actions-runner/run.sh)', () => {
@@ -90,20 +92,24 @@ describe('runner stand-in (~/actions-runner/run.sh)', () => {
     expect(await first.exited).toBe(0);
     expect(first.stdout()).toMatch(/Job one completed with result: Succeeded/);
     const again = startRunner(config, { home });
-    expect(await again.exited).toBe(1);
+    // The listener exits 1 (terminated error); run.sh, like the real one, turns that into 0.
+    expect(await again.exited).toBe(0);
+    expect(again.stdout()).toContain(TERMINATED);
     expect(again.stderr()).toContain('Failed to create a session. The runner registration has been deleted from the server, please re-configure.');
     expect(again.stdout()).not.toContain('Listening for Jobs');
   });
 
-  it('invalid or missing JIT config exits non-zero with the real messages', async () => {
+  it('invalid or missing JIT config: the listener exits 1 with the real messages, run.sh then 0', async () => {
     const bad = startRunner('not base64 !!', { home });
-    expect(await bad.exited).toBe(1);
+    expect(await bad.exited).toBe(0);
+    expect(bad.stdout()).toContain(TERMINATED);
     expect(bad.stderr()).toContain('The input is not a valid Base-64 string');
     const none = startRunner(undefined, { home });
-    expect(await none.exited).toBe(1);
+    expect(await none.exited).toBe(0);
     expect(none.stderr()).toContain('An error occurred: Not configured. Run config.(sh/cmd) to configure the runner.');
     const noFiles = startRunner(Buffer.from('{}').toString('base64'), { home });
-    expect(await noFiles.exited).toBe(1);
+    expect(await noFiles.exited).toBe(0);
+    expect(noFiles.stdout()).toContain(TERMINATED);
   });
 
   it('a second process with the same config gets a session conflict', async () => {
@@ -111,8 +117,9 @@ describe('runner stand-in (~/actions-runner/run.sh)', () => {
     const first = startRunner(config, { home });
     await waitFor('first runner listening', () => first.stdout().includes('Listening for Jobs'));
     const second = startRunner(config, { home });
-    expect(await second.exited).toBe(5);
+    expect(await second.exited).toBe(0);
     expect(second.stderr()).toContain('A session for this runner already exists.');
+    expect(second.stdout()).toContain('Runner listener exit with Session Conflict error, stop the service, no retry needed.\nExiting runner...\n');
   });
 
   it('disconnecting mid-job fails the job after the timeout; the spent registration is removed', async () => {
@@ -159,21 +166,43 @@ describe('runner stand-in (~/actions-runner/run.sh)', () => {
     await waitFor('idle runner online', async () => (await runnerStatus(idle.id)) instanceof Object && ((await runnerStatus(idle.id)) as { status: string }).status === 'online');
     const del = await fetch(`${fake.url}/orgs/acme/actions/runners/${idle.id}`, { method: 'DELETE', headers: { authorization: 'token test-token' } });
     expect(del.status).toBe(204);
-    expect(await idleProc.exited).toBe(1);
+    expect(await idleProc.exited).toBe(0);
+    expect(idleProc.stdout()).toContain(TERMINATED);
     expect(idleProc.stderr()).toContain('Runner registration has been deleted from the server');
   });
 
-  it('a runner that never connects stays offline; SIGTERM while listening exits 0', async () => {
+  it('a runner that never connects stays offline; SIGINT (Ctrl-C) while listening exits 0', async () => {
     const { id } = await mint('never');
     const { id: id2, config } = await mint('polite');
     const proc = startRunner(config, { home });
     await waitFor('listening', () => proc.stdout().includes('Listening for Jobs'));
     expect(await runnerStatus(id)).toMatchObject({ status: 'offline' });
     expect(await runnerStatus(id2)).toMatchObject({ status: 'online' });
-    proc.kill('SIGTERM');
+    proc.kill('SIGINT');
     expect(await proc.exited).toBe(0);
     expect(proc.stdout()).toContain('Exiting...');
     await waitFor('offline after session delete', async () => ((await runnerStatus(id2)) as { status: string }).status === 'offline');
     expect(existsSync(path.join(home, '.runner'))).toBe(false);
   });
+
+  it('run.sh relaunches the listener on 3 (self-update) and 2 (retryable), and stops with 0 on 1, 5 and unknown codes', async () => {
+    const { config } = await mint('relaunched');
+    fake.enqueueRun({ jobs: [{ name: 'after-relaunch', labels: ['self-hosted'], durationMs: 50 }] });
+    const proc = startRunner(config, { home, env: { TART_SIM_RUNNER_EXITS: '3,2' } });
+    expect(await proc.exited).toBe(0);
+    const out = proc.stdout();
+    expect(out).toContain('Runner listener exit because of updating, re-launch runner after successful update\nUpdate finished successfully.\nRestarting runner...\n');
+    expect(out).toContain('Runner listener exit with retryable error, re-launch runner in 5 seconds.\nRestarting runner...\n');
+    expect(out).toContain("Current runner version: '2.331.0'");
+    expect(out).toMatch(/Job after-relaunch completed with result: Succeeded\n[^]*Runner listener exit with 0 return code, stop the service, no retry needed\.\nExiting runner\.\.\.\n$/);
+    expect(out.match(/Listening for Jobs/g)).toHaveLength(2);
+    for (const [code, line] of [['1', 'terminated error'], ['5', 'Session Conflict error'], ['42', 'Exiting with unknown error code: 42']] as const) {
+      const dir = mkdtempSync(path.join(home, `exit-${code}-`));
+      const stopped = startRunner((await mint(`stops-${code}`)).config, { home: dir, env: { TART_SIM_RUNNER_EXITS: code } });
+      expect(await stopped.exited).toBe(0);
+      expect(stopped.stdout()).toContain(line);
+      expect(stopped.stdout()).not.toContain('Listening for Jobs');
+      expect(stopped.stdout()).not.toContain('Restarting runner...');
+    }
+  }, 60_000);
 });

@@ -6,6 +6,8 @@ export interface FakeAgentOptions {
   /** 'ok' | answer 503 | never answer | connection refused */
   mode?: 'ok' | 'no_slot' | 'hang' | 'down';
   draining?: boolean;
+  /** Ready warm VMs per pool (each holds one of `total` slots until a runner takes it). */
+  warm?: Record<string, number>;
 }
 
 /** An agent with slots and records, and the failure modes placement must survive. */
@@ -26,13 +28,14 @@ export function createFakeAgent(baseUrl: string, options: FakeAgentOptions = {})
       hostCalls++;
       await gate();
       const b = busy();
+      const warm = Object.values(options.warm ?? {}).reduce((sum, n) => sum + n, 0);
       return {
         id: baseUrl,
         version: 'test',
         tartVersion: '2.28.0',
-        slots: { total: state.total, busy: b, warm: 0, free: Math.max(0, state.total - b), suspect: 0 },
+        slots: { total: state.total, busy: b, warm, free: Math.max(0, state.total - b - warm), suspect: 0 },
         draining: state.draining,
-        pools: [],
+        pools: Object.entries(options.warm ?? {}).map(([name, n]) => ({ name, image: 'i', labels: [name], warm: n, warmTarget: n, warmReady: n, warmBooting: 0 })),
         images: [],
       };
     },

@@ -25,6 +25,9 @@ export async function flushCallbacks(rounds = 3): Promise<void> {
   for (let i = 0; i < rounds; i++) await nextMacrotask();
 }
 
+/** Real time allowed for I/O once a wait has used up its fake time. */
+const REAL_IO_GRACE_MS = 20_000;
+
 interface Entry {
   at: number;
   seq: number;
@@ -80,10 +83,19 @@ export function createFakeClock(options: { start?: number; autoAdvance?: boolean
         await flushCallbacks();
         const value = done();
         if (value) return value;
-        if (now - started >= maxMs) throw new Error(`fake clock: '${what}' not reached within ${maxMs} ms of fake time`);
+        if (now - started >= maxMs) break;
         const next = nextDue(Infinity)?.[1].at;
         clock.advance(next === undefined ? stepMs : Math.min(stepMs, Math.max(0, next - now)));
       }
+      // Fake time is used up; what is left can only be real I/O (journal writes, fsync on a busy
+      // disk). Give it real time, without moving the clock, before giving up.
+      const realDeadline = Date.now() + REAL_IO_GRACE_MS;
+      while (Date.now() < realDeadline) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const value = done();
+        if (value) return value;
+      }
+      throw new Error(`fake clock: '${what}' not reached within ${maxMs} ms of fake time (and ${REAL_IO_GRACE_MS} ms of real time for I/O)`);
     },
     async settle(promise, settleOptions) {
       let done = false;

@@ -15,17 +15,17 @@ export interface FakeGuestIo {
 export interface FakeRemoteShell extends RemoteShell {
   /** Every connect's options (passwords included: test data only). */
   readonly connects: SshConnectOptions[];
-  /** Every command run, with its stdin. */
-  readonly execs: { command: string; stdin: string | undefined }[];
+  /** Every command run, with its stdin and the guest address it ran on. */
+  readonly execs: { command: string; stdin: string | undefined; host: string }[];
   /** Makes the next `n` connects fail with this kind. */
   refuse(kind: SshError['kind'], n?: number): void;
   /** Closes every open session (as a guest powering off does). */
   dropAll(): void;
 }
 
-export function createFakeRemoteShell(guest: (command: string, stdin: string | undefined, io: FakeGuestIo) => Promise<number | null>): FakeRemoteShell {
+export function createFakeRemoteShell(guest: (command: string, stdin: string | undefined, io: FakeGuestIo, host: string) => Promise<number | null>): FakeRemoteShell {
   const connects: SshConnectOptions[] = [];
-  const execs: { command: string; stdin: string | undefined }[] = [];
+  const execs: { command: string; stdin: string | undefined; host: string }[] = [];
   const closers = new Set<() => void>();
   let refusals: { kind: SshError['kind']; n: number } | undefined;
   const shell: FakeRemoteShell = {
@@ -51,13 +51,13 @@ export function createFakeRemoteShell(guest: (command: string, stdin: string | u
         hostKeyFingerprint: 'SHA256:fake',
         close: () => close(),
         async exec(command, execOptions = {}): Promise<RemoteExecResult> {
-          execs.push({ command, stdin: execOptions.stdin });
+          execs.push({ command, stdin: execOptions.stdin, host: options.host });
           const io: FakeGuestIo = {
             line: (text) => execOptions.onLine?.(text, 'stdout'),
             stderr: (text) => execOptions.onLine?.(text, 'stderr'),
             closed,
           };
-          const code = await Promise.race([guest(command, execOptions.stdin, io), closed.then(() => null)]);
+          const code = await Promise.race([guest(command, execOptions.stdin, io, options.host), closed.then(() => null)]);
           return { exitCode: code, signal: null };
         },
       };

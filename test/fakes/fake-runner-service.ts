@@ -1,5 +1,5 @@
 import type { HostInfo, RunnerRecord, StartRunnerRequest } from '../../core/agent-api/contract';
-import { StartRejectedError, type RunnerService } from '../../host-agent/src/service';
+import { StartRejectedError, WarmTargetError, type RunnerService } from '../../host-agent/src/service';
 
 /** In-memory RunnerService for HTTP tests: real slot, duplicate and drain rules, no VMs. Keeps the
  * JIT configs it received so tests can check they never leak into responses or logs. */
@@ -10,6 +10,7 @@ export function createFakeRunnerService(options: { slots?: number; pools?: strin
   const jitConfigs: string[] = [];
   let draining = false;
   const calls: string[] = [];
+  const warm = new Map<string, number>();
   const busy = () => [...records.values()].filter((r) => r.stage !== 'gone' && r.stage !== 'failed').length;
 
   const service = {
@@ -57,9 +58,16 @@ export function createFakeRunnerService(options: { slots?: number; pools?: strin
         tartVersion: '2.32.1',
         slots: { total, busy: used, warm: 0, free: total - used, suspect: 0 },
         draining,
-        pools: pools.map((name) => ({ name, image: `${name}-base`, labels: [name], warm: 0 })),
+        pools: pools.map((name) => ({ name, image: `${name}-base`, labels: [name], warm: 0, warmTarget: warm.get(name) ?? 0, warmReady: 0, warmBooting: 0 })),
         images: pools.map((name) => `${name}-base`),
       };
+    },
+    async setWarmTarget(pool: string, count: number, untilMs: number | undefined) {
+      if (!pools.includes(pool)) throw new WarmTargetError('pool', `pool must be one of ${pools.join(', ')}, got '${pool}'`);
+      if (count > total) throw new WarmTargetError('count', `count must be at most ${total} (the host's slots), got ${count}`);
+      warm.set(pool, count);
+      calls.push(`warm ${pool} ${count}`);
+      return { pool, baseline: 0, target: count, ...(untilMs === undefined ? {} : { until: new Date(untilMs).toISOString() }), ready: 0, booting: 0 };
     },
     async shutdown(_timeoutMs: number) {
       calls.push('shutdown');

@@ -27,6 +27,8 @@ export interface FakeTart extends TartCli {
   powerOff(name: string, output?: string): void;
   /** Address `ip` returns (default 127.9.0.1); undefined = no IP yet. */
   ipOf: (name: string) => string | undefined;
+  /** The most VMs that were ever running at once (Apple's limit is 2). */
+  readonly maxRunning: number;
 }
 
 function abortable(clock: Clock, options: TartCallOptions | undefined, command: string): Promise<never> {
@@ -59,7 +61,11 @@ export function createFakeTart(options: { clock?: Clock } = {}): FakeTart {
   }
   const missing = (name: string, line: string): TartError => new TartError('vm-missing', `tart ${line}`, 2, `the specified VM "${name}" does not exist`);
 
+  let maxRunning = 0;
   const fake: FakeTart = {
+    get maxRunning() {
+      return maxRunning;
+    },
     calls,
     vms,
     ipOf: () => '127.9.0.1',
@@ -108,6 +114,7 @@ export function createFakeTart(options: { clock?: Clock } = {}): FakeTart {
         clock.setTimer(5, () => resolve({ exitCode: failure.exitCode, signal: undefined, output: failure.message, error }));
       } else {
         vm.state = 'running';
+        maxRunning = Math.max(maxRunning, [...vms.values()].filter((v) => v.state === 'running').length);
         vm.finish = (exit) => {
           vm.finish = undefined;
           resolve(exit);

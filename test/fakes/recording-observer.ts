@@ -8,6 +8,9 @@ export interface RecordingObserver extends LifecycleObserver {
   boots: number[];
   orphans: number;
   lastCounts: { active: number; busy: number; warm: number; free: number; suspect: number } | undefined;
+  starts: { pool: string; path: 'warm' | 'cold'; seconds: number }[];
+  warm: Record<string, { ready: number; booting: number }>;
+  handoffs: { pool: string; result: string }[];
 }
 
 /** Builds an empty RecordingObserver. */
@@ -19,6 +22,18 @@ export function createRecordingObserver(): RecordingObserver {
     boots: [] as number[],
     orphans: 0,
     lastCounts: undefined as RecordingObserver['lastCounts'],
+    starts: [] as RecordingObserver['starts'],
+    warm: {} as RecordingObserver['warm'],
+    handoffs: [] as RecordingObserver['handoffs'],
+    runnerOnline(pool: string, path: 'warm' | 'cold', seconds: number) {
+      observer.starts.push({ pool, path, seconds });
+    },
+    warmChanged(pool: string, ready: number, booting: number) {
+      observer.warm[pool] = { ready, booting };
+    },
+    warmHandoff(pool: string, result: string) {
+      observer.handoffs.push({ pool, result });
+    },
     stageEntered(pool: string, stage: string, previous: string | undefined) {
       observer.stages.push({ pool, stage, previous });
     },

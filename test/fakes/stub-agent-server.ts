@@ -19,6 +19,9 @@ export async function startStubAgentServer(options: { secret: string; slots: num
   const state = { slots: options.slots, draining: false };
   const active = () => [...records.values()].filter((r) => r.stage !== 'gone' && r.stage !== 'failed').length;
   const service: RunnerService = {
+    async setWarmTarget(pool, count) {
+      return { pool, baseline: 0, target: count, ready: 0, booting: 0 };
+    },
     start(request) {
       if (options.refuseStarts) {
         refused.push(request.name);

@@ -50,7 +50,7 @@ export function setupApp(options: { total?: number; verifyJobStatus?: boolean; i
   const registry = new Registry();
   const metrics = createMetrics(registry);
   const pools = [
-    { name: 'macos', labels: ['macos', 'arm64'], image: 'img', hosts: [{ url: agent.client.baseUrl, secret: 'x'.repeat(32), allowInsecure: false }] },
+    { name: 'macos', labels: ['macos', 'arm64'], image: 'img', hosts: [{ url: agent.client.baseUrl, secret: 'x'.repeat(32), allowInsecure: false }], warm: { mode: 'fixed' as const, min: 0, max: 0 } },
   ];
   const placer = createPlacer({ agents, poolHosts: new Map([['macos', [agent.client.baseUrl]]]), clock, cacheMs: 0, timeoutMs: 200 });
   const startRunner = createRunnerStarter({ github: gh.api, placer, metrics, logger: silentLogger, clock });

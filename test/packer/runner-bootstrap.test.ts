@@ -101,4 +101,42 @@ exit 3
     expect(existsSync(path.join(home, 'started'))).toBe(false);
     expect(existsSync(path.join(root, 'poweroff-requested'))).toBe(false);
   });
+
+  it("writes the login shell's PATH and tool variables to .env, never other profile variables; stdin lines win", async () => {
+    const runSh = '#!/bin/bash\necho "env file: $(tr \'\\n\' \' \' < .env)"\n';
+    const { home, env } = makeGuest(root, runSh);
+    const brew = path.join(root, 'opt/homebrew/bin');
+    // A login shell that reads ~/.zprofile, as macOS zsh -l does; the bootstrap's own PATH lacks brew.
+    writeFileSync(path.join(root, 'shims', 'zsh'), '#!/bin/sh\n[ "$1" = -l ] && . "$HOME/.zprofile"\nshift; shift; eval "$1"\n', { mode: 0o755 });
+    writeFileSync(path.join(home, '.zprofile'), `export PATH="${brew}:$PATH" HOMEBREW_PREFIX="${path.dirname(brew)}" JAVA_HOME=/login/jdk GH_TOKEN=profile-secret\necho "profile chatter"\n`);
+    const result = await runBootstrap(home, env, `${JIT}\nJAVA_HOME=/from/agent\n`);
+    const dotEnv = readFileSync(path.join(home, 'actions-runner/.env'), 'utf8').split('\n').filter(Boolean);
+    expect(dotEnv).toContain(`PATH=${brew}:${env.PATH}`);
+    expect(dotEnv).toContain(`HOMEBREW_PREFIX=${path.dirname(brew)}`);
+    expect(dotEnv).toContain('JAVA_HOME=/from/agent');
+    expect(dotEnv.filter((l) => l.startsWith('JAVA_HOME='))).toHaveLength(1);
+    expect(dotEnv.join('\n')).not.toContain('profile-secret');
+    expect(dotEnv.join('\n')).not.toContain('chatter');
+    expect(result.stdout).toContain(`PATH=${brew}:`);
+  });
+
+  it('when the login shell fails, says so and still starts the runner', async () => {
+    const { home, env } = makeGuest(root, '#!/bin/bash\necho "runner ran"\n');
+    writeFileSync(path.join(root, 'shims', 'zsh'), '#!/bin/sh\necho "PATH=/broken"\nexit 1\n', { mode: 0o755 });
+    const result = await runBootstrap(home, env, `${JIT}\n`);
+    expect(result.stdout).toContain('no login environment from zsh -l');
+    expect(result.stdout).toContain('runner ran');
+    expect(existsSync(path.join(home, 'actions-runner/.env'))).toBe(false);
+  });
+
+  it('does not wait for a login shell that hangs: the runner starts after the timeout without its values', async () => {
+    const { home, env } = makeGuest(root, '#!/bin/bash\necho "runner ran"\n');
+    writeFileSync(path.join(root, 'shims', 'zsh'), '#!/bin/sh\necho "PATH=/half-way"\nexec sleep 20\n', { mode: 0o755 });
+    const started = Date.now();
+    const result = await runBootstrap(home, { ...env, TARTFLEET_LOGIN_ENV_TIMEOUT: '1' }, `${JIT}\n`);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(result.stdout).toContain('no login environment from zsh -l');
+    expect(result.stdout).toContain('runner ran');
+    expect(existsSync(path.join(home, 'actions-runner/.env'))).toBe(false);
+  });
 });

@@ -51,10 +51,11 @@ describe('packer templates', () => {
     }
   });
 
-  it('require and validate the runner checksum, and install the runner through the checking script', async () => {
+  it('take the newest runner unless pinned, validate an optional checksum, and install through the checking script', async () => {
     const vars = await allVariables();
-    expect(vars.runner_sha256).toBeDefined();
-    expect(vars.runner_sha256).not.toHaveProperty('default');
+    expect(vars.runner_version).toMatchObject({ default: 'latest' });
+    expect(JSON.stringify(vars.runner_version!.validation)).toContain('latest');
+    expect(vars.runner_sha256).toMatchObject({ default: '' });
     expect(JSON.stringify(vars.runner_sha256!.validation)).toContain('[0-9a-f]{64}');
     const build = readFileSync(path.join(packerDir, 'runner.pkr.hcl'), 'utf8');
     expect(build).toContain('scripts/install-runner.sh');

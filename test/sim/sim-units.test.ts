@@ -5,7 +5,7 @@ import { TartError } from './src/errors';
 import { parseFaults } from './src/faults';
 import { parseArgs, type CommandSpec } from './src/parse-args';
 import { relativeTime } from './src/relative-time';
-import { parseRemoteName } from './src/remote-name';
+import { parseRemoteName, requireRemoteName } from './src/remote-name';
 import { tartJson } from './src/tart-json';
 import { textTable } from './src/text-table';
 
@@ -81,12 +81,25 @@ describe('parseRemoteName', () => {
     ['ghcr.io/cirruslabs/macos-tahoe-base:latest', { host: 'ghcr.io', namespace: 'cirruslabs/macos-tahoe-base', tag: 'latest', digest: undefined }],
     ['localhost:5000/runner', { host: 'localhost:5000', namespace: 'runner', tag: 'latest', digest: undefined }],
     [`ghcr.io/a/b@sha256:${'0'.repeat(64)}`, { host: 'ghcr.io', namespace: 'a/b', tag: undefined, digest: `sha256:${'0'.repeat(64)}` }],
+    ['acme/runner', { host: 'acme', namespace: 'runner', tag: 'latest', digest: undefined }],
+    ['ghcr.io/a/b:1.2.3-RC-1', { host: 'ghcr.io', namespace: 'a/b', tag: '1.2.3-RC-1', digest: undefined }],
+    ['127.0.0.1:8080/a/b', { host: '127.0.0.1:8080', namespace: 'a/b', tag: 'latest', digest: undefined }],
   ])('%s', (name, parsed) => {
     expect(parseRemoteName(name)).toEqual(parsed);
   });
 
   it('treats names without a host as local', () => {
     expect(parseRemoteName('tf-pool-1')).toBeUndefined();
+  });
+
+  // The cases of tart's RemoteNameTests: non-ASCII, `name:tag` without a host, a colon without a port, `..`.
+  it.each(['debian:latest', '127.0.0.1:/a/b', 'ghcr.io/a/../b/c:latest', 'touché.fr/a/b:latest', 'ghcr.io/a/b:touché', 'ghcr.io/a/b@md5:00'])('rejects %s', (name) => {
+    expect(parseRemoteName(name)).toBeUndefined();
+  });
+
+  it('says where the name stops parsing', () => {
+    expect(() => requireRemoteName('nosuch')).toThrow("failed to parse remote name: mismatched input '<EOF>' expecting '/' (character 7)");
+    expect(() => requireRemoteName('a/b+c')).toThrow("failed to parse remote name: token recognition error at: '+' (character 4)");
   });
 });
 

@@ -10,6 +10,7 @@ import { createConsoleLogger } from '../../../core/logger';
 
 const consoleLogger = createConsoleLogger({ component: 'dispatcher' });
 import { createMetrics } from '../metrics';
+import { configuredRepositories } from '../metrics-port';
 import type { ReconcileReport } from '../reconciler';
 import { configFromEnv } from './env-config';
 
@@ -33,10 +34,11 @@ export function createLambdaHandler(options: LambdaHandlerOptions = {}) {
   function get(): { dispatcher: BuiltDispatcher; http: ReturnType<typeof handle> } {
     if (!dispatcher || !http) {
       const registry = new Registry();
+      const config = configFromEnv(options.env ?? process.env);
       dispatcher = buildDispatcher({
-        config: configFromEnv(options.env ?? process.env),
+        config,
         logger: consoleLogger,
-        metrics: createMetrics(registry),
+        metrics: createMetrics(registry, { repositories: configuredRepositories(config.github) }),
         registry,
         inline: true,
         ...(options.retryAfterBaseValue !== undefined ? { retryAfterBaseValue: options.retryAfterBaseValue } : {}),

@@ -3,11 +3,12 @@
  * graceful stop (finish webhook work in flight, stop the loop, close the server).
  */
 import { serve, type ServerType } from '@hono/node-server';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { systemClock } from '../../../core/clock';
 import { buildDispatcher, type BuildOptions, type BuiltDispatcher } from '../build-dispatcher';
 import type { Logger } from '../../../core/logger';
-import { createMetrics } from '../metrics';
+import { collectCleanDefaultMetrics, createMetrics } from '../metrics';
+import { configuredRepositories } from '../metrics-port';
 import { startReconcileLoop, type ReconcileLoop } from '../reconcile-loop';
 import type { ReconcileReport } from '../reconciler';
 
@@ -27,11 +28,11 @@ export interface NodeDispatcher {
 
 export async function startNodeDispatcher(options: NodeDispatcherOptions): Promise<NodeDispatcher> {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectCleanDefaultMetrics(registry);
   let loop: ReconcileLoop | undefined;
   const dispatcher = buildDispatcher({
     ...options,
-    metrics: createMetrics(registry),
+    metrics: createMetrics(registry, { repositories: configuredRepositories(options.config.github) }),
     registry,
     onNoCapacity: () => loop?.kick(),
     onWebhook: () => loop?.noteWebhook(),

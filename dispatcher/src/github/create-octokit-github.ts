@@ -37,8 +37,9 @@ export interface OctokitGitHubOptions {
   log?: { warn(msg: string): void };
   /** Request deadlines (default: real time). */
   clock?: Clock;
-  /** One finished HTTP request to GitHub: route template and status (`timeout`/`error` without one). */
-  onRequest?: (endpoint: string, status: string) => void;
+  /** Every response (and failed request), by route template (`GET /repos/{owner}/{repo}/…`) and
+   * status; 0 when no response came. */
+  onResponse?(endpoint: string, status: number): void;
 }
 
 function splitRepo(full: string): { owner: string; repo: string } {
@@ -67,11 +68,11 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
     clock: options.clock ?? systemClock,
     timeoutMs: cfg.requestTimeoutMs,
     budget,
-    onRequest: options.onRequest ?? (() => {}),
     onRateLimit: (r) => {
       remaining = r;
     },
   });
+  let limit: number | undefined;
   const write = createWriteLimiter({ perMinute: cfg.writesPerMinute, burst: Math.min(20, cfg.writesPerMinute) });
 
   const auth =
@@ -108,6 +109,26 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
       },
     } as never,
   });
+  /** The headers are absent on some responses (and on network errors): keep the last values. */
+  const noteRate = (headers: Record<string, unknown> | undefined): void => {
+    const r = Number(headers?.['x-ratelimit-remaining'] ?? NaN);
+    if (Number.isFinite(r)) remaining = r;
+    const l = Number(headers?.['x-ratelimit-limit'] ?? NaN);
+    if (Number.isFinite(l)) limit = l;
+  };
+  // Before the request is expanded, `options.url` is still Octokit's route template: a bounded label.
+  const endpointOf = (o: { method?: string; url?: string }): string => `${o.method ?? 'GET'} ${o.url ?? ''}`;
+  kit.hook.after('request', (response, requestOptions) => {
+    noteRate(response.headers);
+    options.onResponse?.(endpointOf(requestOptions), response.status);
+  });
+  kit.hook.error('request', (error, requestOptions) => {
+    const res = (error as { response?: { headers?: Record<string, string> } }).response;
+    noteRate(res?.headers);
+    options.onResponse?.(endpointOf(requestOptions), errorStatus(error) ?? 0);
+    throw error;
+  });
+
   const scope = cfg.org !== undefined ? ({ kind: 'org', org: cfg.org } as const) : ({ kind: 'repo', ...splitRepo(cfg.repo ?? '') } as const);
   let groupId: Promise<number> | undefined;
 
@@ -209,5 +230,6 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
     },
 
     rateLimitRemaining: () => remaining,
+    rateLimitLimit: () => limit,
   };
 }

@@ -50,4 +50,6 @@ export interface GitHubApi {
   getJobStatus(repo: string, jobId: number): Promise<string | undefined>;
   /** Last `x-ratelimit-remaining` seen, if any. */
   rateLimitRemaining(): number | undefined;
+  /** Last `x-ratelimit-limit` seen, if any (optional: fakes without a budget leave it out). */
+  rateLimitLimit?(): number | undefined;
 }

@@ -1,11 +1,11 @@
 /**
- * The fetch every GitHub request goes through: a deadline per request, the read budget, a count per
- * endpoint and status, and the rate-limit headers. At the fetch level so that retries and every page
+ * The fetch every GitHub request goes through: a deadline per request (body included) and the
+ * rate-limit headers for the read budget. At the fetch level so that retries and every page
  * of a paginated list count as the separate requests GitHub sees. The read budget is checked by the
  * callers before they start a read (a refusal here would look like a network error to Octokit's retry).
  */
 import type { Clock } from '../../../core/clock';
-import { DeadlineError, withDeadline } from '../../../core/deadline';
+import { withDeadline } from '../../../core/deadline';
 import { DispatcherError } from '../errors';
 import type { ReadBudget } from './read-budget';
 
@@ -14,8 +14,6 @@ export interface InstrumentedFetchOptions {
   clock: Clock;
   timeoutMs: number;
   budget: ReadBudget;
-  /** One finished request: `endpoint` is the route template, `status` the HTTP status or `timeout`/`error`. */
-  onRequest(endpoint: string, status: string): void;
   onRateLimit(remaining: number): void;
 }
 
@@ -69,23 +67,17 @@ export function createInstrumentedFetch(options: InstrumentedFetchOptions): type
     const endpoint = endpointOf(method, url);
     // App-JWT requests (installation tokens) have their own limit and serve every other request.
     const appRequest = / \/app\//.test(endpoint);
-    let response: Response;
-    try {
-      // The body is read inside the deadline too: a response that stalls mid-body is as stuck as one
-      // that never starts.
-      response = await withDeadline(options.clock, `GitHub ${endpoint}`, options.timeoutMs, init?.signal ?? undefined, async (signal) => {
-        const res = await options.fetch(input, { ...init, signal });
-        const body = res.status === 204 || res.status === 304 ? null : await readCapped(res, endpoint);
-        const copy = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
-        // Octokit reads the final URL (after redirects) from the response.
-        Object.defineProperty(copy, 'url', { value: res.url });
-        return copy;
-      });
-    } catch (error: unknown) {
-      options.onRequest(endpoint, error instanceof DeadlineError ? 'timeout' : 'error');
-      throw error;
-    }
-    options.onRequest(endpoint, String(response.status));
+    // The body is read inside the deadline too: a response that stalls mid-body is as stuck as one
+    // that never starts. Counting by endpoint and status is done by Octokit's hooks
+    // (create-octokit-github.ts), which see the route template.
+    const response = await withDeadline(options.clock, `GitHub ${endpoint}`, options.timeoutMs, init?.signal ?? undefined, async (signal) => {
+      const res = await options.fetch(input, { ...init, signal });
+      const body = res.status === 204 || res.status === 304 ? null : await readCapped(res, endpoint);
+      const copy = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+      // Octokit reads the final URL (after redirects) from the response.
+      Object.defineProperty(copy, 'url', { value: res.url });
+      return copy;
+    });
     const remaining = Number(response.headers.get('x-ratelimit-remaining') ?? Number.NaN);
     const reset = Number(response.headers.get('x-ratelimit-reset') ?? Number.NaN);
     if (!appRequest && Number.isFinite(remaining)) {

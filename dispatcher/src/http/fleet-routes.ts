@@ -1,9 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import type { ReconcileAgent } from '../reconciler';
-import { errorMessage } from '../../../core/errors';
-import { parseJobRunnerName } from '../../../core/names';
-import type { GitHubApi } from '../github/github-api';
-import type { Placer } from '../placement';
+import type { FleetSnapshotSource } from '../fleet-snapshot';
 import { HttpError } from './http-error';
 
 async function sha256(text: string): Promise<Uint8Array> {
@@ -30,31 +26,10 @@ export function requireFleetToken(token: string | undefined, route: string): Mid
 
 export interface FleetRouteDeps {
   fleetToken: string | undefined;
-  placer: Pick<Placer, 'snapshot'>;
-  github: Pick<GitHubApi, 'listRunners' | 'rateLimitRemaining'>;
-  agents: ReadonlyMap<string, Pick<ReconcileAgent, 'listRunners'>>;
+  fleetSnapshot: FleetSnapshotSource;
 }
 
 /** `GET /v1/fleet`: every host's state and runners, and our registrations as GitHub lists them. */
 export function fleetRoutes(deps: FleetRouteDeps): Hono {
-  return new Hono().use('*', requireFleetToken(deps.fleetToken, 'GET /v1/fleet')).get('/', async (c) => {
-    const [hosts, runners, records] = await Promise.all([
-      deps.placer.snapshot(),
-      deps.github.listRunners().catch((error: unknown) => ({ error: errorMessage(error) })),
-      Promise.all(
-        [...deps.agents.entries()].map(async ([host, agent]) => {
-          try {
-            return { host, runners: await agent.listRunners() };
-          } catch (error: unknown) {
-            return { host, error: errorMessage(error) };
-          }
-        }),
-      ),
-    ]);
-    const ours = Array.isArray(runners) ? runners.filter((r) => parseJobRunnerName(r.name)) : runners;
-    return c.json({
-      hosts: hosts.map((h) => ({ ...h, runners: records.find((r) => r.host === h.host)?.runners ?? [] })),
-      github: { runners: ours, rateLimitRemaining: deps.github.rateLimitRemaining() ?? null },
-    });
-  });
+  return new Hono().use('*', requireFleetToken(deps.fleetToken, 'GET /v1/fleet')).get('/', async (c) => c.json(await deps.fleetSnapshot()));
 }

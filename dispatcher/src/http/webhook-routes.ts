@@ -15,8 +15,11 @@ import type { Logger } from '../../../core/logger';
 import type { DispatcherConfig, PoolConfig } from '../config';
 import type { DedupeStore } from '../dedupe-store';
 import type { GitHubApi } from '../github/github-api';
+import type { JobTracker } from '../job-tracker';
+import type { JobLog } from '../status/job-log';
 import type { DispatcherMetrics, WebhookResult } from '../metrics-port';
 import { matchPool } from '../pool-match';
+import type { WarmSizer } from '../warm-sizer';
 import type { RunnerStarter } from '../start-runner';
 import { deliveryJson, parseWorkflowJob, verifySignature, type WorkflowJobEvent } from '../webhook';
 import { DispatcherError } from '../errors';
@@ -31,6 +34,8 @@ export interface WebhookRouteDeps {
   github: Pick<GitHubApi, 'getJobStatus'>;
   startRunner: RunnerStarter;
   metrics: DispatcherMetrics;
+  /** Where an `in_progress` delivery reports the job's queue wait. */
+  tracker: Pick<JobTracker, 'started'>;
   logger: Logger;
   clock: Clock;
   dedupe: DedupeStore;
@@ -42,6 +47,16 @@ export interface WebhookRouteDeps {
   onWebhook?: () => void;
   /** Tracks work started after the response. */
   track(c: Context, work: Promise<unknown>): void;
+  /** Counts queued jobs for automatic warm sizing. */
+  warmSizer?: WarmSizer;
+  /** Remembers jobs seen queued and started, for the status page. */
+  jobLog?: Pick<JobLog, 'queued' | 'started' | 'completed'>;
+}
+
+/** Epoch ms of an ISO time from a payload, or undefined. */
+function epochMs(iso: string | null | undefined): number | undefined {
+  const ms = Date.parse(iso ?? '');
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 type Accepted = { status: 200 | 202; result: WebhookResult | 'accepted'; message?: string };
@@ -99,8 +114,12 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
       dedupe.claim(`job:${job.id}:progressed`);
       if (event.action === 'in_progress' && pool && job.created_at && job.started_at) {
         const wait = (Date.parse(job.started_at) - Date.parse(job.created_at)) / 1000;
-        if (Number.isFinite(wait) && wait >= 0) deps.metrics.queueWaitSeconds(pool.name, wait);
+        deps.tracker.started(job.id, pool.name, event.repository.full_name, wait);
       }
+      const createdAt = epochMs(job.created_at);
+      const startedAt = epochMs(job.started_at);
+      if (event.action === 'in_progress' && pool && startedAt !== undefined) deps.jobLog?.started({ jobId: job.id, pool: pool.name, startedAt, ...(createdAt !== undefined ? { createdAt } : {}) });
+      if (event.action === 'completed') deps.jobLog?.completed(job.id);
       return { status: 202, result: 'ignored' };
     }
     if (event.action !== 'queued') return { status: 202, result: 'ignored' };
@@ -108,6 +127,8 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
     // Delivered out of order after the job already started or ended.
     if (dedupe.has(`job:${job.id}:progressed`)) return { status: 200, result: 'ignored', message: 'job already in progress or completed' };
     if (!dedupe.claim(`job:${job.id}:queued`)) return { status: 200, result: 'duplicate' };
+    deps.warmSizer?.arrived(pool.name, job.id, Date.parse(job.created_at ?? ''));
+    deps.jobLog?.queued({ jobId: job.id, pool: pool.name, createdAt: epochMs(job.created_at) ?? deps.clock.now() });
     const work = handleQueued(event, pool).then((result) => deps.metrics.webhook(result));
     if (deps.inline) await work;
     else deps.track(c, work);

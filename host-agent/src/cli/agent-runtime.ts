@@ -21,6 +21,8 @@ import { createImageService, type ImageService } from '../images/image-service';
 import { openPoolImageStore, type PoolImageStore } from '../images/pool-image-store';
 import type { LifecycleRunnerService } from '../lifecycle/runner-service';
 import { freeBytes } from './free-bytes';
+import { poolImageFacts } from '../images/image-facts';
+import { registerHostGauges } from '../metrics/host-gauges';
 
 /** What `serve` runs on. */
 export interface ServeRuntime {
@@ -49,7 +51,7 @@ export function effectiveTartHome(config: Readonly<AgentConfig>): string {
 /** Registry, metrics and the runner service for `serve`. */
 export function buildServeRuntime(config: Readonly<AgentConfig>, logger: Logger, clock: Clock): ServeRuntime {
   const registry = new Registry();
-  const metrics = createMetrics(registry, { hostId: config.hostId });
+  const metrics = createMetrics(registry, { hostId: config.hostId, pools: config.pools.map((p) => p.name) });
   const tart = createTartForConfig(config, logger, clock);
   const shell = createShell(logger, clock);
   const store = openPoolImageStore(config.stateDir, config.pools);
@@ -63,7 +65,7 @@ export function buildServeRuntime(config: Readonly<AgentConfig>, logger: Logger,
     store,
     tartHome: effectiveTartHome(config),
     freeBytes,
-    activeRunners: () => service.list().filter((r) => r.stage !== 'gone').map((r) => r.name),
+    activeRunners: () => service.activeVms(),
     reserveSlot: () => service.reserveSlot(),
     clock,
     logger,
@@ -71,6 +73,14 @@ export function buildServeRuntime(config: Readonly<AgentConfig>, logger: Logger,
     logFileOf: (vm) => path.join(smokeLogs, `${vm}.log`),
   });
   void images.cleanupLeftovers();
+  const tartHome = effectiveTartHome(config);
+  registerHostGauges(registry, {
+    freeBytes: () => freeBytes(tartHome),
+    freeMarginBytes: config.images.freeMarginBytes,
+    poolImages: () => poolImageFacts({ tartHome, tart, store, pools: config.pools }),
+    clock,
+    onError: (message) => logger.warn({}, message),
+  });
   return { service, registry, metrics, images };
 }
 

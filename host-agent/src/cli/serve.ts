@@ -8,6 +8,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { createApp } from '../app';
+import { checkMirrorHealth } from '../cache/check-mirror-health';
+import { registerMirrorUpGauge } from '../cache/mirror-up-gauge';
 import { startCacheLogMetrics } from '../cache/start-cache-log-metrics';
 import type { AgentConfig } from '../config/schema';
 import type { AgentMetrics } from '../metrics/create-metrics';
@@ -78,6 +80,8 @@ export async function runServe(deps: ServeDeps): Promise<number> {
   const cacheLog = deps.config.cache
     ? await startCacheLogMetrics({ registry: deps.registry, cache: deps.config.cache, onError: (message) => log.warn({ accessLog: deps.config.cache?.accessLog }, message) })
     : undefined;
+  const cache = deps.config.cache;
+  if (cache) registerMirrorUpGauge(deps.registry, { check: () => checkMirrorHealth(cache, fetch, 3_000, deps.clock), clock: deps.clock });
   deps.onListening?.(url);
 
   const signal = await deps.stopRequested;

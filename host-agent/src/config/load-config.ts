@@ -157,6 +157,10 @@ export function loadConfig(options: LoadConfigOptions): Readonly<AgentConfig> {
     if (config.ssh.hostKeyPolicy === 'pinned' && config.ssh.hostKeyFingerprint === undefined) {
       problems.push("ssh.hostKeyFingerprint: required when ssh.hostKeyPolicy is 'pinned' (SHA256:… of the image's host key)");
     }
+    const warmTotal = config.pools.reduce((sum, p) => sum + p.warm, 0);
+    if (warmTotal > config.maxVms) {
+      problems.push(`pools[].warm: the warm baselines add up to ${warmTotal}, more than the host's ${config.maxVms} slot(s) (maxVms)`);
+    }
     const names = config.pools.map((p) => p.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup !== undefined) problems.push(`pools: pool names must be unique, '${dup}' appears more than once`);

@@ -7,6 +7,7 @@ import { poolNameSchema, labelSchema } from '../../../core/agent-api/contract';
 import { cacheConfigSchema } from '../cache/cache-config-schema';
 import { hostDirsSchema } from '../cache/host-dirs';
 import { imagesConfigSchema } from '../images/images-config-schema';
+import { warmConfigSchema } from '../warm/warm-config-schema';
 
 /** Apple's macOS licence allows two macOS guests per host and Virtualization.framework enforces it
  * (docs/reference/tart-cli.md §4): a third `tart run` fails. So macOS capacity can be configured lower, never higher. */
@@ -20,8 +21,9 @@ export const poolConfigSchema = z.strictObject({
   cpu: z.number().int().min(1).max(64).optional(),
   memoryMb: z.number().int().min(1024).max(1_048_576).optional(),
   labels: z.array(labelSchema).min(1),
-  /** Pre-booted VMs kept ready (warm-pool issue); 0 until then. */
-  warm: z.number().int().min(0).max(MACOS_VM_LIMIT).default(0),
+  /** Warm VMs kept booted, SSH-ready and unregistered for this pool (the baseline; the API can
+   * override it for a while). They hold slots like any VM. */
+  warm: z.number().int().min(0).max(64).default(0),
   /** Host folders shared into the pool's VMs (`tart run --dir`), read-only unless marked writable. */
   dirs: hostDirsSchema,
 });
@@ -79,5 +81,7 @@ export const agentConfigSchema = z.strictObject({
   cache: cacheConfigSchema.optional(),
   /** Image pulls, pool image switches, pruning and smoke tests (rollout). */
   images: imagesConfigSchema.prefault({}),
+  /** Warm capacity: idle age, liveness probe, refill back-off. */
+  warm: warmConfigSchema.prefault({}),
 });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;

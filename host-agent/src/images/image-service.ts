@@ -267,7 +267,10 @@ export function createImageService(deps: ImageServiceDeps): ImageService {
       smoking.set(image, (smoking.get(image) ?? 0) + 1);
       try {
         const vm = { tart, shell: deps.shell, clock, config, sshPrivateKey: deps.sshPrivateKey, stopTimeoutSeconds: 0 };
-        return await smokeImage({ config, vm, logger: log, logFileOf: deps.logFileOf }, image);
+        const result = await smokeImage({ config, vm, logger: log, logFileOf: deps.logFileOf }, image);
+        const built = result.ok ? Date.parse(result.metadata?.buildDate ?? '') : NaN;
+        if (Number.isFinite(built)) store.recordBuildDate(image, new Date(built).toISOString());
+        return result;
       } finally {
         const n = (smoking.get(image) ?? 1) - 1;
         if (n <= 0) smoking.delete(image);

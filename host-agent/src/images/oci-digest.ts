@@ -18,6 +18,15 @@ function splitOciName(name: string): { repo: string; tag?: string; digest?: stri
   return { repo: name, tag: 'latest' };
 }
 
+/** The cache directory (`…/sha256:<hex>`) an OCI name resolves to, or undefined when unknown. */
+export function ociImageDir(tartHome: string, name: string): string | undefined {
+  const resolved = resolveOciDigest(tartHome, name);
+  if (resolved === undefined) return undefined;
+  const at = resolved.indexOf('@');
+  const [host = '', ...ns] = resolved.slice(0, at).split('/');
+  return path.join(tartHome, 'cache', 'OCIs', host.replace(/:/g, '%3A'), ...ns, resolved.slice(at + 1));
+}
+
 /** `repo@sha256:…` the name resolves to in the cache of `tartHome`, or undefined when unknown. */
 export function resolveOciDigest(tartHome: string, name: string): string | undefined {
   const parts = splitOciName(name);

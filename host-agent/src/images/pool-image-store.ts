@@ -2,7 +2,8 @@
  * Which image each pool clones (`current`) and the one before it (`previous`, kept for rollback),
  * persisted in `<stateDir>/pool-images.json` with write-then-rename so a crash leaves either the old
  * or the new file, never a torn one. A pool without an entry uses its configured image.
- * Also remembers which image each runner was cloned from, so pruning never removes it.
+ * Also remembers which image each runner was cloned from, so pruning never removes it, and the build
+ * date a smoke test read from each image's metadata (the image age metrics prefer it).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,11 +28,18 @@ export interface PoolImageStore extends PoolImageResolver {
   rollback(pool: PoolConfig): PoolImage;
   /** The image each named runner was cloned from (only runners still passed in `keep` are kept). */
   clonedFrom(keep: ReadonlySet<string>): Map<string, string>;
+  /** Remembers the build date (ISO-8601) an image's metadata records; the newest few are kept. */
+  recordBuildDate(image: string, buildDate: string): void;
+  buildDateOf(image: string): string | undefined;
 }
+
+/** Build dates kept: rollouts test a handful of images, never hundreds. */
+const MAX_BUILD_DATES = 50;
 
 interface StoreFile {
   pools: Record<string, { current: string; previous: string | null }>;
   clonedFrom: Record<string, string>;
+  buildDates: Record<string, string>;
 }
 
 /** Thrown by `rollback` when a pool has nothing to go back to. */
@@ -46,10 +54,10 @@ export class NoPreviousImageError extends TartfleetError {
  * the configured images would roll the fleet back without anyone asking. */
 export function openPoolImageStore(stateDir: string, pools: readonly PoolConfig[]): PoolImageStore {
   const file = path.join(stateDir, 'pool-images.json');
-  let data: StoreFile = { pools: {}, clonedFrom: {} };
+  let data: StoreFile = { pools: {}, clonedFrom: {}, buildDates: {} };
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<StoreFile>;
-    data = { pools: parsed.pools ?? {}, clonedFrom: parsed.clonedFrom ?? {} };
+    data = { pools: parsed.pools ?? {}, clonedFrom: parsed.clonedFrom ?? {}, buildDates: parsed.buildDates ?? {} };
   } catch (error: unknown) {
     if ((error as { code?: string }).code !== 'ENOENT') {
       throw new Error(`${file} must be the agent's pool image state (JSON), but it could not be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
@@ -102,5 +110,14 @@ export function openPoolImageStore(stateDir: string, pools: readonly PoolConfig[
       if (changed) save();
       return new Map(Object.entries(data.clonedFrom));
     },
+    recordBuildDate(image, buildDate) {
+      if (data.buildDates[image] === buildDate) return;
+      delete data.buildDates[image];
+      data.buildDates[image] = buildDate;
+      const names = Object.keys(data.buildDates);
+      for (const name of names.slice(0, Math.max(0, names.length - MAX_BUILD_DATES))) delete data.buildDates[name];
+      save();
+    },
+    buildDateOf: (image) => data.buildDates[image],
   };
 }

@@ -5,12 +5,13 @@
  * built from RunnerRecord, which has no field for it.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { runnerRecordSchema, type RunnerRecord } from '../../../core/agent-api/contract';
 import { parseName } from '../../../core/names';
 import { errorMessage } from '../../../core/errors';
+import { fsyncDir, writeFileAtomic } from './write-file-atomic';
 import type { Logger } from '../../../core/logger';
 
 /** What the journal keeps per runner. */
@@ -20,9 +21,17 @@ export interface JournalEntry {
   runPid?: number;
   /** Guest address, to re-attach to the runner console after a restart. */
   ip?: string;
+  /** Set for a warm VM (booted before any runner; `record.name` is the VM's name): after a crash it is
+   * torn down, never counted as a runner. */
+  warm?: { image: string };
 }
 
-const entrySchema = z.object({ record: runnerRecordSchema, runPid: z.number().int().positive().optional(), ip: z.string().optional() });
+const entrySchema = z.object({
+  record: runnerRecordSchema,
+  runPid: z.number().int().positive().optional(),
+  ip: z.string().optional(),
+  warm: z.object({ image: z.string() }).optional(),
+});
 
 /** The journal's operations. */
 export interface Journal {
@@ -36,29 +45,6 @@ export interface Journal {
   remove(name: string): Promise<void>;
   /** Resolves when every write issued so far has landed. */
   flush(): Promise<void>;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Temp file, fsync, rename, fsync of the folder: after a crash the old or the new text, never half. */
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const handle = await open(tmp, 'w', 0o600);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, file);
-  await fsyncDir(path.dirname(file));
 }
 
 /** Builds the file journal under `<stateDir>/runners/`. */
@@ -119,7 +105,7 @@ export function createFileJournal(options: { stateDir: string; logger: Logger })
     save(entry) {
       const file = fileOf(entry.record.name);
       const text = `${JSON.stringify(entry, null, 2)}\n`;
-      return enqueue(entry.record.name, () => writeAtomic(file, text));
+      return enqueue(entry.record.name, () => writeFileAtomic(file, text));
     },
     remove(name) {
       const file = fileOf(name);

@@ -7,7 +7,7 @@
 import { TartError } from '../tart/tart-error';
 import { errorMessage } from '../../../core/errors';
 import { parseConsoleLine } from './console-parser';
-import type { LifecycleContext, RunnerState } from './context';
+import { vmNameOf, type LifecycleContext, type RunnerState } from './context';
 import { Interrupt, StageFailure } from '../vm/stage-failure';
 import { guestConnectOptions } from '../ssh/guest-connect-options';
 
@@ -43,7 +43,7 @@ export function reattachConsole(ctx: LifecycleContext, r: RunnerState): void {
 
 /** Resolves when the adopted VM has stopped or vanished; throws StageFailure on deadline or interrupt. */
 export async function watchAdopted(ctx: LifecycleContext, r: RunnerState): Promise<void> {
-  const name = r.record.name;
+  const name = vmNameOf(r);
   const signal = r.controller.signal;
   const onlineAt = Date.parse(r.record.timestamps.online ?? r.record.timestamps.running ?? new Date(ctx.clock.now()).toISOString());
   const deadline = onlineAt + ctx.config.deadlines.jobMs;

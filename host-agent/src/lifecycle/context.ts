@@ -9,6 +9,7 @@ import type { RemoteSession, RemoteShell } from '../ssh/remote-shell';
 import type { TartCli, TartRunExit, TartRunHandle } from '../tart/tart-cli';
 import type { VmDeps } from '../vm/vm-session';
 import type { SlotBook } from './slots';
+import type { WarmPool } from '../warm/warm-pool';
 
 /** Tunables that are not operator settings (tests shorten them). */
 export interface LifecycleTiming {
@@ -76,6 +77,9 @@ export interface RunnerState {
   countsAsJob: boolean;
 }
 
+/** The VM a runner lives in: its own name, or the warm VM it took over. */
+export const vmNameOf = (r: RunnerState): string => r.record.vm ?? r.record.name;
+
 /** The shared state and helpers the lifecycle modules work on. */
 export interface LifecycleContext {
   deps: RunnerServiceDeps;
@@ -87,6 +91,8 @@ export interface LifecycleContext {
   vm: VmDeps;
   runners: Map<string, RunnerState>;
   slots: SlotBook;
+  /** Warm capacity (set right after the context is built: it works on the context). */
+  warm: WarmPool;
   /** Moves a runner to `stage`, timestamps it, persists and reports it. */
   enter(r: RunnerState, stage: RunnerStage): void;
   /** Records the first failure of a runner and enters `failed`. Later failures are only logged. */

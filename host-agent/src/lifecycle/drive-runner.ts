@@ -11,6 +11,7 @@ import type { TartRunHandle } from '../tart/tart-cli';
 import { reattachConsole } from './adopt';
 import type { LifecycleContext, RunnerState } from './context';
 import { registerRunner, type BootstrapEnd } from './register-runner';
+import type { WarmVm } from '../warm/warm-pool';
 
 /** The VM's `tart run` ending interrupts whatever stage the runner is in. */
 export function watchRun(r: RunnerState, run: TartRunHandle): void {
@@ -22,8 +23,17 @@ export function watchRun(r: RunnerState, run: TartRunHandle): void {
   });
 }
 
+/** How a runner gets its VM, decided when it was admitted. */
+export type Handoff =
+  /** Clone and boot into a free slot. */
+  | { kind: 'cold' }
+  /** Take over this ready warm VM (claimed from the warm pool). */
+  | { kind: 'warm'; warm: WarmVm }
+  /** Clone now, but run only once the VM whose slot this runner took (an evicted warm VM) has stopped. */
+  | { kind: 'cold-after'; slotFreed: Promise<void> };
+
 /** A fresh VM for the runner: clone, boot, SSH. */
-async function coldVm(ctx: LifecycleContext, r: RunnerState): Promise<BootedVm> {
+async function coldVm(ctx: LifecycleContext, r: RunnerState, slotFreed: Promise<void> | undefined): Promise<BootedVm> {
   const pool = r.pool;
   if (!pool) throw new StageFailure('requested', 'internal', `pool '${r.record.pool}' is not configured`);
   const name = r.record.name;
@@ -32,6 +42,7 @@ async function coldVm(ctx: LifecycleContext, r: RunnerState): Promise<BootedVm> 
   const image = ctx.deps.poolImages?.imageFor(pool, name) ?? pool.image;
   const vm = await bootVm(ctx.vm, { name, image, cpu: pool.cpu, memoryMb: pool.memoryMb, runArgs: tartDirArgs(pool.dirs), logFile: ctx.logFileOf(name) }, r.controller.signal, {
     stage: (stage) => ctx.enter(r, stage),
+    ...(slotFreed ? { beforeRun: () => slotFreed } : {}),
     started: (run) => {
       watchRun(r, run);
       ctx.persist(r);
@@ -45,6 +56,34 @@ async function coldVm(ctx: LifecycleContext, r: RunnerState): Promise<BootedVm> 
   ctx.enter(r, 'ssh-ready');
   ctx.deps.observer.vmBooted(pool.name, (ctx.clock.now() - cloneStarted) / 1000);
   return vm;
+}
+
+/** The runner takes over a warm VM: no clone, no boot; its `tart run` now ends the runner. */
+function takeOver(ctx: LifecycleContext, r: RunnerState, w: WarmVm, vm: BootedVm): BootedVm {
+  if (w.run) watchRun(r, w.run);
+  r.ip = vm.ip;
+  r.session = vm.session;
+  ctx.enter(r, 'ssh-ready');
+  // The runner's record (with `vm`) is journaled by `enter`; the warm entry can go.
+  void ctx.deps.journal.remove(w.name);
+  return vm;
+}
+
+/** The runner's VM: the claimed warm VM when it is alive, else a cold start. */
+async function acquireVm(ctx: LifecycleContext, r: RunnerState, handoff: Handoff): Promise<BootedVm> {
+  if (handoff.kind === 'cold') return coldVm(ctx, r, undefined);
+  if (handoff.kind === 'cold-after') return coldVm(ctx, r, handoff.slotFreed);
+  const w = handoff.warm;
+  if (w.vm && (await ctx.warm.alive(w))) {
+    ctx.deps.observer.warmHandoff(r.record.pool, 'hit');
+    return takeOver(ctx, r, w, w.vm);
+  }
+  ctx.deps.observer.warmHandoff(r.record.pool, 'unhealthy');
+  r.log.warn({ vm: w.name }, 'the warm VM failed its liveness probe; tearing it down and starting cold in its slot');
+  const { vm: _dead, ...record } = r.record;
+  r.record = record;
+  ctx.persist(r);
+  return coldVm(ctx, r, ctx.warm.discard(w, 'failed its liveness probe at hand-off'));
 }
 
 /** online → running → the runner exits and the guest powers itself off, which ends `tart run`. */
@@ -81,8 +120,8 @@ async function watchJob(ctx: LifecycleContext, r: RunnerState, bootstrap: Promis
  * Drives a runner up to the end of its job. Returns normally when the job ended (the record says
  * how); throws StageFailure otherwise. Never tears down: the caller does, on every path.
  */
-export async function driveRunner(ctx: LifecycleContext, r: RunnerState, jitConfig: string): Promise<void> {
-  const vm = await coldVm(ctx, r);
+export async function driveRunner(ctx: LifecycleContext, r: RunnerState, jitConfig: string, handoff: Handoff = { kind: 'cold' }): Promise<void> {
+  const vm = await acquireVm(ctx, r, handoff);
   const bootstrap = await registerRunner(ctx, r, vm.session, jitConfig);
   await watchJob(ctx, r, bootstrap.ended);
 }

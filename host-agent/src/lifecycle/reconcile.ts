@@ -9,7 +9,7 @@
 import type { RunnerRecord } from '../../../core/agent-api/contract';
 import { parseName } from '../../../core/names';
 import { errorMessage } from '../../../core/errors';
-import type { LifecycleContext, RunnerState } from './context';
+import { vmNameOf, type LifecycleContext, type RunnerState } from './context';
 
 /** What reconcile needs from the service: how to start tasks on runners. */
 export interface ReconcileActions {
@@ -33,10 +33,13 @@ export async function reconcile(ctx: LifecycleContext, actions: ReconcileActions
     return;
   }
   const present = new Map(vms.filter((vm) => parseName(vm.name) !== undefined).map((vm) => [vm.name, vm]));
+  // A runner lives in a VM of its own name, or in the warm VM it took over.
+  const byVm = new Map([...ctx.runners.values()].map((r) => [vmNameOf(r), r]));
 
   for (const vm of present.values()) {
-    const r = ctx.runners.get(vm.name);
+    const r = byVm.get(vm.name);
     if (r?.task) continue;
+    if (!r && ctx.warm.owns(vm.name)) continue;
     if (!r) {
       const parsed = parseName(vm.name);
       if (!parsed) continue;
@@ -63,7 +66,7 @@ export async function reconcile(ctx: LifecycleContext, actions: ReconcileActions
 
   // Records that still claim a VM the list does not show (and that no task owns).
   for (const r of ctx.runners.values()) {
-    if (r.task || r.record.stage === 'gone' || present.has(r.record.name)) continue;
+    if (r.task || r.record.stage === 'gone' || present.has(vmNameOf(r))) continue;
     if (r.record.stage !== 'tearing-down' && !r.record.failure) {
       // Only records from a previous agent life get here without a failure (live ones have a task).
       ctx.fail(r, r.record.stage, 'agent-shutdown', `the agent restarted while the runner was ${r.record.stage}; its VM no longer exists`);

@@ -12,6 +12,9 @@ import { parseConsoleLine } from './console-parser';
 import type { LifecycleContext, RunnerState } from './context';
 
 const DEFAULT_BOOTSTRAP = '"$HOME/.tartfleet/runner-bootstrap.sh"';
+/** How much of the console a registration failure quotes (guest bytes: bounded). */
+const TAIL_LINES = 5;
+const TAIL_LINE_CHARS = 300;
 
 /** The runner's environment: the host mirror's settings as this VM reaches the host (derived from its
  * IP), overridden by the operator's own `runnerEnv`. */
@@ -50,22 +53,26 @@ export async function registerRunner(ctx: LifecycleContext, r: RunnerState, sess
   ctx.enter(r, 'registering');
   let online!: () => void;
   const isOnline = new Promise<void>((resolve) => (online = resolve));
-  const stderrTail: string[] = [];
+  // The last console lines, both streams: the bootstrap sends the runner's own errors (and run.sh's
+  // verdict on its exit code) to stdout, so stderr alone would not say why the runner stopped.
+  const tail: string[] = [];
   const exec = session.exec(ctx.deps.bootstrapCommand ?? DEFAULT_BOOTSTRAP, {
     stdin: bootstrapInput(ctx, jit, r.ip ?? ''),
     onLine: (raw, stream) => {
       // Defence in depth: the runner never prints its config, but no log line may carry it.
       const line = jit && raw.includes(jit) ? raw.split(jit).join('[REDACTED]') : raw;
       r.log.debug({ stream, line }, 'runner console');
-      if (stream === 'stderr') {
-        stderrTail.push(line);
-        if (stderrTail.length > 5) stderrTail.shift();
-      }
+      tail.push(line.length > TAIL_LINE_CHARS ? `${line.slice(0, TAIL_LINE_CHARS)}…` : line);
+      if (tail.length > TAIL_LINES) tail.shift();
       const event = parseConsoleLine(line);
       if (!event) return;
       // Stages move here, synchronously, so lines arriving in one chunk keep their order.
       if (event.type === 'online' || event.type === 'job-started') {
-        if (r.record.stage === 'registering') ctx.enter(r, 'online');
+        if (r.record.stage === 'registering') {
+          ctx.enter(r, 'online');
+          const requested = Date.parse(r.record.timestamps.requested ?? '');
+          if (Number.isFinite(requested)) ctx.deps.observer.runnerOnline(r.record.pool, r.record.vm ? 'warm' : 'cold', (ctx.clock.now() - requested) / 1000);
+        }
         online();
       }
       if (event.type === 'job-started') {
@@ -86,7 +93,7 @@ export async function registerRunner(ctx: LifecycleContext, r: RunnerState, sess
         isOnline,
         ended.then(({ result, error }) => {
           const why = error ? errorMessage(error) : `exit ${result?.exitCode ?? result?.signal ?? 'unknown'}`;
-          throw new StageFailure('registering', 'register-failed', `the bootstrap ended before the runner was online (${why}): ${stderrTail.join(' | ') || 'no error output'}`);
+          throw new StageFailure('registering', 'register-failed', `the bootstrap ended before the runner was online (${why}): ${tail.join(' | ') || 'no output'}`);
         }),
       ]),
     );

@@ -4,17 +4,19 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { NO_SLOT_RETRY_AFTER_SECONDS, type HostInfo, type RunnerRecord, type StartRunnerRequest } from '../../../core/agent-api/contract';
+import type { HostInfo, RunnerRecord } from '../../../core/agent-api/contract';
 import { systemClock, type Timer } from '../../../core/clock';
-import { nameBelongsTo } from '../../../core/names';
-import { StartRejectedError, type RunnerService } from '../service';
-import { DEFAULT_TIMING, type LifecycleContext, type RunnerServiceDeps, type RunnerState } from './context';
+import { WarmTargetError, type RunnerService } from '../service';
+import { DEFAULT_TIMING, vmNameOf, type LifecycleContext, type RunnerServiceDeps, type RunnerState } from './context';
 import { driveRunner } from './drive-runner';
 import { reconcile } from './reconcile';
 import { loadJournal, newRunnerState, own, pruneFinished, reconcileActions } from './runner-tasks';
 import { shutdownRunners } from './shutdown';
 import { createSlotBook } from './slots';
 import { Interrupt } from '../vm/stage-failure';
+import { createWarmPool, type WarmPool } from '../warm/warm-pool';
+import { openWarmTargets } from '../warm/warm-targets';
+import { admit } from './admission';
 
 export type { RunnerServiceDeps } from './context';
 
@@ -27,9 +29,13 @@ export interface LifecycleRunnerService extends RunnerService {
   /** Takes one VM slot for a VM outside the runner lifecycle (an image smoke test); returns its
    * release, or undefined when no slot is free (or the host is draining). */
   reserveSlot(): (() => void) | undefined;
+  /** VMs that are runners' or warm: their images must not be pruned. */
+  activeVms(): string[];
 }
 
 const isoOf = (ms: number): string => new Date(ms).toISOString();
+/** How often warm capacity looks at its targets, idle ages and refills (no tart call). */
+const WARM_TICK_MS = 5_000;
 
 /** Builds the lifecycle's shared context: stage moves, failures, the journal, counts. */
 function createContext(deps: RunnerServiceDeps): LifecycleContext {
@@ -52,8 +58,10 @@ function createContext(deps: RunnerServiceDeps): LifecycleContext {
       suspectTtlMs: timing.suspectTtlMs,
       clock,
       busy: () => [...runners.values()].filter((r) => r.record.stage !== 'gone').length,
-      warm: () => 0,
+      warm: () => ctx.warm.held(),
     }),
+    // Set by createRunnerService right after: the warm pool works on this context.
+    warm: undefined as unknown as WarmPool,
     enter(r, stage) {
       const now = clock.now();
       const previous = r.record.stage;
@@ -103,6 +111,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
   let presentImages = new Set<string>();
   const imageOf = (p: (typeof config.pools)[number]): string => deps.poolImages?.currentOf(p) ?? p.image;
   const actions = reconcileActions(ctx);
+  ctx.warm = createWarmPool({ ctx, targets: openWarmTargets({ stateDir: config.stateDir, clock, logger: log }), draining: () => draining || shuttingDown });
   loadJournal(ctx);
 
   async function refreshHostFacts(): Promise<void> {
@@ -120,6 +129,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
       try {
         await reconcile(ctx, actions, { allowAdopt: !shuttingDown });
         pruneFinished(ctx);
+        ctx.warm.tick();
         await refreshHostFacts();
         ctx.countsChanged();
       } finally {
@@ -134,23 +144,21 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
     timer = clock.setTimer(config.reconcileIntervalMs, () => void reconcileNow().finally(() => !shuttingDown && schedule()), { unref: true });
   };
   schedule();
-
-  function admit(request: StartRunnerRequest): void {
-    if (draining || shuttingDown) throw new StartRejectedError('draining', `host ${config.hostId} is draining and takes no new runners`);
-    if (!config.pools.some((p) => p.name === request.pool)) {
-      throw new StartRejectedError('unknown_pool', `pool '${request.pool}' is not configured on host ${config.hostId}; configured: ${config.pools.map((p) => p.name).join(', ')}`);
-    }
-    if (!nameBelongsTo(request.name, request.pool)) throw new StartRejectedError('unknown_pool', `runner name '${request.name}' must be tf-${request.pool}-<id> for pool '${request.pool}'`);
-    if (ctx.runners.has(request.name)) throw new StartRejectedError('conflict', `runner '${request.name}' already exists on host ${config.hostId} (names are single-use)`);
-    const slots = ctx.slots.counts();
-    if (slots.free <= 0) {
-      throw new StartRejectedError('no_slot', `no free VM slot on host ${config.hostId}: ${slots.busy} busy, ${slots.suspect} suspect of ${slots.total}`, NO_SLOT_RETRY_AFTER_SECONDS);
-    }
-  }
+  // Warm capacity's own beat: override expiry, idle age and refills need no tart call.
+  let warmTimer: Timer | undefined;
+  const warmBeat = (): void => {
+    warmTimer = clock.setTimer(WARM_TICK_MS, () => {
+      ctx.warm.tick();
+      if (!shuttingDown) warmBeat();
+    }, { unref: true });
+  };
+  void ready.then(() => !shuttingDown && (ctx.warm.tick(), warmBeat()));
 
   return {
     ready,
     reconcileNow,
+
+    activeVms: () => [...[...ctx.runners.values()].filter((r) => r.record.stage !== 'gone').map(vmNameOf), ...ctx.warm.names()],
 
     reserveSlot() {
       if (draining || shuttingDown) return undefined;
@@ -164,7 +172,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
     },
 
     start(request) {
-      admit(request);
+      const handoff = admit(ctx, request, draining || shuttingDown);
       const record: RunnerRecord = {
         name: request.name,
         pool: request.pool,
@@ -174,6 +182,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
         timestamps: { requested: isoOf(clock.now()) },
         registrationLeftBehind: false,
         adopted: false,
+        ...(handoff.kind === 'warm' ? { vm: handoff.warm.name } : {}),
       };
       const r = newRunnerState(ctx, record);
       ctx.runners.set(record.name, r);
@@ -182,7 +191,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
       ctx.countsChanged();
       r.log.info({ labels: record.labels, jobId: record.jobId }, 'runner requested');
       const accepted = structuredClone(r.record);
-      own(ctx, r, () => driveRunner(ctx, r, request.jitConfig));
+      own(ctx, r, () => driveRunner(ctx, r, request.jitConfig, handoff));
       return accepted;
     },
 
@@ -205,13 +214,23 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
 
     drain() {
       draining = true;
-      log.info({}, 'draining: no new runners');
+      log.info({}, 'draining: no new runners; warm VMs torn down');
+      void ctx.warm.retireAll('the host is draining');
     },
 
     resume() {
       if (shuttingDown) return;
       draining = false;
       log.info({}, 'resumed: taking runners');
+      ctx.warm.tick();
+    },
+
+    async setWarmTarget(name, count, untilMs, source = 'manual') {
+      const pool = config.pools.find((p) => p.name === name);
+      if (!pool) throw new WarmTargetError('pool', `pool must be one of ${config.pools.map((p) => p.name).join(', ')} (configured on host ${config.hostId}), got '${name}'`);
+      if (count > config.maxVms) throw new WarmTargetError('count', `count must be at most ${config.maxVms} (the host's slots), got ${count}`);
+      if (untilMs !== undefined && untilMs <= clock.now()) throw new WarmTargetError('until', `until must be in the future, got ${new Date(untilMs).toISOString()}`);
+      return ctx.warm.setTarget(pool, count, untilMs, source);
     },
 
     async hostInfo(): Promise<HostInfo> {
@@ -221,7 +240,10 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
         tartVersion,
         slots: ctx.slots.counts(),
         draining: draining || shuttingDown,
-        pools: config.pools.map((p) => ({ name: p.name, image: imageOf(p), labels: [...p.labels], warm: p.warm })),
+        pools: config.pools.map((p) => {
+          const w = ctx.warm.stateOf(p);
+          return { name: p.name, image: imageOf(p), labels: [...p.labels], warm: p.warm, warmTarget: w.target, ...(w.until ? { warmUntil: w.until } : {}), warmReady: w.ready, warmBooting: w.booting };
+        }),
         // Each pool's current image, when present: a rollout's switch shows at once.
         images: [...new Set(config.pools.map(imageOf))].filter((image) => presentImages.has(image)),
       };
@@ -231,8 +253,9 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
       shuttingDown = true;
       draining = true;
       timer?.cancel();
+      warmTimer?.cancel();
       await reconciling?.catch(() => undefined);
-      await shutdownRunners(ctx, timeoutMs);
+      await Promise.all([shutdownRunners(ctx, timeoutMs), ctx.warm.retireAll('the agent is shutting down')]);
       await deps.journal.flush();
       log.info({}, 'lifecycle stopped');
     },

@@ -7,7 +7,7 @@ import { errorMessage } from '../../../core/errors';
 import { StageFailure } from '../vm/stage-failure';
 import { destroyVm } from '../vm/vm-session';
 import { watchAdopted } from './adopt';
-import type { LifecycleContext, RunnerState } from './context';
+import { vmNameOf, type LifecycleContext, type RunnerState } from './context';
 import type { ReconcileActions } from './reconcile';
 import { teardownRunner } from './teardown';
 
@@ -81,7 +81,7 @@ export function reconcileActions(ctx: LifecycleContext): ReconcileActions {
       if (r.task) return;
       track(
         r,
-        destroyVm(ctx.vm, { name: r.record.name }).catch((error: unknown) => r.log.warn({ error: errorMessage(error) }, 'could not delete the VM of a runner already gone')),
+        destroyVm(ctx.vm, { name: vmNameOf(r) }).catch((error: unknown) => r.log.warn({ error: errorMessage(error) }, 'could not delete the VM of a runner already gone')),
       );
     },
     orphan(name, pool) {
@@ -97,7 +97,15 @@ export function reconcileActions(ctx: LifecycleContext): ReconcileActions {
 
 /** A previous life's journal: every record comes back; reconcile decides what happens to it. */
 export function loadJournal(ctx: LifecycleContext): void {
-  for (const entry of ctx.deps.journal.load()) {
+  const entries = ctx.deps.journal.load();
+  // Warm VMs of a previous life are torn down; one already taken over by a runner belongs to it.
+  const served = new Set(entries.flatMap((e) => (e.record.vm ? [e.record.vm] : [])));
+  ctx.warm.reap(entries.filter((e) => e.warm && !served.has(e.record.name)));
+  for (const entry of entries) {
+    if (entry.warm) {
+      if (served.has(entry.record.name)) void ctx.deps.journal.remove(entry.record.name);
+      continue;
+    }
     const r = newRunnerState(ctx, entry.record);
     r.runPid = entry.runPid;
     r.ip = entry.ip;

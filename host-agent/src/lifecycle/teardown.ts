@@ -1,7 +1,7 @@
 import { errorMessage } from '../../../core/errors';
 import { destroyVm } from '../vm/vm-session';
 import { Interrupt } from '../vm/stage-failure';
-import type { LifecycleContext, RunnerState } from './context';
+import { vmNameOf, type LifecycleContext, type RunnerState } from './context';
 
 /** How a runner ended, for `runner_jobs_total`. */
 function endStatus(r: RunnerState): 'succeeded' | 'failed' | 'canceled' | 'no-job' {
@@ -17,7 +17,7 @@ function endStatus(r: RunnerState): 'succeeded' | 'failed' | 'canceled' | 'no-jo
  * reconciler to finish.
  */
 export async function teardownRunner(ctx: LifecycleContext, r: RunnerState): Promise<void> {
-  const name = r.record.name;
+  const name = vmNameOf(r);
   ctx.enter(r, 'tearing-down');
   // From here on nothing waits for this runner's stages any more.
   if (!r.controller.signal.aborted) r.controller.abort(new Interrupt('canceled', 'tearing down'));
@@ -39,4 +39,6 @@ export async function teardownRunner(ctx: LifecycleContext, r: RunnerState): Pro
   ctx.enter(r, 'gone');
   if (r.countsAsJob) ctx.deps.observer.jobEnded(endStatus(r));
   r.log.info({ jobResult: r.record.jobResult, failure: r.record.failure?.reason }, 'runner gone');
+  // A slot is free: warm capacity may refill it.
+  ctx.warm.tick();
 }

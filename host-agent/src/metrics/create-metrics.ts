@@ -26,6 +26,8 @@ export interface AgentMetrics {
 export interface MetricsOptions {
   /** This host's id, the value of `runner_active_vms{host}`. */
   hostId: string;
+  /** Configured pools: their series exist from the start. */
+  pools?: readonly string[];
 }
 
 /** Clone start → SSH ready, the buckets operators' dashboards already use. */
@@ -34,6 +36,8 @@ const STAGE_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 900, 1800, 3
 const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const JOB_STATUSES = ['succeeded', 'failed', 'canceled', 'no-job'] as const;
 const SLOT_STATES = ['busy', 'warm', 'free', 'suspect'] as const;
+const JOB_START_BUCKETS = [0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 15, 20, 30, 45, 60, 120];
+const HANDOFF_RESULTS = ['hit', 'miss', 'evicted', 'unhealthy'] as const;
 
 /** Register every agent metric on `registry` and return the objects that feed them. */
 export function createMetrics(registry: Registry, options: MetricsOptions): AgentMetrics {
@@ -47,6 +51,9 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Agen
   const orphans = new Counter({ name: 'runner_orphans_reaped_total', help: 'Managed VMs without a live owner that the reconciler tore down.', registers });
   const httpRequests = new Counter({ name: 'agent_http_requests_total', help: 'HTTP requests served by the agent, by route pattern and status.', labelNames: ['method', 'route', 'status'], registers });
   const httpDuration = new Histogram({ name: 'agent_http_request_duration_seconds', help: 'HTTP request latency by route pattern.', labelNames: ['method', 'route'], buckets: HTTP_BUCKETS, registers });
+  const warmVms = new Gauge({ name: 'runner_warm_vms', help: 'Warm VMs (booted, unregistered, waiting for a runner) by pool and state.', labelNames: ['pool', 'state'], registers });
+  const handoffs = new Counter({ name: 'runner_warm_handoffs_total', help: 'What start requests found: a ready warm VM (hit), none (miss), another pool\'s warm VM evicted (evicted), a dead warm VM (unhealthy).', labelNames: ['pool', 'result'], registers });
+  const jobStart = new Histogram({ name: 'runner_job_start_seconds', help: 'Seconds from a runner being requested to its runner online, by path (warm VM or cold start).', labelNames: ['pool', 'path'], buckets: JOB_START_BUCKETS, registers });
   const authFailures = new Counter({ name: 'agent_auth_failures_total', help: 'Requests refused by signature verification, by reason.', labelNames: ['reason'], registers });
 
   // Zero-valued series exist from the start, so rate() and absent() behave before the first event.
@@ -54,6 +61,10 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Agen
   for (const status of JOB_STATUSES) jobs.inc({ status }, 0);
   for (const state of SLOT_STATES) slots.set({ state }, 0);
   orphans.inc(0);
+  for (const pool of options.pools ?? []) {
+    for (const state of ['ready', 'booting']) warmVms.set({ pool, state }, 0);
+    for (const result of HANDOFF_RESULTS) handoffs.inc({ pool, result }, 0);
+  }
 
   const stageNames = new Set<string>(RUNNER_STAGES);
   const reasons = new Set<string>(FAILURE_REASONS);
@@ -75,6 +86,16 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Agen
     },
     orphanReaped() {
       orphans.inc();
+    },
+    runnerOnline(pool, path, seconds) {
+      if (Number.isFinite(seconds) && seconds >= 0) jobStart.observe({ pool, path }, seconds);
+    },
+    warmChanged(pool, ready, booting) {
+      warmVms.set({ pool, state: 'ready' }, ready);
+      warmVms.set({ pool, state: 'booting' }, booting);
+    },
+    warmHandoff(pool, result) {
+      handoffs.inc({ pool, result });
     },
     vmsChanged(activeVms, counts) {
       active.set({ host: options.hostId }, activeVms);

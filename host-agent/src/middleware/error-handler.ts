@@ -1,15 +1,13 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ErrorCode } from '../../../core/agent-api/contract';
+import { NO_SLOT_RETRY_AFTER_SECONDS, type ErrorCode } from '../../../core/agent-api/contract';
 import { ImageError } from '../images/image-error';
-import { StartRejectedError } from '../service';
+import { StartRejectedError, WarmTargetError } from '../service';
 import { ApiError } from '../routes/api-error';
 import type { Logger } from '../../../core/logger';
 import { errorMessage } from '../../../core/errors';
 
-/** When the service says "no slot" without a hint: about one VM boot. */
-const DEFAULT_NO_SLOT_RETRY_SECONDS = 15;
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = { 400: 'bad_request', 401: 'unauthorized', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large' };
 
@@ -26,11 +24,12 @@ export function errorHandler(logger: Logger): ErrorHandler {
   return (error, c) => {
     if (error instanceof ApiError) return render(c, error.status as ContentfulStatusCode, error.code, error.message, error.retryAfterSeconds);
     if (error instanceof StartRejectedError) {
-      const retry = error.code === 'no_slot' ? (error.retryAfterSeconds ?? DEFAULT_NO_SLOT_RETRY_SECONDS) : error.retryAfterSeconds;
+      const retry = error.code === 'no_slot' ? (error.retryAfterSeconds ?? NO_SLOT_RETRY_AFTER_SECONDS) : error.retryAfterSeconds;
       return render(c, REJECTION_STATUS[error.code], error.code, error.message, retry);
     }
+    if (error instanceof WarmTargetError) return render(c, 400, 'bad_request', error.message);
     if (error instanceof ImageError) {
-      return render(c, error.status, error.code, error.message, error.code === 'no_slot' ? DEFAULT_NO_SLOT_RETRY_SECONDS : undefined);
+      return render(c, error.status, error.code, error.message, error.code === 'no_slot' ? NO_SLOT_RETRY_AFTER_SECONDS : undefined);
     }
     if (error instanceof HTTPException) {
       const status = error.status as ContentfulStatusCode;

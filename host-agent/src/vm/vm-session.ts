@@ -54,6 +54,8 @@ export interface BootedVm {
 /** Progress callbacks (the runner lifecycle records stages and journals the PID and address). */
 export interface BootHooks {
   stage?(stage: 'cloning' | 'booting'): void;
+  /** Awaited after the clone, before `tart run`: a slot handed over by a VM still stopping. */
+  beforeRun?(): Promise<void>;
   /** `tart run` started. */
   started?(run: TartRunHandle): void;
   /** The guest has an address. */
@@ -100,6 +102,14 @@ export async function bootVm(deps: VmDeps, spec: VmSpec, parent: AbortSignal, ho
     throw vmFailure('cloning', error, undefined, { deadline: 'clone-failed', other: 'clone-failed' });
   }
 
+  if (hooks.beforeRun) {
+    const waitForSlot = hooks.beforeRun;
+    try {
+      await withDeadline(clock, `the slot handed over to ${spec.name}`, deadlines.teardownMs, parent, () => waitForSlot());
+    } catch (error: unknown) {
+      throw vmFailure('cloning', error, undefined, { deadline: 'clone-failed', other: 'clone-failed' });
+    }
+  }
   hooks.stage?.('booting');
   const run = tart.run(spec.name, { logFile: spec.logFile, extraArgs: spec.runArgs ?? [] });
   // Registered before the caller's own handlers, so the exit is known when their interrupt lands.
@@ -165,5 +175,6 @@ export async function destroyVm(deps: VmDeps, vm: VmHandle, options: { keepLog?:
     },
   });
   if (vm.run && !(await settlesWithin(deps.clock, 5_000, vm.run.exited))) vm.run.kill('SIGKILL');
-  if (vm.logFile && !options.keepLog) await rm(vm.logFile, { force: true }).catch(() => undefined);
+  // The VM is gone once deleted; its log file goes in the background (nothing waits on disk I/O).
+  if (vm.logFile && !options.keepLog) void rm(vm.logFile, { force: true }).catch(() => undefined);
 }

@@ -34,6 +34,19 @@ const stateOf = async (h: TartHarness, name: string): Promise<unknown> => (await
 const macOf = (h: TartHarness, name: string): string =>
   (JSON.parse(readFileSync(path.join(h.home, 'vms', name, 'config.json'), 'utf8')) as { macAddress: string }).macAddress;
 
+/** The local VM `base`, pushed to the registry as `remote`. */
+const pushedBase = async (h: TartHarness, remote: string): Promise<void> => {
+  await h.base();
+  await h.ok(['push', 'base', remote]);
+};
+
+/** A VM folder `broken` (a clone of `base`) that lacks one of its three files. */
+const brokenVm = async (h: TartHarness, file: 'config.json' | 'disk.img' | 'nvram.bin'): Promise<void> => {
+  await h.base();
+  await h.ok(['clone', 'base', 'broken']);
+  rmSync(path.join(h.home, 'vms', 'broken', file));
+};
+
 const cases: Case[] = [
   // §9.1 Layout
   {
@@ -52,16 +65,23 @@ const cases: Case[] = [
     },
   },
   {
-    section: '§1 VMDirectory.initialized, §9.1',
-    behaviour: 'a VM missing one of its three files does not exist (not listed, get exits 2)',
+    section: '§1 VMDirectory.initialized, §0 VMMissingFiles, §9.1',
+    behaviour: 'a VM folder missing one of its three files is not listed; opening it is VMMissingFiles (exit 1), not "does not exist"',
     check: async (h) => {
-      await h.base();
-      await h.ok(['clone', 'base', 'broken']);
-      rmSync(path.join(h.home, 'vms', 'broken', 'nvram.bin'));
+      await brokenVm(h, 'nvram.bin');
       expect((await listJson(h)).map((v) => v.Name)).not.toContain('broken');
-      const r = await h.tart(['get', 'broken']);
-      expect(r.code).toBe(2);
-      expect(r.stderr).toBe('the specified VM "broken" does not exist\n');
+      const missingFiles = 'VM is missing some of its files (config.json, disk.img or nvram.bin)\n';
+      for (const args of [['get', 'broken'], ['set', 'broken', '--cpu', '4'], ['ip', 'broken'], ['stop', 'broken'], ['clone', 'broken', 'copy']]) {
+        const r = await h.tart(args);
+        expect([args[0], r.code, r.stderr]).toEqual([args[0], 1, missingFiles]);
+      }
+      const run = await h.tart(['run', '--no-graphics', 'broken']);
+      expect([run.code, run.stderr]).toEqual([1, `Error: ${missingFiles}`]);
+      // delete only needs config.json, so it removes the folder.
+      await h.ok(['delete', 'broken']);
+      expect(existsSync(path.join(h.home, 'vms', 'broken'))).toBe(false);
+      const gone = await h.tart(['get', 'broken']);
+      expect([gone.code, gone.stderr]).toEqual([2, 'the specified VM "broken" does not exist\n']);
     },
   },
   {
@@ -88,8 +108,7 @@ const cases: Case[] = [
     simOnly: true,
     behaviour: 'pull stores sha256:<hex>/ with an absolute tag symlink; list shows tag and digest as OCI',
     check: async (h) => {
-      await h.base();
-      await h.ok(['push', 'base', 'ghcr.io/acme/runner:v1']);
+      await pushedBase(h, 'ghcr.io/acme/runner:v1');
       const pull = await h.ok(['pull', 'ghcr.io/acme/runner:v1']);
       expect(pull.stdout.split('\n').slice(0, 3)).toEqual(['pulling ghcr.io/acme/runner:v1...', 'pulling manifest...', expect.stringMatching(/^pulling disk \(\d+\.\d GB compressed\)\.\.\.$/)]);
       expect(pull.stdout).toContain('pulling NVRAM...\n');
@@ -113,8 +132,7 @@ const cases: Case[] = [
     simOnly: true,
     behaviour: 'clone pulls an uncached remote image, and does not re-check a cached tag until `tart pull`',
     check: async (h) => {
-      await h.base();
-      await h.ok(['push', 'base', 'ghcr.io/acme/runner:latest']);
+      await pushedBase(h, 'ghcr.io/acme/runner:latest');
       const first = await h.ok(['clone', 'ghcr.io/acme/runner:latest', 'vm1']);
       expect(first.stdout).toMatch(/^pulling ghcr\.io\/acme\/runner:latest\.\.\./);
       await h.ok(['set', 'base', '--cpu', '6']);
@@ -606,8 +624,7 @@ const cases: Case[] = [
     behaviour: 'list --format json: pretty-printed with ` : `, `\\/` escapes, fields Source Name Disk Size Accessed Running State',
     simOnly: true,
     check: async (h) => {
-      await h.base();
-      await h.ok(['push', 'base', 'ghcr.io/acme/runner:v1']);
+      await pushedBase(h, 'ghcr.io/acme/runner:v1');
       await h.ok(['pull', 'ghcr.io/acme/runner:v1']);
       const r = await h.ok(['list', '--format', 'json']);
       expect(r.stdout).toContain('"Source" : "local"');
@@ -736,8 +753,63 @@ const cases: Case[] = [
     section: '§3 pull (local name)',
     behaviour: 'pull of a local name: `"x" is a local image, nothing to pull here!`, exit 0',
     check: async (h) => {
+      await h.base();
       const r = await h.ok(['pull', 'base']);
       expect(r.stdout).toBe('"base" is a local image, nothing to pull here!\n');
+    },
+  },
+  {
+    section: '§3 pull (neither local nor remote), §0 FailedToParseRemoteName',
+    behaviour: 'pull of a name that is neither a local VM nor a remote name: `failed to parse remote name: …`, exit 1',
+    check: async (h) => {
+      await brokenVm(h, 'disk.img');
+      for (const name of ['ghost', 'broken', 'debian:latest', 'ghcr.io/a/../b']) {
+        const r = await h.tart(['pull', name]);
+        expect([name, r.code, r.stdout]).toEqual([name, 1, '']);
+        expect(r.stderr).toMatch(/^failed to parse remote name: .+\n$/);
+      }
+    },
+  },
+  {
+    section: '§1 Where things live (remote-name grammar)',
+    behaviour: 'a host needs no dot: `acme/runner` is the remote name acme/runner:latest (pulled, not looked up locally)',
+    check: async (h) => {
+      const r = await h.tart(['pull', 'acme/runner']);
+      expect(r.code).toBe(1);
+      expect(r.stdout.split('\n')[0]).toBe('pulling acme/runner:latest...');
+      expect(r.stderr).not.toContain('failed to parse remote name');
+      expect(r.stderr).not.toContain('does not exist');
+    },
+  },
+  {
+    section: '§1 Where things live (remote-name grammar), §1 OCI cache',
+    simOnly: true,
+    behaviour: 'an image pushed as acme/runner:v1 is cached under host acme and clones like any remote image',
+    check: async (h) => {
+      await pushedBase(h, 'acme/runner:v1');
+      await h.ok(['clone', 'acme/runner:v1', 'vm1']);
+      expect(lstatSync(path.join(h.home, 'cache', 'OCIs', 'acme', 'runner', 'v1')).isSymbolicLink()).toBe(true);
+      expect((await listJson(h, '--source', 'oci')).map((v) => v.Name)).toContain('acme/runner:v1');
+    },
+  },
+  {
+    section: '§3 set (CPU and memory minimums)',
+    behaviour: 'set --memory below a minimum states it in bytes, for macOS and Linux VMs alike, exit 1',
+    check: async (h) => {
+      await h.base();
+      await h.base('lin', true);
+      const mac = await h.tart(['set', 'base', '--memory', '1024']);
+      expect([mac.code, mac.stdout]).toEqual([1, '']);
+      expect(mac.stderr).toMatch(/^Error: LessThanMinimalResourcesError: VM should have \d+ bytes of memory at minimum \(requested 1073741824\)\n$/);
+      // 1 MB is below any VZ minimum; the exact minimum is the framework's (docs/reference/tart-cli.md §3 set).
+      const lin = await h.tart(['set', 'lin', '--memory', '1']);
+      expect(lin.code).toBe(1);
+      expect(lin.stderr).toMatch(/^Error: LessThanMinimalResourcesError: VM should have \d+ bytes of memory at minimum \(requested 1048576\)\n$/);
+      const linCpu = await h.tart(['set', 'lin', '--cpu', '0']);
+      expect(linCpu.code).toBe(1);
+      expect(linCpu.stderr).toMatch(/^Error: LessThanMinimalResourcesError: VM should have \d+ CPU cores at minimum \(requested 0\)\n$/);
+      await h.ok(['set', 'lin', '--memory', '1024']);
+      expect(JSON.parse((await h.ok(['get', 'lin', '--format', 'json'])).stdout)).toMatchObject({ Memory: 1024 });
     },
   },
 ];

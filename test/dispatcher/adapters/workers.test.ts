@@ -12,6 +12,7 @@ import { queuedPayload, serverlessConfig } from '../../helpers/dispatcher-harnes
 
 const AGENT_SECRET = 'agent-secret-0123456789abcdef0123456789';
 const WEBHOOK_SECRET = 'workers-webhook-secret';
+const FLEET_TOKEN = 'workers-fleet-token-0123456789';
 let dir: string;
 let gh: RunningFakeGitHub;
 let agent: Awaited<ReturnType<typeof startStubAgentServer>>;
@@ -34,13 +35,13 @@ beforeAll(async () => {
   });
   gh = await startFakeGitHub({ jitKeyBits: 1024 });
   agent = await startStubAgentServer({ secret: AGENT_SECRET, slots: 4 });
-  const config = serverlessConfig(gh.url, agent.url);
+  const config = { ...serverlessConfig(gh.url, agent.url), fleetToken: 'env:FLEET_TOKEN' };
   mf = new Miniflare({
     modules: true,
     scriptPath: script,
     modulesRoot: dir,
     compatibilityDate: '2025-09-01',
-    bindings: { TARTFLEET_CONFIG: JSON.stringify(config), GH_TOKEN: 'test-token', WEBHOOK_SECRET, AGENT_SECRET },
+    bindings: { TARTFLEET_CONFIG: JSON.stringify(config), GH_TOKEN: 'test-token', WEBHOOK_SECRET, AGENT_SECRET, FLEET_TOKEN },
   });
   await mf.ready;
 }, 120_000);
@@ -69,6 +70,30 @@ describe('Workers adapter inside workerd (miniflare)', () => {
     expect(await res.json()).toEqual({ result: 'accepted' });
     await waitFor('runner placed from the worker', () => agent.started.some((s) => s.name === `tf-macos-j${jobIds[0]}a0`), 20_000);
     expect(gh.runners().map((r) => r.name)).toContain(`tf-macos-j${jobIds[0]}a0`);
+  });
+
+  it('serves the status page behind the fleet token: login form, a Secure session cookie over https, the data', async () => {
+    const anon = await mf.dispatchFetch('https://dispatcher.example/status');
+    expect(anon.status).toBe(401);
+    expect(anon.headers.get('cache-control')).toBe('no-store');
+    expect(await anon.text()).toContain('action="/status/login"');
+    const login = await mf.dispatchFetch('https://dispatcher.example/status/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://dispatcher.example' },
+      body: new URLSearchParams({ token: FLEET_TOKEN }).toString(),
+      redirect: 'manual',
+    });
+    expect(login.status).toBe(303);
+    await login.text();
+    const cookie = login.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/Secure/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const data = await mf.dispatchFetch('https://dispatcher.example/status/data', { headers: { cookie: cookie.split(';')[0] as string } });
+    expect(data.status).toBe(200);
+    const view = (await data.json()) as { hosts: { url: string; slots: { total: number } }[]; queue: { pool: string }[] };
+    expect(view.hosts).toEqual([expect.objectContaining({ url: agent.url, slots: expect.objectContaining({ total: 4 }) })]);
+    expect(view.queue.map((q) => q.pool)).toEqual(['macos']);
   });
 
   it('runs the reconciler on a cron trigger', async () => {

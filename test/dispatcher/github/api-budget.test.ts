@@ -54,7 +54,7 @@ const total = (fake: RunningFakeGitHub): number => [...fake.requests.values()].r
 
 function wire(fake: RunningFakeGitHub, slots: number, metrics = noopMetrics) {
   const cfg = config(fake.url);
-  const github = createOctokitGitHub({ github: cfg.github, retryAfterBaseValue: 1, onRequest: (e, s) => metrics.githubRequest(e, s) });
+  const github = createOctokitGitHub({ github: cfg.github, retryAfterBaseValue: 1, onResponse: (e, s) => metrics.githubRequest(e, s) });
   const agent = createFakeAgent('http://127.0.0.1:1', { total: slots });
   const agents = new Map([[agent.client.baseUrl, agent.client]]);
   const placer = createPlacer({ agents, poolHosts: new Map([['macos', [agent.client.baseUrl]]]), clock: systemClock, cacheMs: 0, timeoutMs: 500 });
@@ -110,7 +110,7 @@ describe('GitHub read budget of a reconcile pass', () => {
 
     const text = await registry.metrics();
     expect(text).toContain('dispatcher_github_requests_total{endpoint="GET /repos/{owner}/{repo}/actions/runs",status="304"} 78');
-    expect(text).toContain('dispatcher_github_requests_total{endpoint="GET /repos/{owner}/{repo}/actions/runs/{id}/jobs",status="200"} 1201');
+    expect(text).toContain('dispatcher_github_requests_total{endpoint="GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs",status="200"} 1201');
   }, 120_000);
 
   it('with the rate limit nearly spent, mints and deletes while reads back off', async () => {

@@ -91,7 +91,7 @@ describe('Octokit GitHub against the fake GitHub', () => {
     const agent = createFakeAgent('http://127.0.0.1:1', { total: 2 });
     const placer = createPlacer({ agents: new Map([[agent.client.baseUrl, agent.client]]), poolHosts: new Map([['macos', [agent.client.baseUrl]]]), clock: systemClock, cacheMs: 0, timeoutMs: 500 });
     const start = createRunnerStarter({ github: api, placer, metrics: noopMetrics, logger: silentLogger, clock: systemClock });
-    const r = await start({ pool: { name: 'macos', labels: ['macos'], image: 'i', hosts: [] }, jobId: 5, attempt: 0, via: 'webhook' });
+    const r = await start({ pool: { name: 'macos', labels: ['macos'] }, jobId: 5, attempt: 0, via: 'webhook' });
     expect(r).toMatchObject({ outcome: 'started', name: 'tf-macos-j5a1' });
     expect(gh.runners().map((x) => x.name)).toEqual(['tf-macos-j5a1']);
     expect(agent.started.map((s) => s.name)).toEqual(['tf-macos-j5a1']);

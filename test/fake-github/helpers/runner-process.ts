@@ -1,9 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The runner stand-in as the simulated image installs it. */
-export const RUN_SH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sim/image/actions-runner/run.sh');
+export const RUNNER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sim/image/actions-runner');
+export const RUN_SH = path.join(RUNNER_DIR, 'run.sh');
+
+/** A copy of the stand-in in `home`: like the real runner, it writes into its own folder (run-helper.sh, state). */
+function installedRunSh(home: string): string {
+  const dir = path.join(home, 'actions-runner');
+  if (!existsSync(dir)) cpSync(RUNNER_DIR, dir, { recursive: true });
+  return path.join(dir, 'run.sh');
+}
 
 /** A runner stand-in process started by a test. */
 export interface RunnerProcess {
@@ -20,11 +29,11 @@ const started = new Set<RunnerProcess>();
  * Starts `run.sh` the way the guest bootstrap does: JIT config in ACTIONS_RUNNER_INPUT_JITCONFIG
  * (or as `--jitconfig` when `viaArgv`), its own process group so a kill reaches its children.
  */
-export function startRunner(jitConfig: string | undefined, options: { home: string; viaArgv?: boolean; runSh?: string }): RunnerProcess {
-  const env: NodeJS.ProcessEnv = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: options.home, USER: 'admin' };
+export function startRunner(jitConfig: string | undefined, options: { home: string; viaArgv?: boolean; runSh?: string; env?: NodeJS.ProcessEnv }): RunnerProcess {
+  const env: NodeJS.ProcessEnv = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: options.home, USER: 'admin', ...options.env };
   if (jitConfig !== undefined && !options.viaArgv) env.ACTIONS_RUNNER_INPUT_JITCONFIG = jitConfig;
   const args = jitConfig !== undefined && options.viaArgv ? ['--jitconfig', jitConfig] : [];
-  const child = spawn(options.runSh ?? RUN_SH, args, { env, cwd: options.home, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.runSh ?? installedRunSh(options.home), args, { env, cwd: options.home, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });

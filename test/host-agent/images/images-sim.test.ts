@@ -132,6 +132,8 @@ describe('images on the simulator', () => {
     const result = await images.smoke(image);
     expect(result.output).not.toContain('image-metadata:');
     expect(result).toMatchObject({ ok: true, hostKeyFingerprint: real, metadata: { runnerVersion: '2.330.0', xcodeVersion: '26.1', sshHostKeyFingerprint: real, templateCommit: 'abc123' } });
+    // The build date is kept (on disk) for the image age metric.
+    expect(openPoolImageStore(env.stateDir, []).buildDateOf(image)).toBe('2026-11-28T00:00:00.000Z');
     expect(localVms()).toEqual(['base']);
   }, 90_000);
 

@@ -93,7 +93,7 @@ describe('createRunnerService with fakes', () => {
       'delete tf-mac-a1',
     ]);
     expect(tart.vms.get('tf-mac-a1')).toBeUndefined();
-    expect(shell.execs).toEqual([{ command: '"$HOME/.tartfleet/runner-bootstrap.sh"', stdin: `${JIT}\nCACHE_URL=http://127.0.0.1:3128\n` }]);
+    expect(shell.execs).toEqual([{ command: '"$HOME/.tartfleet/runner-bootstrap.sh"', stdin: `${JIT}\nCACHE_URL=http://127.0.0.1:3128\n`, host: '127.9.0.1' }]);
     expect(shell.connects[0]).toMatchObject({ host: '127.9.0.1', port: 22, username: 'admin', password: 'admin', hostKey: { mode: 'accept-new' } });
     expect(observer.jobs).toEqual(['succeeded']);
     expect(observer.lastCounts).toMatchObject({ busy: 0, free: 2 });

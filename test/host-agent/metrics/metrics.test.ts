@@ -1,24 +1,8 @@
-import { execFile } from 'node:child_process';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../../host-agent/src/metrics/create-metrics';
+import { promtoolCheckMetrics as promtoolCheck, sample } from '../../helpers/promtool';
 import { buildTestApp, startBody } from '../../helpers/test-app';
-
-/** Run the real `promtool check metrics` (Debian `prometheus` package) on an exposition. */
-function promtoolCheck(text: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('promtool', ['check', 'metrics'], { timeout: 30_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(error);
-      else resolve({ code: typeof error?.code === 'number' ? error.code : 0, output: stdout + stderr });
-    });
-    child.stdin?.end(text);
-  });
-}
-
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 describe('agent metrics', () => {
   it('GET /metrics passes promtool check metrics with nothing reported, after real traffic', async () => {

@@ -30,6 +30,14 @@ export function vmDoesNotExist(name: string): TartError {
   return new TartError('runtime', `the specified VM "${name}" does not exist`, 2);
 }
 
+/** The text of RuntimeError.VMMissingFiles: a VM directory without all three of its files. */
+export const missingFilesText = 'VM is missing some of its files (config.json, disk.img or nvram.bin)';
+
+/** RuntimeError.VMMissingFiles (exit 1): `open` of a directory that lacks a file; `list` just skips it. */
+export function vmMissingFiles(): TartError {
+  return new TartError('runtime', missingFilesText, 1);
+}
+
 /** `VM "<name>" is not running` (RuntimeError.VMNotRunning, exit 2). */
 export function vmNotRunning(name: string): TartError {
   return new TartError('runtime', `VM "${name}" is not running`, 2);

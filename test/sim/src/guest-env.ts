@@ -1,6 +1,13 @@
 import path from 'node:path';
 import { guestPaths } from './guest-image';
 
+/** The simulator's runner controls (TART_SIM_RUNNER_*), passed from `tart run` into guest sessions. */
+export function runnerControls(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (key.startsWith('TART_SIM_RUNNER_') && value !== undefined) out[key] = value;
+  return out;
+}
+
 /**
  * The environment of a guest command (the guest contract): a clean login-like environment, never
  * the host's, with the simulator's shims first on PATH so `shutdown`/`sudo` never reach the host.

@@ -11,6 +11,7 @@ export const guestPaths = {
   sshDir: 'etc/ssh',
   hostKey: 'etc/ssh/ssh_host_ed25519_key',
   powerRequest: 'sim/power-request',
+  homebrew: 'opt/homebrew',
 } as const;
 
 /**
@@ -56,6 +57,44 @@ esac
 SUDO_USER=admin exec "$@"
 `;
 
+/**
+ * The guest's `zsh`, for `zsh [-l] -c <command>` only: a login shell first reads ~/.zprofile, as macOS
+ * zsh does after /etc/zprofile (whose path_helper PATH the session's PATH stands in for). The command
+ * then runs in this POSIX shell, so it must not need zsh syntax.
+ */
+const zshShim = `#!/bin/sh
+# tart simulator: the guest's zsh, for "zsh [-l] -c <command>" only. Never the host's zsh.
+login=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -l|--login) login=1; shift ;;
+    -lc) login=1; shift; break ;;
+    -c) shift; break ;;
+    *) echo "zsh (tart simulator): only [-l] -c <command> is simulated, got '$1'" >&2; exit 2 ;;
+  esac
+done
+[ $# -gt 0 ] || { echo "zsh (tart simulator): -c needs a command" >&2; exit 2; }
+if [ "$login" = 1 ] && [ -f "$HOME/.zprofile" ]; then . "$HOME/.zprofile"; fi
+eval "$1"
+`;
+
+/** Homebrew's `brew shellenv` (the sh lines of it) for a prefix under the guest root; nothing else of brew. */
+const brewStandIn = `#!/bin/sh
+# tart simulator: /opt/homebrew/bin/brew, "shellenv" only, with the prefix under the guest root.
+prefix=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+if [ "\${1-}" != shellenv ]; then echo "brew (tart simulator): only 'brew shellenv' is simulated" >&2; exit 1; fi
+printf 'export HOMEBREW_PREFIX="%s";\n' "$prefix"
+printf 'export HOMEBREW_CELLAR="%s/Cellar";\n' "$prefix"
+printf 'export HOMEBREW_REPOSITORY="%s";\n' "$prefix"
+printf 'PATH="%s/bin:%s/sbin\${PATH+:$PATH}"; export PATH;\n' "$prefix" "$prefix"
+printf 'export INFOPATH="%s/share/info:\${INFOPATH:-}";\n' "$prefix"
+`;
+
+/** ~/.zprofile as cirruslabs' images have it: Homebrew's environment for login shells only. */
+const zprofile = `# Homebrew, for login shells (simulated guest: the prefix lives under the guest root, two levels above HOME).
+eval "$("\${HOME%/Users/admin}/${guestPaths.homebrew}/bin/brew" shellenv)"
+`;
+
 /** (Re)writes the shims into a guest root; called on create and on every boot so images stay current. */
 export function installShims(guestRoot: string): void {
   const dir = path.join(guestRoot, guestPaths.shims);
@@ -66,6 +105,7 @@ export function installShims(guestRoot: string): void {
     poweroff: powerShim('poweroff'),
     halt: powerShim('poweroff'),
     reboot: powerShim('reboot'),
+    zsh: zshShim,
   };
   for (const [name, text] of Object.entries(shims)) {
     writeFileSync(path.join(dir, name), text, { mode: 0o755 });
@@ -82,7 +122,8 @@ export function sshFingerprint(publicKeyLine: string): string {
 /**
  * Builds a fresh guest filesystem the way the Packer template bakes an image: packer/guest → the
  * guest's `~/.tartfleet/`, test/sim/image/actions-runner → `~/actions-runner/`, one SSH host key for
- * the image (clones keep it), and the power shims.
+ * the image (clones keep it), the power shims, and Homebrew's login environment: `/opt/homebrew/bin`
+ * is on the PATH of login shells (~/.zprofile) only, as on a real image.
  */
 export async function buildGuestRoot(guestRoot: string, repoRoot: string): Promise<void> {
   const home = path.join(guestRoot, guestPaths.home);
@@ -104,5 +145,9 @@ export async function buildGuestRoot(guestRoot: string, repoRoot: string): Promi
   writeFileSync(path.join(guestRoot, guestPaths.hostKey), keys.private, { mode: 0o600 });
   writeFileSync(path.join(guestRoot, `${guestPaths.hostKey}.pub`), `${keys.public}\n`);
   writeFileSync(path.join(guestRoot, `${guestPaths.hostKey}.fingerprint`), `${sshFingerprint(keys.public)}\n`);
+  const brewBin = path.join(guestRoot, guestPaths.homebrew, 'bin');
+  mkdirSync(brewBin, { recursive: true });
+  writeFileSync(path.join(brewBin, 'brew'), brewStandIn, { mode: 0o755 });
+  writeFileSync(path.join(home, '.zprofile'), zprofile);
   installShims(guestRoot);
 }

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { AuthContext, Connection, Server, ServerChannel, Session } from 'ssh2';
-import { guestEnv } from './guest-env';
+import { guestEnv, runnerControls } from './guest-env';
 import { guestPaths } from './guest-image';
 import { lazy } from './lazy-node';
 import { loadSsh2 } from './load-ssh2';
@@ -181,6 +181,7 @@ export class GuestSsh {
     const root = this.options.guestRoot;
     const env = guestEnv(root, {
       ...extraEnv,
+      ...runnerControls(process.env),
       SSH_CONNECTION: `${remote} ${this.options.address} ${this.options.port}`,
       SSH_CLIENT: `${remote} ${this.options.port}`,
       TART_SIM_GUEST_ID: this.options.guestId,

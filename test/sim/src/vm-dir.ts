@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { runtimeError } from './errors';
+import { runtimeError, vmDoesNotExist, vmMissingFiles } from './errors';
 import { probeLock, type LockOwner } from './pid-lock';
 import { tartJson } from './tart-json';
 import type { TartHome } from './tart-home';
@@ -64,6 +64,16 @@ export class VmDir {
   /** A VM exists only when all three of its files exist (VMDirectory.initialized). */
   initialized(): boolean {
     return existsSync(this.configPath) && existsSync(this.diskPath) && existsSync(this.nvramPath);
+  }
+
+  /**
+   * VMDirectory.validate, which every command that opens a VM runs (docs/reference/tart-cli.md §0): no
+   * directory is VMDoesNotExist (exit 2), a directory missing any of the three files is VMMissingFiles (exit 1).
+   */
+  validate(name: string): void {
+    if (this.initialized()) return;
+    if (!existsSync(this.dir)) throw vmDoesNotExist(name);
+    throw vmMissingFiles();
   }
 
   readConfig(): VmConfig {

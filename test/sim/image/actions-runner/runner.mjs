@@ -1,6 +1,7 @@
 // Stand-in for the GitHub Actions runner listener (Runner.Listener), for simulated guests.
 // Reads the JIT config from stdin (run.sh pipes it), talks to the fake GitHub's runner protocol,
-// takes one job, "runs" it and exits 0. Console lines match actions/runner byte for byte where the
+// takes one job, "runs" it and exits 0. TART_SIM_RUNNER_EXITS and TART_SIM_RUNNER_UPDATE_MS make
+// launches exit early with the listener's other return codes, or self-update (test/sim/README.md). Console lines match actions/runner byte for byte where the
 // host agent parses them; see test/fake-github/README.md. Self-contained: node built-ins only.
 import { createPrivateKey, createSign, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -8,8 +9,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, URLSearchParams } from 'node:url';
+import { plannedExit, selfUpdate, UPDATED_VERSION } from './launch-plan.mjs';
 
-const RUNNER_VERSION = '2.330.0';
+const ROOT = path.dirname(fileURLToPath(import.meta.url));
+const RUNNER_VERSION = existsSync(path.join(ROOT, '.sim-updated')) ? UPDATED_VERSION : '2.330.0';
 const RETRY_MS = 1000;
 
 /** actions/runner prints `DateTime.UtcNow:u`, e.g. `2026-11-28 01:02:03Z`. */
@@ -30,7 +33,7 @@ class Fatal extends Error {
  * environment variable of the runner, and so of every job step it starts.
  */
 function loadDotEnv() {
-  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '.env');
+  const file = path.join(ROOT, '.env');
   if (!existsSync(file)) return;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const at = line.indexOf('=');
@@ -145,6 +148,7 @@ async function createSession(base, headers, settings) {
 }
 
 async function main() {
+  const planned = plannedExit(ROOT, process.env);
   loadDotEnv();
   const encoded = await readStdin();
   if (!encoded) throw new Fatal('An error occurred: Not configured. Run config.(sh/cmd) to configure the runner.');
@@ -160,7 +164,17 @@ async function main() {
   const closeSession = () => request(`${base}/sessions/${session.sessionId}`, { method: 'DELETE', headers }, 5000).catch(() => undefined);
 
   out(`Current runner version: '${RUNNER_VERSION}'`);
+  if (planned !== undefined && planned.code !== 3 && planned.code !== 4) {
+    await closeSession();
+    throw new Fatal(planned.code === 5 ? 'A session for this runner already exists.' : `An error occurred: simulated listener exit ${planned.code} (TART_SIM_RUNNER_EXITS)`, planned.code);
+  }
   out(`${ts()}: Listening for Jobs`);
+  if (planned !== undefined) {
+    // An outdated runner's first message is the refresh: it updates and exits before taking a job.
+    const code = await selfUpdate(ROOT, out, planned);
+    await closeSession();
+    return code;
+  }
 
   let current; // { stop(): void } while a job runs
   let stopping = false;

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Ctx } from '../context';
 import { copyVmFiles } from '../copy-vm-files';
-import { genericError, usageError, vmDoesNotExist } from '../errors';
+import { genericError, usageError } from '../errors';
 import { lazy } from '../lazy-node';
 import { localVms, macOf } from '../local-vms';
 import { cachedImage, pullImage } from '../oci-store';
@@ -45,7 +45,7 @@ export function cloneCommand(ctx: Ctx, args: ParsedArgs): void {
   } else {
     src = VmDir.local(ctx.home, source);
   }
-  if (!src.initialized()) throw vmDoesNotExist(source);
+  src.validate(source);
   src.touchAccess();
   const fail = ctx.faults.find('clone-fail', target) ?? ctx.faults.find('clone-fail', source);
   if (fail !== undefined) throw genericError(fail.value ?? noSpace);

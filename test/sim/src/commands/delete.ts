@@ -1,4 +1,4 @@
-import { lstatSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Ctx } from '../context';
 import { vmDoesNotExist, vmIsRunning } from '../errors';
@@ -30,7 +30,8 @@ export function deleteCommand(ctx: Ctx, args: ParsedArgs): void {
       continue;
     }
     const vm = VmDir.local(ctx.home, name);
-    if (!vm.initialized()) throw vmDoesNotExist(name);
+    // tart's delete only opens config.json (its lock), so a VM missing the disk or NVRAM is still deleted.
+    if (!existsSync(vm.configPath)) throw vmDoesNotExist(name);
     // The trylock tart does on config.json: taking it proves no `run` holds the VM.
     lockBlocking(ctx.home.globalLock);
     try {

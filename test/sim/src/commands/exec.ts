@@ -1,5 +1,5 @@
 import type { Ctx } from '../context';
-import { genericError, vmDoesNotExist, vmNotRunning } from '../errors';
+import { genericError, vmNotRunning } from '../errors';
 import type { CommandSpec, ParsedArgs } from '../parse-args';
 import { VmDir } from '../vm-dir';
 
@@ -19,7 +19,7 @@ export const execSpec: CommandSpec = {
 export function execCommand(ctx: Ctx, args: ParsedArgs): void {
   const name = args.positionals.name as string;
   const vm = VmDir.local(ctx.home, name);
-  if (!vm.initialized()) throw vmDoesNotExist(name);
+  vm.validate(name);
   if (vm.state() !== 'running') throw vmNotRunning(name);
   throw genericError(
     'Failed to connect to the VM using its control socket: connect(descriptor:addr:size:): No such file or directory (errno: 2), is the Tart Guest Agent running?',

@@ -1,5 +1,4 @@
 import type { Ctx } from '../context';
-import { vmDoesNotExist } from '../errors';
 import { parseChoice, type CommandSpec, type ParsedArgs } from '../parse-args';
 import { tartJson } from '../tart-json';
 import { textTable } from '../text-table';
@@ -17,7 +16,7 @@ export function getCommand(ctx: Ctx, args: ParsedArgs): void {
   const name = args.positionals.name as string;
   const format = parseChoice(getSpec, 'format', args.options.format ?? 'text', ['text', 'json'] as const);
   const vm = VmDir.local(ctx.home, name);
-  if (!vm.initialized()) throw vmDoesNotExist(name);
+  vm.validate(name);
   vm.touchAccess();
   const config = vm.readConfig();
   const state = vm.state();

@@ -1,5 +1,5 @@
 import type { Ctx } from '../context';
-import { runtimeError, usageError, vmDoesNotExist } from '../errors';
+import { runtimeError, usageError } from '../errors';
 import { readLease } from '../leases';
 import { parseChoice, parseUInt, type CommandSpec, type ParsedArgs } from '../parse-args';
 import { sleepSync } from '../sleep';
@@ -24,7 +24,7 @@ export function ipCommand(ctx: Ctx, args: ParsedArgs): void {
   if (waitS > 65535) throw usageError('ip', `The value '${waitS}' is invalid for '--wait <wait>'`);
   const resolver = parseChoice(ipSpec, 'resolver', args.options.resolver ?? 'dhcp', ['dhcp', 'arp', 'agent'] as const);
   const vm = VmDir.local(ctx.home, name);
-  if (!vm.initialized()) throw vmDoesNotExist(name);
+  vm.validate(name);
   vm.touchAccess();
   const start = Date.now();
   for (;;) {

@@ -2,7 +2,8 @@ import type { Ctx } from '../context';
 import { usageError } from '../errors';
 import { pullImage } from '../oci-store';
 import { parseUInt, type CommandSpec, type ParsedArgs } from '../parse-args';
-import { parseRemoteName } from '../remote-name';
+import { requireRemoteName } from '../remote-name';
+import { VmDir } from '../vm-dir';
 
 export const pullSpec: CommandSpec = {
   name: 'pull',
@@ -12,16 +13,19 @@ export const pullSpec: CommandSpec = {
   flags: ['insecure', 'deduplicate'],
 };
 
-/** `tart pull`: always asks the registry (unlike clone, which trusts a cached tag). */
+/**
+ * `tart pull`: an initialized local VM is "nothing to pull"; anything else must parse as a remote name
+ * (`failed to parse remote name: …`, exit 1). Always asks the registry, unlike clone, which trusts a cached tag.
+ */
 export function pullCommand(ctx: Ctx, args: ParsedArgs): void {
   const name = args.positionals['remote-name'] as string;
   if (args.options.concurrency !== undefined && parseUInt(pullSpec, 'concurrency', args.options.concurrency) < 1) {
     throw usageError('pull', 'network concurrency cannot be less than 1');
   }
-  const remote = parseRemoteName(name);
-  if (remote === undefined) {
+  if (!name.includes('/') && VmDir.local(ctx.home, name).initialized()) {
     ctx.out(`"${name}" is a local image, nothing to pull here!\n`);
     return;
   }
-  pullImage(ctx, remote);
+  pullImage(ctx, requireRemoteName(name));
 }
+

@@ -1,8 +1,8 @@
 import type { Ctx } from '../context';
-import { usageError, vmDoesNotExist, vmIsRunning } from '../errors';
+import { vmDoesNotExist, vmIsRunning } from '../errors';
 import { cachedImage, pushToRegistry } from '../oci-store';
 import type { CommandSpec, ParsedArgs } from '../parse-args';
-import { formatRemoteName, parseRemoteName } from '../remote-name';
+import { formatRemoteName, parseRemoteName, requireRemoteName } from '../remote-name';
 import { VmDir } from '../vm-dir';
 
 export const pushSpec: CommandSpec = {
@@ -16,15 +16,13 @@ export const pushSpec: CommandSpec = {
 /** `tart push`: uploads a stopped VM into the simulator's directory registry (see oci-store.ts). */
 export function pushCommand(ctx: Ctx, args: ParsedArgs): void {
   const name = args.positionals['local-name'] as string;
-  const targets = args.rest.map((r) => {
-    const parsed = parseRemoteName(r);
-    if (parsed === undefined) throw usageError('push', `failed to parse remote name: ${r}`);
-    return parsed;
-  });
   const localRemote = parseRemoteName(name);
   const vm = localRemote !== undefined ? cachedImage(ctx, localRemote) : VmDir.local(ctx.home, name);
-  if (vm === undefined || !vm.initialized()) throw vmDoesNotExist(name);
+  if (vm === undefined) throw vmDoesNotExist(name);
+  vm.validate(name);
   if (vm.lockOwner() !== undefined) throw vmIsRunning(name);
+  // tart opens and locks the local VM before it parses the targets (Push.swift).
+  const targets = args.rest.map(requireRemoteName);
   for (const target of targets) {
     const shown = formatRemoteName(target);
     ctx.out(`pushing ${name} to ${shown}...\npushing config...\npushing disk... this will take a while...\npushing NVRAM...\n`);

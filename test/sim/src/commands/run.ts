@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import type { Ctx } from '../context';
-import { genericError, TartError, usageError, vmAlreadyRunning } from '../errors';
+import { errorMessage, genericError, TartError, usageError, vmAlreadyRunning } from '../errors';
 import { localVms, macOf } from '../local-vms';
 import type { CommandSpec, ParsedArgs } from '../parse-args';
 import { lockBlocking, tryLock, unlock, updateLock } from '../pid-lock';
@@ -48,7 +48,12 @@ function validate(ctx: Ctx, args: ParsedArgs, vm: VmDir, name: string): void {
   for (const dir of args.multi.dir ?? []) {
     if (dir === '') throw usageError('run', 'invalid --dir specification: empty');
   }
-  if (!vm.initialized()) throw genericError(`the specified VM "${name}" does not exist`);
+  // Run.validate() opens the VM, so its RuntimeErrors take the `Error: ` path with exit 1.
+  try {
+    vm.validate(name);
+  } catch (error: unknown) {
+    throw genericError(errorMessage(error));
+  }
   vm.touchAccess();
   if (f.has('suspendable') && vm.readConfig().os !== 'darwin') throw usageError('run', 'You can only suspend macOS VMs');
 }

@@ -1,6 +1,6 @@
 import { copyFileSync, truncateSync, statSync, existsSync } from 'node:fs';
 import type { Ctx } from '../context';
-import { genericError, runtimeError, usageError, vmDoesNotExist } from '../errors';
+import { genericError, runtimeError, usageError } from '../errors';
 import { parseUInt, type CommandSpec, type ParsedArgs } from '../parse-args';
 import { fakePlist, randomMac } from '../vm-config';
 import { VmDir } from '../vm-dir';
@@ -14,6 +14,12 @@ export const setSpec: CommandSpec = {
 };
 
 const MiB = 1024 * 1024;
+/** VZVirtualMachineConfiguration.minimumAllowedCPUCount and minimumAllowedMemorySize, for every guest OS. */
+const VZ_MIN_CPUS = 1;
+const VZ_MIN_MEMORY = 128 * MiB;
+
+const belowMinimum = (minimum: string, requested: number): Error =>
+  genericError(`LessThanMinimalResourcesError: VM should have ${minimum} at minimum (requested ${requested})`);
 
 /** `tart set`: edits config.json (no lock: a running VM picks the changes up at its next boot). */
 export function setCommand(ctx: Ctx, args: ParsedArgs): void {
@@ -27,20 +33,19 @@ export function setCommand(ctx: Ctx, args: ParsedArgs): void {
   const memoryMb = args.options.memory === undefined ? undefined : parseUInt(setSpec, 'memory', args.options.memory);
   const diskGb = args.options['disk-size'] === undefined ? undefined : parseUInt(setSpec, 'disk-size', args.options['disk-size']);
   const vm = VmDir.local(ctx.home, name);
-  if (!vm.initialized()) throw vmDoesNotExist(name);
+  vm.validate(name);
   vm.touchAccess();
   const config = vm.readConfig();
   if (cpu !== undefined) {
-    if (config.os === 'darwin' && cpu < config.cpuCountMin) {
-      throw genericError(`LessThanMinimalResourcesError: VM should have ${config.cpuCountMin} CPU cores at minimum (requested ${cpu})`);
-    }
+    if (config.os === 'darwin' && cpu < config.cpuCountMin) throw belowMinimum(`${config.cpuCountMin} CPU cores`, cpu);
+    if (cpu < VZ_MIN_CPUS) throw belowMinimum(`${VZ_MIN_CPUS} CPU cores`, cpu);
     config.cpuCount = cpu;
   }
   if (memoryMb !== undefined) {
+    // tart states memory minimums in bytes; the VZ minimum applies to every OS (VMConfig.setMemory).
     const bytes = memoryMb * MiB;
-    if (config.os === 'darwin' && bytes < config.memorySizeMin) {
-      throw genericError(`LessThanMinimalResourcesError: VM should have ${config.memorySizeMin / MiB} megabytes of memory at minimum (requested ${memoryMb})`);
-    }
+    if (config.os === 'darwin' && bytes < config.memorySizeMin) throw belowMinimum(`${config.memorySizeMin} bytes of memory`, bytes);
+    if (bytes < VZ_MIN_MEMORY) throw belowMinimum(`${VZ_MIN_MEMORY} bytes of memory`, bytes);
     config.memorySize = bytes;
   }
   if (displayMatch !== undefined && displayMatch !== null) {

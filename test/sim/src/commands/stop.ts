@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import type { Ctx } from '../context';
-import { runtimeError, vmDoesNotExist, vmNotRunning } from '../errors';
+import { runtimeError, vmNotRunning } from '../errors';
 import { parseUInt, type CommandSpec, type ParsedArgs } from '../parse-args';
 import { sleepSync } from '../sleep';
 import { VmDir } from '../vm-dir';
@@ -23,7 +23,7 @@ export function stopCommand(ctx: Ctx, args: ParsedArgs): void {
   const name = args.positionals.name as string;
   const timeoutS = parseUInt(stopSpec, 'timeout', args.options.timeout ?? '30');
   const vm = VmDir.local(ctx.home, name);
-  if (!vm.initialized()) throw vmDoesNotExist(name);
+  vm.validate(name);
   const owner = vm.lockOwner();
   if (owner === undefined) {
     if (vm.state() === 'suspended') {

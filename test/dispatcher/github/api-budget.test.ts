@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
+import { buildDispatcher } from '../../../dispatcher/src/build-dispatcher';
 import { parseConfig } from '../../../dispatcher/src/config';
 import { DispatcherError } from '../../../dispatcher/src/errors';
 import { createOctokitGitHub } from '../../../dispatcher/src/github/create-octokit-github';
@@ -137,5 +138,15 @@ describe('GitHub read budget of a reconcile pass', () => {
     const again = await github.generateJitConfig({ name: 'tf-macos-j2a0', labels: ['self-hosted', 'macos'] });
     expect(again.encodedJitConfig.length).toBeGreaterThan(100);
     expect(total(gh)).toBe(2);
+  }, 120_000);
+
+  it('costs the same through the dispatcher as built for every runtime (buildDispatcher)', async () => {
+    gh = await startFakeGitHub({ repos: REPOS, jitKeyBits: 1024 });
+    seed(gh);
+    const built = buildDispatcher({ config: config(gh.url), retryAfterBaseValue: 1 });
+    expect((await built.reconciler.reconcile()).pools.macos).toMatchObject({ queued: 20 });
+    gh.requests.clear();
+    expect((await built.reconciler.reconcile()).pools.macos).toMatchObject({ queued: 20 });
+    expect(total(gh)).toBe(2 * REPOS.length + 1);
   }, 120_000);
 });

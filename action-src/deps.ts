@@ -63,6 +63,8 @@ export async function buildDeps(inputs: ActionInputs, ctx: RunContext, fetchImpl
         ...(inputs.org ? { org: inputs.org } : { repo: ctx.repository }),
         runnerGroup: inputs.runnerGroup,
         writesPerMinute: 150,
+        readShare: 0.5,
+        requestTimeoutMs: 10_000,
       },
       ...(fetchImpl ? { fetch: fetchImpl } : {}),
     });

@@ -3,6 +3,8 @@
  * the dispatcher (`tartfleet-dispatcher serve`) and N host agents (`tartfleet-agent serve`), each
  * agent with its own TART_HOME on the tart simulator. Used by the demo and the end-to-end tests.
  * Everything it starts is stopped by `close()`, which also reports what was left behind.
+ * Over 300 lines: one fleet's whole life (start, kill and restart of its parts, settle, close) kept
+ * in one place, since each step depends on what the others started.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -31,7 +33,7 @@ export interface FleetOptions {
   bootMs: number;
   /** Per host; at most 2 (Apple's macOS licence). */
   slotsPerHost?: number;
-  dispatcher?: { intervalMs?: number; busyIntervalMs?: number; offlineGraceMs?: number; idleGraceMs?: number; verifyJobStatus?: boolean; timeoutMs?: number };
+  dispatcher?: { intervalMs?: number; busyIntervalMs?: number; offlineGraceMs?: number; idleGraceMs?: number; hostGraceMs?: number; verifyJobStatus?: boolean; timeoutMs?: number };
   /** Register a webhook from the fake GitHub to the dispatcher (false: poll-only mode). */
   webhooks?: boolean;
   github?: FakeGitHubOptions;
@@ -82,6 +84,10 @@ export interface Fleet {
   /** kill -9 the dispatcher (a crash), or stop it gracefully. */
   stopDispatcher(how: 'crash' | 'graceful'): Promise<void>;
   startDispatcher(): Promise<void>;
+  /** kill -9 the agent of host `index` (a crashed or vanished Mac). */
+  killAgent(index: number): Promise<void>;
+  /** Start that agent again, on the same port with the same secret and state. */
+  restartAgent(index: number): Promise<FleetAgent>;
   /** VM names per host right now (`tart list`). */
   vms(): Promise<Map<string, string[]>>;
   records(): Promise<Map<string, RunnerRecord[]>>;
@@ -153,23 +159,24 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     github = await startFakeGitHub({ jitKeyBits: 1024, ...options.github });
     const gh = github;
 
-    for (let i = 0; i < options.hosts; i++) {
+    /** Start (or, after `killAgent`, restart on the same port) the agent of host `i`. */
+    const startAgent = async (i: number, listenPort = 0, secret = options.sharedSecret ?? randomSecret(), adminSecret = options.sharedAdminSecret ?? randomSecret()): Promise<FleetAgent> => {
       const id = `mini-${i + 1}`;
       const tartHome = path.join(workDir, id, 'tart');
       const stateDir = path.join(workDir, id, 'state');
-      await mkdir(tartHome, { recursive: true });
-      await mkdir(stateDir, { recursive: true });
       const env = { ...process.env, TART_HOME: tartHome, TART_SIM_BOOT_MS: String(options.bootMs), TART_SIM_SSH_PORT: String(port), ...options.agentEnv?.(i) };
-      // Each pool's base image, as `tart create` makes it (guest scripts + runner stand-in).
-      for (const pool of options.pools) await run(tart, ['create', `base-${pool.name}`, '--from-ipsw', 'latest'], { env });
-      const secret = options.sharedSecret ?? randomSecret();
-      const adminSecret = options.sharedAdminSecret ?? randomSecret();
+      if (listenPort === 0) {
+        await mkdir(tartHome, { recursive: true });
+        await mkdir(stateDir, { recursive: true });
+        // Each pool's base image, as `tart create` makes it (guest scripts + runner stand-in).
+        for (const pool of options.pools) await run(tart, ['create', `base-${pool.name}`, '--from-ipsw', 'latest'], { env });
+      }
       const configFile = path.join(workDir, id, 'agent.json');
       await writeFile(
         configFile,
         JSON.stringify({
           hostId: id,
-          listen: { host: '127.0.0.1', port: 0 },
+          listen: { host: '127.0.0.1', port: listenPort },
           tart: { bin: tart, home: tartHome },
           stateDir,
           maxVms: options.slotsPerHost ?? 2,
@@ -188,17 +195,20 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       procs.push(proc);
       const m = await proc.waitForLine(/"msg":"agent listening"/, 30_000);
       const url = (JSON.parse(m.input) as { url: string }).url;
-      agents.push({
+      const agent: FleetAgent = {
         id,
         url,
         tartHome,
         proc,
         client: createAgentClient({ baseUrl: url, secret, timeoutMs: 5_000 }),
         adminClient: createAgentClient({ baseUrl: url, secret: adminSecret, timeoutMs: 5_000 }),
-      });
+      };
       // Secrets are kept only in memory here and in the processes' environment.
-      Object.assign(agents[i] as FleetAgent, { secret, adminSecret });
-    }
+      Object.assign(agent, { secret, adminSecret });
+      agents[i] = agent;
+      return agent;
+    };
+    for (let i = 0; i < options.hosts; i++) await startAgent(i);
 
     const d = options.dispatcher ?? {};
     const configFile = path.join(workDir, 'dispatcher.json');
@@ -215,7 +225,13 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
             image: `base-${p.name}`,
             hosts: [...agents.map((a, i) => ({ url: a.url, secret: `env:AGENT_SECRET_${i}` })), ...(options.extraHosts ?? []).map((h, i) => ({ url: h.url, secret: `env:EXTRA_HOST_SECRET_${i}` }))],
           })),
-          reconcile: { intervalMs: d.intervalMs ?? 5_000, busyIntervalMs: d.busyIntervalMs ?? 1_000, offlineGraceMs: d.offlineGraceMs ?? 30_000, idleGraceMs: d.idleGraceMs ?? 60_000 },
+          reconcile: {
+            intervalMs: d.intervalMs ?? 5_000,
+            busyIntervalMs: d.busyIntervalMs ?? 1_000,
+            offlineGraceMs: d.offlineGraceMs ?? 30_000,
+            idleGraceMs: d.idleGraceMs ?? 60_000,
+            ...(d.hostGraceMs !== undefined ? { hostGraceMs: d.hostGraceMs } : {}),
+          },
           placement: { timeoutMs: d.timeoutMs ?? 1_000, cacheMs: 500 },
           verifyJobStatus: d.verifyJobStatus ?? true,
           listen: { host: '127.0.0.1', port: dispatcherPort },
@@ -273,6 +289,13 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         else await dispatcherProc?.stop(10_000);
       },
       startDispatcher,
+      async killAgent(index) {
+        await agents[index]?.proc.kill9();
+      },
+      async restartAgent(index) {
+        const old = agents[index] as FleetAgent & { secret: string; adminSecret: string };
+        return startAgent(index, Number(new URL(old.url).port), old.secret, old.adminSecret);
+      },
       vms,
       async records() {
         const out = new Map<string, RunnerRecord[]>();

@@ -45,6 +45,8 @@ export interface DispatcherDeps {
   inline?: boolean;
   /** A job found no free slot: the Node adapter schedules a reconcile pass soon. */
   onNoCapacity?: () => void;
+  /** A verified webhook delivery arrived. */
+  onWebhook?: () => void;
   /** Counts queued jobs for automatic warm sizing. */
   warmSizer?: WarmSizer;
 }

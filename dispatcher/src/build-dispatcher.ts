@@ -15,6 +15,7 @@ import { silentLogger, type Logger } from '../../core/logger';
 import { noopMetrics, type DispatcherMetrics } from './metrics-port';
 import { createJobTracker } from './job-tracker';
 import { createPlacer, type Placer } from './placement';
+import { createHostWatch, watchPlacements } from './host-watch';
 import { createReconciler, type Reconciler } from './reconciler';
 import { createRunnerStarter } from './start-runner';
 import { createWarmSizer } from './warm-sizer';
@@ -32,6 +33,7 @@ export interface BuildOptions {
   fetch?: typeof fetch;
   inline?: boolean;
   onNoCapacity?: () => void;
+  onWebhook?: () => void;
 }
 
 export interface BuiltDispatcher extends Dispatcher {
@@ -54,6 +56,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
       ...(options.retryAfterBaseValue !== undefined ? { retryAfterBaseValue: options.retryAfterBaseValue } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
       log: { warn: (m) => logger.warn({}, m) },
+      clock,
       onResponse: (endpoint, status) => metrics.githubRequest(endpoint, status),
     });
   // The reconciler's listings of queued jobs also feed the status page's queue.
@@ -82,7 +85,8 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     timeoutMs: config.placement.timeoutMs,
     onHostError: (host, error) => logger.warn({ host, err: error instanceof Error ? error.message : String(error) }, 'host skipped'),
   });
-  const startRunner = createRunnerStarter({ github, placer, metrics, logger, clock });
+  const hosts = createHostWatch();
+  const startRunner = watchPlacements(hosts, createRunnerStarter({ github, placer, metrics, logger, clock }));
   const warmSizer = createWarmSizer({ pools: config.pools, agents, clock, logger });
   const tracker = createJobTracker({ metrics, pools: config.pools });
   const reconciler = createReconciler({
@@ -97,6 +101,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     clock,
     logger,
     metrics,
+    hosts,
     tracker,
   });
   const dispatcher = createDispatcher({
@@ -114,6 +119,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     jobLog,
     ...(options.inline ? { inline: true } : {}),
     ...(options.onNoCapacity ? { onNoCapacity: options.onNoCapacity } : {}),
+    ...(options.onWebhook ? { onWebhook: options.onWebhook } : {}),
     warmSizer,
   });
   return { ...dispatcher, github, placer, reconciler, agents };

@@ -71,6 +71,11 @@ export const configSchema = z
       /** generate-jitconfig is a POST worth 5 points of GitHub's 900/min per-endpoint budget
        * (docs/reference/github-api.md §4): 180/min at most, so we stay below it. */
       writesPerMinute: z.number().int().min(1).max(600).default(150),
+      /** Share of the remaining hourly rate limit that reads (lists) may take; minting and deleting
+       * are never held back by it. */
+      readShare: z.number().gt(0).max(1).default(0.5),
+      /** Per GitHub request. */
+      requestTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
     }),
     /** Absent: poll-only mode (no POST /webhook). */
     webhook: z
@@ -89,8 +94,13 @@ export const configSchema = z
         intervalMs: z.number().int().min(100).default(30_000),
         /** Sooner next pass while jobs wait for a free slot. */
         busyIntervalMs: z.number().int().min(100).default(2_000),
+        /** While webhooks arrive they start the runners, and a pass is only the safety net: the
+         * regular interval stretches to this. When they stop, `intervalMs` applies again. */
+        webhookIntervalMs: z.number().int().min(100).default(180_000),
         /** An offline registration of ours with no VM behind it is deleted after this long. */
         offlineGraceMs: z.number().int().min(0).default(120_000),
+        /** A registration whose host has not answered for this long no longer counts as supply. */
+        hostGraceMs: z.number().int().min(0).default(60_000),
         /** An online idle runner of ours beyond the queued demand is removed after this long. */
         idleGraceMs: z.number().int().min(0).default(60_000),
       })

@@ -10,6 +10,7 @@ export type DispatcherErrorCode =
   | 'github'
   | 'github_conflict'
   | 'github_rate_limited'
+  | 'github_read_budget'
   | 'no_capacity'
   | 'unknown_pool'
   | 'bad_request';

@@ -6,7 +6,9 @@
  * 2. Supply: our runners (names that parse) that are idle, or offline with a VM starting behind them.
  * 3. Start the difference, oldest job first, no more than the pool has free slots.
  * 4. Delete our registrations that stayed offline with no VM behind them past a grace period (or
- *    whose agent reports the VM gone), and idle runners beyond the demand past a grace period.
+ *    whose agent reports the VM gone), and idle runners beyond the demand past a grace period. A
+ *    registration on a host silent past `hostGraceMs` is no longer supply (its job is started
+ *    elsewhere); a silent host never holds back the clean-up of others (host-watch.ts).
  * 5. Compare the agents' records with GitHub's and report what does not add up.
  * The pass keeps only two small "first seen" maps between runs: losing them (a restart) merely
  * restarts the grace periods.
@@ -25,6 +27,7 @@ import type { Placer } from './placement';
 import { matchPool } from './pool-match';
 import { parseJobRunnerName } from '../../core/names';
 import type { RunnerStarter } from './start-runner';
+import { cancelOwedRunners, createHostWatch, type HostWatch } from './host-watch';
 import type { WarmSizer } from './warm-sizer';
 
 export type ReconcileAgent = Pick<AgentClient, 'baseUrl' | 'listRunners' | 'cancelRunner'>;
@@ -42,6 +45,8 @@ export interface ReconcilerDeps {
   clock: Clock;
   logger: Logger;
   metrics: DispatcherMetrics;
+  /** Shared with the starter (`watchPlacements`) so a fresh placement's host is known; own one otherwise. */
+  hosts?: HostWatch;
   /** Automatic warm sizing: fed with arrivals and holds, pushed after the pass. */
   warmSizer?: WarmSizer;
   /** Queue, registration and job-completion metrics from each pass. */
@@ -84,6 +89,7 @@ export interface Reconciler {
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const offlineSince = new Map<string, number>();
   const idleSince = new Map<string, number>();
+  const hosts = deps.hosts ?? createHostWatch();
   let inFlight: Promise<ReconcileReport> | undefined;
 
   async function agentRecords(): Promise<{ records: Map<string, { host: string; record: RunnerRecord }>; unreachable: string[] }> {
@@ -109,7 +115,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
 
   async function pass(): Promise<ReconcileReport> {
     const now = deps.clock.now();
-    const [jobs, runners, { records, unreachable }] = await Promise.all([deps.github.listQueuedJobs(), deps.github.listRunners(), agentRecords()]);
+    const served = (labels: string[]): boolean => matchPool(deps.pools, labels) !== undefined;
+    const [jobs, runners, { records, unreachable }] = await Promise.all([deps.github.listQueuedJobs(served), deps.github.listRunners(), agentRecords()]);
+    hosts.observe(now, unreachable, records);
+    const cancels = cancelOwedRunners(hosts, deps);
     reportRateLimit(deps.github, deps.metrics);
 
     const poolNames = new Set(deps.pools.map((p) => p.name));
@@ -146,13 +155,20 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         continue;
       }
       if (!vmAlive) {
-        // No agent knows it: a placement may still be in flight, or its host is unreachable.
+        // No agent that answered knows it: a placement may still be in flight, or its host is silent.
         const since = offlineSince.get(r.name) ?? now;
         offlineSince.set(r.name, since);
-        if (unreachable.length === 0 && now - since >= deps.settings.offlineGraceMs) {
+        const host = hosts.hostOf(r.name);
+        if (now - since >= deps.settings.offlineGraceMs) {
           toDelete.push({ runner: r, reason: 'stale' });
-          report.discrepancies.push({ kind: 'registration_without_vm', runner: r.name });
+          report.discrepancies.push({ kind: 'registration_without_vm', runner: r.name, ...(host ? { host } : {}) });
           continue;
+        }
+        if (host !== undefined && unreachable.includes(host)) {
+          // Its host has been silent past the grace: its job needs a runner elsewhere. Until then,
+          // look again soon (webhooks may have stretched the interval).
+          if (hosts.silentFor(host, now) >= deps.settings.hostGraceMs) continue;
+          report.needsMore = true;
         }
       } else {
         offlineSince.delete(r.name);
@@ -166,11 +182,15 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       }
     }
 
+    hosts.prune(new Set([...present, ...records.keys()]));
     const deletions = toDelete.map(async ({ runner, reason }) => {
       try {
         if ((await deps.github.deleteRunner(runner.id)) === 'deleted') {
           deps.metrics.runnersDeleted(reason);
           report.deleted.push({ runner: runner.name, reason });
+          // A VM may outlive its registration on a host that is silent now: cancel it there later.
+          const host = hosts.hostOf(runner.name);
+          hosts.cancelLater(runner.name, host !== undefined ? [host].filter((h) => unreachable.includes(h)) : unreachable);
         }
       } catch (error: unknown) {
         deps.logger.warn({ runner: runner.name, err: errorMessage(error) }, 'deleting a stale registration failed');
@@ -220,7 +240,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       if (pr.waiting > 0) report.needsMore = true;
     });
 
-    await Promise.all([...deletions, ...starts]);
+    await Promise.all([...deletions, ...starts, cancels]);
     if (deps.warmSizer) {
       deps.warmSizer.observe([...records.values()].map((r) => r.record));
       for (const job of jobs) {

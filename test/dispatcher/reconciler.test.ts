@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger';
 import { noopMetrics } from '../../dispatcher/src/metrics';
 import { createPlacer } from '../../dispatcher/src/placement';
+import { createHostWatch, watchPlacements } from '../../dispatcher/src/host-watch';
 import { createReconciler } from '../../dispatcher/src/reconciler';
 import { createRunnerStarter } from '../../dispatcher/src/start-runner';
 import { createFakeAgent } from '../fakes/fake-agent';
@@ -9,7 +10,7 @@ import { createFakeClock } from '../fakes/fake-clock';
 import { createFakeGitHubApi } from '../fakes/fake-github-api';
 
 const pools = [{ name: 'macos', labels: ['macos'], image: 'img', hosts: [], warm: { mode: 'fixed' as const, min: 0, max: 0 } }];
-const settings = { intervalMs: 30_000, busyIntervalMs: 2_000, offlineGraceMs: 60_000, idleGraceMs: 120_000 };
+const settings = { intervalMs: 30_000, busyIntervalMs: 2_000, webhookIntervalMs: 180_000, offlineGraceMs: 60_000, hostGraceMs: 30_000, idleGraceMs: 120_000 };
 
 function setup(total = 2) {
   const gh = createFakeGitHubApi();
@@ -20,6 +21,20 @@ function setup(total = 2) {
   const startRunner = createRunnerStarter({ github: gh.api, placer, metrics: noopMetrics, logger: silentLogger, clock });
   const reconciler = createReconciler({ github: gh.api, placer, startRunner, agents, pools, settings, agentTimeoutMs: 200, clock, logger: silentLogger, metrics: noopMetrics });
   return { gh, agent, clock, reconciler };
+}
+
+/** Two hosts; the starter tells the reconciler's host watch where it placed each runner. */
+function twoHosts() {
+  const gh = createFakeGitHubApi();
+  const dead = createFakeAgent('http://127.0.0.1:1', { total: 2 });
+  const live = createFakeAgent('http://127.0.0.1:2', { total: 2 });
+  const clock = createFakeClock({ autoAdvance: true });
+  const agents = new Map([dead, live].map((a) => [a.client.baseUrl, a.client] as const));
+  const placer = createPlacer({ agents, poolHosts: new Map([['macos', [dead.client.baseUrl, live.client.baseUrl]]]), clock, cacheMs: 0, timeoutMs: 200 });
+  const hosts = createHostWatch();
+  const startRunner = watchPlacements(hosts, createRunnerStarter({ github: gh.api, placer, metrics: noopMetrics, logger: silentLogger, clock }));
+  const reconciler = createReconciler({ github: gh.api, placer, startRunner, agents, pools, settings, agentTimeoutMs: 200, clock, logger: silentLogger, metrics: noopMetrics, hosts });
+  return { gh, dead, live, clock, reconciler, startRunner };
 }
 
 describe('reconciler', () => {
@@ -94,15 +109,55 @@ describe('reconciler', () => {
     expect(gh.runners.has(5)).toBe(true);
   });
 
-  it('does not judge registrations while a host is unreachable', async () => {
-    const { gh, agent, clock, reconciler } = setup(2);
-    agent.state.mode = 'down';
+  it('stops counting a registration on a silent host as supply after the host grace, starts its job elsewhere, and never lets that host hold back clean-up', async () => {
+    const { gh, dead, live, clock, reconciler } = twoHosts();
+    gh.addJob(1, ['macos']);
+    gh.addJob(2, ['macos']);
     gh.runners.set(5, { id: 5, name: 'tf-macos-j1a0', status: 'offline', busy: false, labels: [] });
+    dead.records.set('tf-macos-j1a0', { name: 'tf-macos-j1a0', pool: 'macos', labels: [], stage: 'registering', timestamps: {}, registrationLeftBehind: false, adopted: false });
+    // Someone else's leftover that no agent knows.
+    gh.runners.set(6, { id: 6, name: 'tf-macos-j9a0', status: 'offline', busy: false, labels: [] });
+    expect((await reconciler.reconcile()).pools.macos).toMatchObject({ queued: 2, supply: 2, started: 0 });
+
+    dead.state.mode = 'down';
+    const t0 = clock.now();
+    const held = await reconciler.reconcile();
+    expect(held.pools.macos).toMatchObject({ supply: 2, started: 0 });
+    // Within the host grace: look again soon.
+    expect(held.needsMore).toBe(true);
+    clock.advance(30_000);
+    const moved = await reconciler.reconcile();
+    expect(moved.unreachableHosts).toEqual([dead.client.baseUrl]);
+    expect(moved.pools.macos).toMatchObject({ queued: 2, supply: 1, started: 1 });
+    expect(live.started.map((r) => r.name)).toEqual(['tf-macos-j1a1']);
+
+    // Past the offline grace both stale registrations go, the silent host notwithstanding.
+    clock.advance(t0 + 60_000 - clock.now());
+    const cleaned = await reconciler.reconcile();
+    expect(cleaned.deleted.map((d) => d.runner).sort()).toEqual(['tf-macos-j1a0', 'tf-macos-j9a0']);
+    expect(cleaned.discrepancies).toContainEqual({ kind: 'registration_without_vm', runner: 'tf-macos-j1a0', host: dead.client.baseUrl });
+    expect(dead.canceled).toEqual([]);
+
+    // The host answers again: the runners whose registrations went while it was silent are cancelled
+    // there, once (the one no agent knew might have been there too; an unknown name is a 404).
+    dead.state.mode = 'ok';
     await reconciler.reconcile();
-    clock.advance(600_000);
-    const r = await reconciler.reconcile();
-    expect(r.unreachableHosts).toEqual(['http://127.0.0.1:1']);
-    expect(r.deleted).toEqual([]);
+    await reconciler.reconcile();
+    expect([...dead.canceled].sort()).toEqual(['tf-macos-j1a0', 'tf-macos-j9a0']);
+    expect(live.canceled).toEqual([]);
+  });
+
+  it('knows the host of a runner a webhook just placed, before any pass saw it there', async () => {
+    const { gh, dead, live, clock, reconciler, startRunner } = twoHosts();
+    gh.addJob(3, ['macos']);
+    live.state.mode = 'no_slot';
+    expect(await startRunner({ pool: pools[0]!, jobId: 3, attempt: 0, via: 'webhook' })).toMatchObject({ outcome: 'started', host: dead.client.baseUrl });
+    dead.state.mode = 'down';
+    live.state.mode = 'ok';
+    expect((await reconciler.reconcile()).pools.macos).toMatchObject({ supply: 1, started: 0 });
+    clock.advance(30_000);
+    expect((await reconciler.reconcile()).pools.macos).toMatchObject({ supply: 0, started: 1 });
+    expect(live.started.map((r) => r.name)).toEqual(['tf-macos-j3a1']);
   });
 
   it('removes idle runners beyond demand after the idle grace, deregistering before tearing down', async () => {

@@ -180,4 +180,42 @@ describe('fleet end to end', () => {
     await expectCleanRun(f, [...first, ...second]);
     expect(f.github.webhooks.deliveries().some((d) => d.action === 'queued' && d.statusCode !== 202)).toBe(true);
   }, 180_000);
+
+  it('moves the job of a host killed while its runner is registered but not online, and leaks nothing once the agent restarts', async () => {
+    const HOST_GRACE_MS = 3_000;
+    const INTERVAL_MS = 3_000;
+    // mini-1's guests take a minute to boot, so its runner is still offline when the agent dies.
+    const f = await start({
+      agentEnv: (i) => (i === 0 ? { TART_SIM_BOOT_MS: '60000' } : {}),
+      dispatcher: { intervalMs: INTERVAL_MS, busyIntervalMs: 500, offlineGraceMs: 15_000, idleGraceMs: 20_000, hostGraceMs: HOST_GRACE_MS },
+    });
+    await f.agents[1]!.client.drain();
+    const [id] = enqueue(f, 1, ['self-hosted', 'macOS']);
+    await waitFor('a VM booting on mini-1', async () => ((await f.vms()).get('mini-1') ?? []).length === 1, 30_000);
+    const first = f.registrations();
+    expect(first).toHaveLength(1);
+    expect(f.github.runners().find((r) => r.name === first[0])?.sessionId).toBeNull();
+    // No reconcile pass need have seen it there: the dispatcher remembers where it placed it.
+    await f.killAgent(0);
+    const killedAt = Date.now();
+    await f.agents[1]!.client.resume();
+    await allCompleted(f, [id!], 60_000);
+    const took = Date.now() - killedAt;
+    const job = f.github.job(id!)!;
+    expect(job.conclusion).toBe('success');
+    expect(job.runnerName).not.toBe(first[0]);
+    expect((await f.agents[1]!.client.listRunners()).map((r) => r.name)).toContain(job.runnerName);
+    // Host grace + one interval, plus a 1 s boot, the 0.5 s job and minting/placing on a loaded machine.
+    expect(took).toBeLessThan(HOST_GRACE_MS + INTERVAL_MS + 8_000);
+
+    // The stale registration goes past the offline grace while mini-1 is still down.
+    await waitFor('the stale registration deleted', () => f.registrations().length === 0, 30_000);
+    await f.restartAgent(0);
+    const left = await f.settle(30_000);
+    expect(left.vms).toEqual([]);
+    expect(left.registrations).toEqual([]);
+    const closed = await f.close();
+    fleet = undefined;
+    expect(closed.processes).toEqual([]);
+  }, 180_000);
 });

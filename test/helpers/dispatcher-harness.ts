@@ -60,7 +60,7 @@ export function setupApp(options: { total?: number; verifyJobStatus?: boolean; i
     startRunner,
     agents,
     pools,
-    settings: { intervalMs: 1000, busyIntervalMs: 100, offlineGraceMs: 1000, idleGraceMs: 1000 },
+    settings: { intervalMs: 1000, busyIntervalMs: 100, webhookIntervalMs: 180_000, offlineGraceMs: 1000, hostGraceMs: 30_000, idleGraceMs: 1000 },
     agentTimeoutMs: 200,
     clock,
     logger: silentLogger,

@@ -12,7 +12,7 @@ import { configuredRepositories } from '../metrics-port';
 import { startReconcileLoop, type ReconcileLoop } from '../reconcile-loop';
 import type { ReconcileReport } from '../reconciler';
 
-export interface NodeDispatcherOptions extends Omit<BuildOptions, 'metrics' | 'registry' | 'onNoCapacity' | 'inline' | 'logger'> {
+export interface NodeDispatcherOptions extends Omit<BuildOptions, 'metrics' | 'registry' | 'onNoCapacity' | 'onWebhook' | 'inline' | 'logger'> {
   logger: Logger;
   /** Skip the timer (tests that drive the reconciler themselves). */
   reconcile?: boolean;
@@ -35,6 +35,7 @@ export async function startNodeDispatcher(options: NodeDispatcherOptions): Promi
     metrics: createMetrics(registry, { repositories: configuredRepositories(options.config.github) }),
     registry,
     onNoCapacity: () => loop?.kick(),
+    onWebhook: () => loop?.noteWebhook(),
   });
   const { host, port } = options.config.listen;
   const server = await new Promise<ServerType>((resolve) => {

@@ -5,6 +5,9 @@
  *   would meet a 409 when retried blindly (docs/reference/github-api.md §1). The caller retries with a new name.
  * - Writes go through our own limiter below GitHub's per-endpoint budget; 403/429 rate limits are
  *   waited out by plugin-throttling a bounded number of times.
+ * - Reads are conditional and cached (queued-jobs-reader.ts, conditional-pages.ts) and may take only
+ *   a share of the rate limit (read-budget.ts); every request has a deadline and is counted
+ *   (instrumented-fetch.ts).
  */
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
@@ -13,8 +16,13 @@ import { createAppAuth } from '@octokit/auth-app';
 import type { DispatcherConfig } from '../config';
 import { errorMessage, errorStatus } from '../../../core/errors';
 import { DispatcherError } from '../errors';
-import type { DeleteOutcome, GitHubApi, GitHubRunner, QueuedJob } from './github-api';
+import type { DeleteOutcome, GitHubApi, GitHubRunner } from './github-api';
 import { createConcurrencyLimiter, createRetryScheduler, createWriteLimiter } from './write-limiter';
+import { systemClock, type Clock } from '../../../core/clock';
+import { createListCache, getPages, type GitHubRequest } from './conditional-pages';
+import { createInstrumentedFetch } from './instrumented-fetch';
+import { createQueuedJobsReader } from './queued-jobs-reader';
+import { createReadBudget } from './read-budget';
 
 const ThrottledOctokit = Octokit.plugin(retry, throttling);
 type Kit = InstanceType<typeof ThrottledOctokit>;
@@ -27,17 +35,11 @@ export interface OctokitGitHubOptions {
   rateLimitRetries?: number;
   fetch?: typeof fetch;
   log?: { warn(msg: string): void };
+  /** Request deadlines (default: real time). */
+  clock?: Clock;
   /** Every response (and failed request), by route template (`GET /repos/{owner}/{repo}/…`) and
    * status; 0 when no response came. */
   onResponse?(endpoint: string, status: number): void;
-}
-
-interface RawJob {
-  id: number;
-  run_id: number;
-  status: string;
-  labels: string[];
-  created_at: string;
 }
 
 function splitRepo(full: string): { owner: string; repo: string } {
@@ -60,6 +62,16 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
   const base = options.retryAfterBaseValue ?? 1000;
   const maxRateRetries = options.rateLimitRetries ?? 3;
   let remaining: number | undefined;
+  const budget = createReadBudget({ share: cfg.readShare, clock: options.clock ?? systemClock });
+  const instrumented = createInstrumentedFetch({
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    clock: options.clock ?? systemClock,
+    timeoutMs: cfg.requestTimeoutMs,
+    budget,
+    onRateLimit: (r) => {
+      remaining = r;
+    },
+  });
   let limit: number | undefined;
   const write = createWriteLimiter({ perMinute: cfg.writesPerMinute, burst: Math.min(20, cfg.writesPerMinute) });
 
@@ -74,7 +86,7 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
     ...auth,
     baseUrl: cfg.apiUrl.replace(/\/+$/, ''),
     userAgent: 'tartfleet-dispatcher',
-    request: { ...(options.fetch ? { fetch: options.fetch } : {}) },
+    request: { fetch: instrumented },
     headers: { 'x-github-api-version': '2022-11-28' },
     log: { debug: () => {}, info: () => {}, warn: (m: string) => options.log?.warn(m), error: (m: string) => options.log?.warn(m) },
     retry: { retryAfterBaseValue: base },
@@ -138,11 +150,17 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
     return groupId;
   }
 
+  const request = kit.request as unknown as GitHubRequest;
+  const reader = createQueuedJobsReader(request, budget);
+  const repoList = createListCache<string>(1);
+  const runnerList = createListCache<GitHubRunner>(1);
+
   async function repos(): Promise<string[]> {
     if (cfg.repos) return [...cfg.repos];
     if (cfg.repo) return [cfg.repo];
-    const list = await kit.paginate(kit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
-    return (list as unknown as { full_name: string }[]).map((r) => r.full_name);
+    return repoList.get('repos', (etag) =>
+      getPages(request, budget, 'GET /installation/repositories', {}, { field: 'repositories', map: (r) => String(r.full_name) }, etag),
+    );
   }
 
   function toRunner(r: { id: number; name: string; status: string; busy: boolean }): GitHubRunner {
@@ -187,42 +205,21 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
     },
 
     async listRunners() {
-      const list =
+      const shape = { field: 'runners', map: (r: Record<string, unknown>) => toRunner(r as unknown as GitHubRunner) };
+      return runnerList.get('runners', (etag) =>
         scope.kind === 'org'
-          ? await kit.paginate(kit.rest.actions.listSelfHostedRunnersForOrg, { org: scope.org, per_page: 100 })
-          : await kit.paginate(kit.rest.actions.listSelfHostedRunnersForRepo, { owner: scope.owner, repo: scope.repo, per_page: 100 });
-      return list.map(toRunner);
+          ? getPages(request, budget, 'GET /orgs/{org}/actions/runners', { org: scope.org }, shape, etag)
+          : getPages(request, budget, 'GET /repos/{owner}/{repo}/actions/runners', { owner: scope.owner, repo: scope.repo }, shape, etag),
+      );
     },
 
-    async listQueuedJobs() {
-      const out: QueuedJob[] = [];
-      await Promise.all(
-        (await repos()).map(async (full) => {
-          const { owner, repo } = splitRepo(full);
-          // A run in progress can still hold queued jobs (later jobs of a needs chain or matrix).
-          const runs = (
-            await Promise.all(
-              (['queued', 'in_progress'] as const).map((status) =>
-                kit.paginate(kit.rest.actions.listWorkflowRunsForRepo, { owner, repo, status, per_page: 100 }),
-              ),
-            )
-          ).flat();
-          const runIds = [...new Set(runs.map((r) => r.id))];
-          await Promise.all(
-            runIds.map(async (run_id) => {
-              const jobs = (await kit.paginate(kit.rest.actions.listJobsForWorkflowRun, { owner, repo, run_id, per_page: 100 })) as unknown as RawJob[];
-              for (const j of jobs) {
-                if (j.status === 'queued') out.push({ id: j.id, runId: j.run_id, repo: full, labels: j.labels, createdAt: j.created_at });
-              }
-            }),
-          );
-        }),
-      );
-      return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id - b.id);
+    async listQueuedJobs(wanted = () => true) {
+      return reader.list(await repos(), wanted);
     },
 
     async getJobStatus(repoFull, jobId) {
       const { owner, repo } = splitRepo(repoFull);
+      budget.assertRead(`reading job ${jobId}`);
       try {
         const res = await kit.rest.actions.getJobForWorkflowRun({ owner, repo, job_id: jobId });
         return res.data.status;

@@ -42,8 +42,10 @@ export interface GitHubApi {
   findRunnerByName(name: string): Promise<GitHubRunner | undefined>;
   /** Every self-hosted runner in our scope (all pages). */
   listRunners(): Promise<GitHubRunner[]>;
-  /** Queued jobs of the configured repositories, from runs that are `queued` and `in_progress`. */
-  listQueuedJobs(): Promise<QueuedJob[]>;
+  /** Queued jobs of the configured repositories, from runs that are `queued` and `in_progress`.
+   * `wanted` says which labels our pools serve: runs with no such job are not read again until they
+   * change. Throws `github_read_budget` when reads have used their share of the rate limit. */
+  listQueuedJobs(wanted?: (labels: string[]) => boolean): Promise<QueuedJob[]>;
   /** A job's current status (`queued`, `in_progress`, `completed`…), undefined when not found. */
   getJobStatus(repo: string, jobId: number): Promise<string | undefined>;
   /** Last `x-ratelimit-remaining` seen, if any. */

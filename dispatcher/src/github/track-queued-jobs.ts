@@ -19,9 +19,10 @@ export function trackQueuedJobs(github: GitHubApi, tracker: Pick<JobLog, 'listed
     getJobStatus: (repo, jobId) => github.getJobStatus(repo, jobId),
     rateLimitRemaining: () => github.rateLimitRemaining(),
     rateLimitLimit: () => github.rateLimitLimit?.(),
-    async listQueuedJobs() {
+    async listQueuedJobs(wanted) {
       const listedAt = clock.now();
-      const jobs = await github.listQueuedJobs();
+      // `wanted` keeps the reads cheap (runs none of our pools serve are not read again).
+      const jobs = await github.listQueuedJobs(wanted);
       const served = jobs.flatMap((j) => {
         const pool = matchPool(pools, j.labels);
         const createdAt = Date.parse(j.createdAt);

@@ -22,6 +22,7 @@ import { matchPool } from '../pool-match';
 import type { WarmSizer } from '../warm-sizer';
 import type { RunnerStarter } from '../start-runner';
 import { deliveryJson, parseWorkflowJob, verifySignature, type WorkflowJobEvent } from '../webhook';
+import { DispatcherError } from '../errors';
 import { HttpError } from './http-error';
 
 /** GitHub caps deliveries at 25 MB; a workflow_job payload is ~10 KB. */
@@ -42,6 +43,8 @@ export interface WebhookRouteDeps {
   inline?: boolean;
   /** A job found no free slot: the Node adapter schedules a reconcile pass soon. */
   onNoCapacity?: () => void;
+  /** A verified `workflow_job` delivery arrived (the loop slows its safety-net passes). */
+  onWebhook?: () => void;
   /** Tracks work started after the response. */
   track(c: Context, work: Promise<unknown>): void;
   /** Counts queued jobs for automatic warm sizing. */
@@ -65,13 +68,25 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
   const maxBytes = deps.config.webhook?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const { dedupe } = deps;
 
+  /** GitHub's view of the job; with the read budget spent, the webhook's own word: minting comes
+   * first, and a runner for a job that started meanwhile is removed as surplus by the reconciler. */
+  async function verifiedStatus(repo: string, jobId: number): Promise<string | undefined> {
+    try {
+      return await deps.github.getJobStatus(repo, jobId);
+    } catch (error: unknown) {
+      if (!(error instanceof DispatcherError && error.code === 'github_read_budget')) throw error;
+      deps.logger.warn({ job: jobId }, 'GitHub read budget spent: starting a runner without re-checking the job');
+      return 'queued';
+    }
+  }
+
   /** The work for one queued job, after the response where possible. */
   async function handleQueued(event: WorkflowJobEvent, pool: PoolConfig): Promise<WebhookResult> {
     const job = event.workflow_job;
     const jobKey = `job:${job.id}:queued`;
     try {
       if (deps.config.verifyJobStatus) {
-        const status = await deps.github.getJobStatus(event.repository.full_name, job.id);
+        const status = await verifiedStatus(event.repository.full_name, job.id);
         if (status !== 'queued') {
           deps.logger.info({ job: job.id, status }, 'job no longer queued; nothing to start');
           return 'ignored';
@@ -90,6 +105,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
 
   /** What a verified `workflow_job` delivery asks for. */
   async function judgeEvent(c: Context, event: WorkflowJobEvent): Promise<Accepted> {
+    deps.onWebhook?.();
     const delivery = c.req.header('x-github-delivery');
     if (delivery !== undefined && !dedupe.claim(`delivery:${delivery}`)) return { status: 200, result: 'duplicate' };
     const job = event.workflow_job;

@@ -23,4 +23,18 @@ describe('trackQueuedJobs', () => {
     expect(github.rateLimitRemaining()).toBe(4999);
     expect(await github.getJobStatus('acme/app', 1)).toBe('in_progress');
   });
+
+  it('passes the reconciler\'s label filter through, so runs no pool serves stay cheap to list', async () => {
+    const gh = createFakeGitHubApi();
+    const seen: unknown[] = [];
+    const list = gh.api.listQueuedJobs.bind(gh.api);
+    gh.api.listQueuedJobs = (wanted) => {
+      seen.push(wanted);
+      return list(wanted);
+    };
+    const github = trackQueuedJobs(gh.api, createJobLog({ now: () => 0 }), pools, { now: () => 0 });
+    const wanted = (labels: string[]): boolean => labels.includes('macOS');
+    await github.listQueuedJobs(wanted);
+    expect(seen).toEqual([wanted]);
+  });
 });

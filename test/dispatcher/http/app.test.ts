@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DispatcherError } from '../../../dispatcher/src/errors';
 import { parseWorkflowJob } from '../../../dispatcher/src/webhook';
 import { OLD_SECRET, queuedPayload, setupApp, signedRequest, workflowJobExamples } from '../../helpers/dispatcher-harness';
 
@@ -109,6 +110,15 @@ describe('POST /webhook', () => {
     await app.request('/webhook', await signedRequest(queuedPayload(108, ['macos'])));
     await dispatcher.settled();
     expect(agent.started).toHaveLength(0);
+  });
+
+  it('still starts a runner when the GitHub read budget is spent: minting comes first', async () => {
+    const { gh, agent, app, dispatcher } = setupApp();
+    gh.api.getJobStatus = () => Promise.reject(new DispatcherError('github_read_budget', 'reads held back', true));
+    const res = await app.request('/webhook', await signedRequest(queuedPayload(110, ['macos'])));
+    expect(res.status).toBe(202);
+    await dispatcher.settled();
+    expect(agent.started.map((s) => s.name)).toEqual(['tf-macos-j110a0']);
   });
 
   it('asks for a reconcile pass soon when no host has room', async () => {

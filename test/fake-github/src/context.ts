@@ -31,6 +31,8 @@ export interface FakeContext {
   webhooks: WebhookSender;
   limiter: RateLimiter;
   faults: Faults;
+  /** REST requests answered, by `METHOD /route/{id}` and status (what a test counts). */
+  requests: Map<string, number>;
   options: ResolvedOptions;
   /** The origin clients reach this fake on (no trailing slash). */
   publicUrl(c: Context): string;

@@ -64,6 +64,9 @@ export interface FakeGitHub {
   webhooks: WebhookSender;
   faults: Faults;
   rateLimits: RateLimiter;
+  /** REST requests answered so far (304s included), keyed `METHOD /path/{id} STATUS` with owner,
+   * repo and org names kept; `clear()` starts a new count. */
+  requests: Map<string, number>;
   enqueueRun(spec: RunSpec): { runId: number; jobIds: number[] };
   cancelRun(runId: number): void;
   cancelJob(jobId: number): void;
@@ -112,14 +115,15 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
   const sessions = createRunnerSessions(state);
   const limiter = createRateLimiter(clock, options.primaryRateLimit, options.secondaryRateLimit);
   const faults = createFaults();
+  const requests = new Map<string, number>();
   const ctx: FakeContext = {
-    state, engine, sessions, webhooks, limiter, faults, options: resolved,
+    state, engine, sessions, webhooks, limiter, faults, requests, options: resolved,
     publicUrl: (c) => publicUrl ?? new URL(c.req.url).origin,
   };
 
   const fake: FakeGitHub = {
     app: new Hono(),
-    state, webhooks, faults, rateLimits: limiter,
+    state, webhooks, faults, rateLimits: limiter, requests,
     enqueueRun(spec) {
       const run = engine.enqueueRun(spec);
       return { runId: run.id, jobIds: [...run.jobIds] };
@@ -198,6 +202,11 @@ function buildApp(ctx: FakeContext, fake: FakeGitHub): Hono {
   app.route('/_control', controlRoutes(ctx, fake));
 
   const rest = new Hono<Env>();
+  rest.use('*', async (c, next) => {
+    await next();
+    const key = `${c.req.method} ${c.req.path.replace(/\/\d+(?=\/|$)/g, '/{id}')} ${c.res.status}`;
+    ctx.requests.set(key, (ctx.requests.get(key) ?? 0) + 1);
+  });
   rest.use('*', async (c, next) => {
     const method = c.req.method;
     const path = c.req.path;

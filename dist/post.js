@@ -1680,7 +1680,7 @@ var require_request = __commonJS({
     var { headerNameLowerCasedRecord } = require_constants();
     var invalidPathRegex = /[^\u0021-\u00ff]/;
     var kHandler = /* @__PURE__ */ Symbol("handler");
-    var Request = class {
+    var Request2 = class {
       constructor(origin, {
         path,
         method,
@@ -2045,7 +2045,7 @@ var require_request = __commonJS({
         request2.headers.push(key, val);
       }
     }
-    module.exports = Request;
+    module.exports = Request2;
   }
 });
 
@@ -7629,7 +7629,7 @@ var require_client = __commonJS({
     var http = __require("node:http");
     var util = require_util();
     var { channels } = require_diagnostics();
-    var Request = require_request();
+    var Request2 = require_request();
     var DispatcherBase = require_dispatcher_base();
     var {
       InvalidArgumentError,
@@ -7872,7 +7872,7 @@ var require_client = __commonJS({
       }
       [kDispatch](opts, handler2) {
         const origin = opts.origin || this[kUrl].origin;
-        const request2 = new Request(origin, opts, handler2);
+        const request2 = new Request2(origin, opts, handler2);
         this[kQueue].push(request2);
         if (this[kResuming]) {
         } else if (util.bodyLength(request2.body) == null && util.isIterable(request2.body)) {
@@ -12404,7 +12404,7 @@ var require_response = __commonJS({
     var assert2 = __require("node:assert");
     var { types } = __require("node:util");
     var textEncoder = new TextEncoder("utf-8");
-    var Response = class _Response {
+    var Response2 = class _Response {
       // Creates network error Response.
       static error() {
         const responseObject = fromInnerResponse(makeNetworkError(), "immutable");
@@ -12547,8 +12547,8 @@ var require_response = __commonJS({
         return `Response ${nodeUtil.formatWithOptions(options, properties)}`;
       }
     };
-    mixinBody(Response);
-    Object.defineProperties(Response.prototype, {
+    mixinBody(Response2);
+    Object.defineProperties(Response2.prototype, {
       type: kEnumerableProperty,
       url: kEnumerableProperty,
       status: kEnumerableProperty,
@@ -12564,7 +12564,7 @@ var require_response = __commonJS({
         configurable: true
       }
     });
-    Object.defineProperties(Response, {
+    Object.defineProperties(Response2, {
       json: kEnumerableProperty,
       redirect: kEnumerableProperty,
       error: kEnumerableProperty
@@ -12697,7 +12697,7 @@ var require_response = __commonJS({
       }
     }
     function fromInnerResponse(innerResponse, guard) {
-      const response = new Response(kConstruct);
+      const response = new Response2(kConstruct);
       response[kState] = innerResponse;
       response[kHeaders] = new Headers2(kConstruct);
       setHeadersList(response[kHeaders], innerResponse.headersList);
@@ -12765,7 +12765,7 @@ var require_response = __commonJS({
       makeResponse,
       makeAppropriateNetworkError,
       filterResponse,
-      Response,
+      Response: Response2,
       cloneResponse,
       fromInnerResponse
     };
@@ -12875,7 +12875,7 @@ var require_request2 = __commonJS({
       }
     }
     var patchMethodWarning = false;
-    var Request = class _Request {
+    var Request2 = class _Request {
       // https://fetch.spec.whatwg.org/#dom-request
       constructor(input2, init = {}) {
         webidl.util.markAsUncloneable(this);
@@ -13322,7 +13322,7 @@ var require_request2 = __commonJS({
         return `Request ${nodeUtil.formatWithOptions(options, properties)}`;
       }
     };
-    mixinBody(Request);
+    mixinBody(Request2);
     function makeRequest(init) {
       return {
         method: init.method ?? "GET",
@@ -13373,7 +13373,7 @@ var require_request2 = __commonJS({
       return newRequest;
     }
     function fromInnerRequest(innerRequest, signal, guard) {
-      const request2 = new Request(kConstruct);
+      const request2 = new Request2(kConstruct);
       request2[kState] = innerRequest;
       request2[kSignal] = signal;
       request2[kHeaders] = new Headers2(kConstruct);
@@ -13381,7 +13381,7 @@ var require_request2 = __commonJS({
       setHeadersGuard(request2[kHeaders], guard);
       return request2;
     }
-    Object.defineProperties(Request.prototype, {
+    Object.defineProperties(Request2.prototype, {
       method: kEnumerableProperty,
       url: kEnumerableProperty,
       headers: kEnumerableProperty,
@@ -13408,13 +13408,13 @@ var require_request2 = __commonJS({
       }
     });
     webidl.converters.Request = webidl.interfaceConverter(
-      Request
+      Request2
     );
     webidl.converters.RequestInfo = function(V, prefix, argument) {
       if (typeof V === "string") {
         return webidl.converters.USVString(V, prefix, argument);
       }
-      if (V instanceof Request) {
+      if (V instanceof Request2) {
         return webidl.converters.Request(V, prefix, argument);
       }
       return webidl.converters.USVString(V, prefix, argument);
@@ -13505,7 +13505,7 @@ var require_request2 = __commonJS({
         converter: webidl.converters.any
       }
     ]);
-    module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest };
+    module.exports = { Request: Request2, makeRequest, fromInnerRequest, cloneRequest };
   }
 });
 
@@ -13521,7 +13521,7 @@ var require_fetch = __commonJS({
       fromInnerResponse
     } = require_response();
     var { HeadersList } = require_headers();
-    var { Request, cloneRequest } = require_request2();
+    var { Request: Request2, cloneRequest } = require_request2();
     var zlib = __require("node:zlib");
     var {
       bytesMatch,
@@ -13611,12 +13611,12 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch2(input2, init = void 0) {
+    function fetch3(input2, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
       try {
-        requestObject = new Request(input2, init);
+        requestObject = new Request2(input2, init);
       } catch (e) {
         p.reject(e);
         return p.promise;
@@ -14566,7 +14566,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch: fetch2,
+      fetch: fetch3,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -15435,8 +15435,8 @@ var require_cache = __commonJS({
     var { urlEquals, getFieldValues } = require_util5();
     var { kEnumerableProperty, isDisturbed } = require_util();
     var { webidl } = require_webidl();
-    var { Response, cloneResponse, fromInnerResponse } = require_response();
-    var { Request, fromInnerRequest } = require_request2();
+    var { Response: Response2, cloneResponse, fromInnerResponse } = require_response();
+    var { Request: Request2, fromInnerRequest } = require_request2();
     var { kState } = require_symbols2();
     var { fetching } = require_fetch();
     var { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = require_util2();
@@ -15510,7 +15510,7 @@ var require_cache = __commonJS({
         }
         const fetchControllers = [];
         for (const request2 of requests) {
-          const r = new Request(request2)[kState];
+          const r = new Request2(request2)[kState];
           if (!urlIsHttpHttpsScheme(r.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -15594,10 +15594,10 @@ var require_cache = __commonJS({
         request2 = webidl.converters.RequestInfo(request2, prefix, "request");
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (request2 instanceof Request) {
+        if (request2 instanceof Request2) {
           innerRequest = request2[kState];
         } else {
-          innerRequest = new Request(request2)[kState];
+          innerRequest = new Request2(request2)[kState];
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -15675,14 +15675,14 @@ var require_cache = __commonJS({
         request2 = webidl.converters.RequestInfo(request2, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request2 instanceof Request) {
+        if (request2 instanceof Request2) {
           r = request2[kState];
           if (r.method !== "GET" && !options.ignoreMethod) {
             return false;
           }
         } else {
           assert2(typeof request2 === "string");
-          r = new Request(request2)[kState];
+          r = new Request2(request2)[kState];
         }
         const operations = [];
         const operation = {
@@ -15721,13 +15721,13 @@ var require_cache = __commonJS({
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
         if (request2 !== void 0) {
-          if (request2 instanceof Request) {
+          if (request2 instanceof Request2) {
             r = request2[kState];
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
           } else if (typeof request2 === "string") {
-            r = new Request(request2)[kState];
+            r = new Request2(request2)[kState];
           }
         }
         const promise2 = createDeferredPromise();
@@ -15893,13 +15893,13 @@ var require_cache = __commonJS({
       #internalMatchAll(request2, options, maxResponses = Infinity) {
         let r = null;
         if (request2 !== void 0) {
-          if (request2 instanceof Request) {
+          if (request2 instanceof Request2) {
             r = request2[kState];
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
           } else if (typeof request2 === "string") {
-            r = new Request(request2)[kState];
+            r = new Request2(request2)[kState];
           }
         }
         const responses = [];
@@ -15962,7 +15962,7 @@ var require_cache = __commonJS({
         converter: webidl.converters.DOMString
       }
     ]);
-    webidl.converters.Response = webidl.interfaceConverter(Response);
+    webidl.converters.Response = webidl.interfaceConverter(Response2);
     webidl.converters["sequence<RequestInfo>"] = webidl.sequenceConverter(
       webidl.converters.RequestInfo
     );
@@ -19104,7 +19104,7 @@ var require_undici = __commonJS({
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
     module.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module.exports.fetch = async function fetch2(init, options = void 0) {
+    module.exports.fetch = async function fetch3(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -22854,8 +22854,8 @@ function isPlainObject2(value) {
 }
 var noop = () => "";
 async function fetchWrapper(requestOptions) {
-  const fetch2 = requestOptions.request?.fetch || globalThis.fetch;
-  if (!fetch2) {
+  const fetch3 = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch3) {
     throw new Error(
       "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
     );
@@ -22871,7 +22871,7 @@ async function fetchWrapper(requestOptions) {
   );
   let fetchResponse;
   try {
-    fetchResponse = await fetch2(requestOptions.url, {
+    fetchResponse = await fetch3(requestOptions.url, {
       method: requestOptions.method,
       body,
       redirect: requestOptions.request?.redirect,
@@ -48127,9 +48127,213 @@ function createRetryScheduler(clock = systemClock) {
   };
 }
 
+// dispatcher/src/github/conditional-pages.ts
+var MAX_PAGES = 10;
+var PER_PAGE = 100;
+async function getPages(request2, budget, route, params, shape, etag) {
+  const items = [];
+  let first;
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    budget.assertRead(route);
+    const headers = page === 1 && etag !== void 0 ? { "if-none-match": etag } : {};
+    let res;
+    try {
+      res = await request2(route, { ...params, per_page: PER_PAGE, page, headers });
+    } catch (error62) {
+      if (page === 1 && errorStatus(error62) === 304) return void 0;
+      throw error62;
+    }
+    if (page === 1) first = typeof res.headers.etag === "string" ? res.headers.etag : void 0;
+    const body = res.data;
+    const raw = Array.isArray(body[shape.field]) ? body[shape.field] : [];
+    for (const r of raw) {
+      const item = shape.map(r);
+      if (item !== void 0) items.push(item);
+    }
+    const total = typeof body.total_count === "number" ? body.total_count : 0;
+    if (raw.length < PER_PAGE || page * PER_PAGE >= total) break;
+  }
+  return { etag: first, items };
+}
+function createListCache(maxEntries) {
+  const entries = /* @__PURE__ */ new Map();
+  return {
+    async get(key, load) {
+      const cached2 = entries.get(key);
+      const fresh = await load(cached2?.etag);
+      if (fresh === void 0 && cached2) return cached2.items;
+      const list2 = fresh ?? { etag: void 0, items: [] };
+      entries.delete(key);
+      if (list2.etag !== void 0) {
+        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value);
+        entries.set(key, list2);
+      }
+      return list2.items;
+    }
+  };
+}
+
+// dispatcher/src/github/instrumented-fetch.ts
+function endpointOf(method, url2) {
+  let path;
+  try {
+    path = new URL(url2).pathname;
+  } catch {
+    path = url2.split("?")[0] ?? url2;
+  }
+  path = path.replace(/^\/api\/v3(?=\/)/, "").replace(/^\/repos\/[^/]+\/[^/]+/, "/repos/{owner}/{repo}").replace(/^\/orgs\/[^/]+/, "/orgs/{org}").replace(/\/\d+(?=\/|$)/g, "/{id}");
+  return `${method.toUpperCase()} ${path}`;
+}
+var MAX_GITHUB_BODY_BYTES = 16 * 1024 * 1024;
+async function readCapped(res, endpoint2) {
+  const reader = res.body?.getReader();
+  const chunks = [];
+  let size = 0;
+  while (reader) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_GITHUB_BODY_BYTES) {
+      await reader.cancel();
+      throw new DispatcherError("github", `GitHub ${endpoint2} answered with more than ${MAX_GITHUB_BODY_BYTES} bytes; refusing to read on`, true);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(new ArrayBuffer(size));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out.buffer;
+}
+function createInstrumentedFetch(options) {
+  return async (input2, init) => {
+    const url2 = typeof input2 === "string" ? input2 : input2 instanceof URL ? input2.href : input2.url;
+    const method = (init?.method ?? (input2 instanceof Request ? input2.method : "GET")).toUpperCase();
+    const endpoint2 = endpointOf(method, url2);
+    const appRequest = / \/app\//.test(endpoint2);
+    const response = await withDeadline(options.clock, `GitHub ${endpoint2}`, options.timeoutMs, init?.signal ?? void 0, async (signal) => {
+      const res = await options.fetch(input2, { ...init, signal });
+      const body = res.status === 204 || res.status === 304 ? null : await readCapped(res, endpoint2);
+      const copy = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+      Object.defineProperty(copy, "url", { value: res.url });
+      return copy;
+    });
+    const remaining = Number(response.headers.get("x-ratelimit-remaining") ?? Number.NaN);
+    const reset = Number(response.headers.get("x-ratelimit-reset") ?? Number.NaN);
+    if (!appRequest && Number.isFinite(remaining)) {
+      options.onRateLimit(remaining);
+      if (Number.isFinite(reset)) options.budget.observe(remaining, reset);
+      if (method === "GET" && response.status !== 304) options.budget.spent();
+    }
+    return response;
+  };
+}
+
+// dispatcher/src/github/queued-jobs-reader.ts
+var NOT_STARTED = /* @__PURE__ */ new Set(["queued", "waiting", "pending", "requested"]);
+var MAX_RUN_ENTRIES = 5e4;
+function splitRepo(full) {
+  const [owner = "", repo = ""] = full.split("/");
+  return { owner, repo };
+}
+function createQueuedJobsReader(request2, budget) {
+  const runLists = createListCache(1e3);
+  const runs = /* @__PURE__ */ new Map();
+  const runShape = {
+    field: "workflow_runs",
+    map: (r) => ({ id: Number(r.id), status: String(r.status), updatedAt: String(r.updated_at) })
+  };
+  async function jobsOf(owner, repo, run, key, wanted) {
+    const entry = runs.get(key);
+    const stillWaiting = entry?.jobs.some((j) => NOT_STARTED.has(j.status)) ?? false;
+    if (entry && entry.updatedAt === run.updatedAt && (!stillWaiting || run.status === "queued")) return entry.jobs;
+    const fresh = await getPages(
+      request2,
+      budget,
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
+      { owner, repo, run_id: run.id },
+      {
+        field: "jobs",
+        map: (j) => {
+          const labels = Array.isArray(j.labels) ? j.labels.map(String) : [];
+          return wanted(labels) ? { id: Number(j.id), status: String(j.status), labels, createdAt: String(j.created_at) } : void 0;
+        }
+      },
+      entry?.etag
+    );
+    const jobs = fresh ? fresh.items : entry?.jobs ?? [];
+    if (runs.size >= MAX_RUN_ENTRIES && !runs.has(key)) runs.delete(runs.keys().next().value);
+    runs.set(key, { updatedAt: run.updatedAt, etag: fresh ? fresh.etag : entry?.etag, jobs });
+    return jobs;
+  }
+  async function listRepo(full, wanted, out) {
+    const { owner, repo } = splitRepo(full);
+    const lists = await Promise.all(
+      ["queued", "in_progress"].map(
+        (status) => runLists.get(`${full} ${status}`, (etag) => getPages(request2, budget, "GET /repos/{owner}/{repo}/actions/runs", { owner, repo, status }, runShape, etag))
+      )
+    );
+    const byId = /* @__PURE__ */ new Map();
+    for (const run of lists.flat()) byId.set(run.id, run);
+    const prefix = `${full}#`;
+    const keep = /* @__PURE__ */ new Set();
+    await Promise.all(
+      [...byId.values()].map(async (run) => {
+        const key = `${prefix}${run.id}`;
+        keep.add(key);
+        for (const j of await jobsOf(owner, repo, run, key, wanted)) {
+          if (j.status === "queued") out.push({ id: j.id, runId: run.id, repo: full, labels: j.labels, createdAt: j.createdAt });
+        }
+      })
+    );
+    for (const key of runs.keys()) if (key.startsWith(prefix) && !keep.has(key)) runs.delete(key);
+  }
+  return {
+    async list(repos, wanted) {
+      const out = [];
+      await Promise.all(repos.map((full) => listRepo(full, wanted, out)));
+      return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id - b.id);
+    }
+  };
+}
+
+// dispatcher/src/github/read-budget.ts
+function createReadBudget(options) {
+  if (!(options.share > 0 && options.share <= 1)) throw new RangeError(`read budget share must be in (0, 1], got ${options.share}`);
+  let remaining;
+  let resetAt = 0;
+  let readsSpent = 0;
+  const allows = () => remaining === void 0 || readsSpent + 1 <= options.share * (remaining + readsSpent);
+  const msUntilReset = () => Math.max(0, resetAt * 1e3 - options.clock.now());
+  return {
+    observe(r, reset) {
+      if (reset !== resetAt) {
+        resetAt = reset;
+        readsSpent = 0;
+      }
+      remaining = r;
+    },
+    spent() {
+      readsSpent++;
+    },
+    allows,
+    msUntilReset,
+    assertRead(what) {
+      if (allows()) return;
+      throw new DispatcherError(
+        "github_read_budget",
+        `${what} held back: reads have used ${readsSpent} of this hour's GitHub budget and ${remaining ?? 0} requests remain; reads may take at most ${Math.round(options.share * 100)} % (resets in ${Math.ceil(msUntilReset() / 1e3)} s)`,
+        true
+      );
+    }
+  };
+}
+
 // dispatcher/src/github/create-octokit-github.ts
 var ThrottledOctokit = Octokit2.plugin(retry, throttling);
-function splitRepo(full) {
+function splitRepo2(full) {
   const [owner = "", repo = ""] = full.split("/");
   return { owner, repo };
 }
@@ -48146,6 +48350,16 @@ function createOctokitGitHub(options) {
   const base = options.retryAfterBaseValue ?? 1e3;
   const maxRateRetries = options.rateLimitRetries ?? 3;
   let remaining;
+  const budget = createReadBudget({ share: cfg.readShare, clock: options.clock ?? systemClock });
+  const instrumented = createInstrumentedFetch({
+    fetch: options.fetch ?? ((input2, init) => fetch(input2, init)),
+    clock: options.clock ?? systemClock,
+    timeoutMs: cfg.requestTimeoutMs,
+    budget,
+    onRateLimit: (r) => {
+      remaining = r;
+    }
+  });
   let limit;
   const write = createWriteLimiter({ perMinute: cfg.writesPerMinute, burst: Math.min(20, cfg.writesPerMinute) });
   const auth6 = "token" in cfg.auth ? { auth: cfg.auth.token } : {
@@ -48156,7 +48370,7 @@ function createOctokitGitHub(options) {
     ...auth6,
     baseUrl: cfg.apiUrl.replace(/\/+$/, ""),
     userAgent: "tartfleet-dispatcher",
-    request: { ...options.fetch ? { fetch: options.fetch } : {} },
+    request: { fetch: instrumented },
     headers: { "x-github-api-version": "2022-11-28" },
     log: { debug: () => {
     }, info: () => {
@@ -48187,18 +48401,18 @@ function createOctokitGitHub(options) {
     const l = Number(headers?.["x-ratelimit-limit"] ?? NaN);
     if (Number.isFinite(l)) limit = l;
   };
-  const endpointOf = (o) => `${o.method ?? "GET"} ${o.url ?? ""}`;
+  const endpointOf2 = (o) => `${o.method ?? "GET"} ${o.url ?? ""}`;
   kit.hook.after("request", (response, requestOptions) => {
     noteRate(response.headers);
-    options.onResponse?.(endpointOf(requestOptions), response.status);
+    options.onResponse?.(endpointOf2(requestOptions), response.status);
   });
   kit.hook.error("request", (error62, requestOptions) => {
     const res = error62.response;
     noteRate(res?.headers);
-    options.onResponse?.(endpointOf(requestOptions), errorStatus(error62) ?? 0);
+    options.onResponse?.(endpointOf2(requestOptions), errorStatus(error62) ?? 0);
     throw error62;
   });
-  const scope = cfg.org !== void 0 ? { kind: "org", org: cfg.org } : { kind: "repo", ...splitRepo(cfg.repo ?? "") };
+  const scope = cfg.org !== void 0 ? { kind: "org", org: cfg.org } : { kind: "repo", ...splitRepo2(cfg.repo ?? "") };
   let groupId;
   function runnerGroupId() {
     if (scope.kind === "repo") return Promise.resolve(1);
@@ -48216,11 +48430,17 @@ function createOctokitGitHub(options) {
     });
     return groupId;
   }
+  const request2 = kit.request;
+  const reader = createQueuedJobsReader(request2, budget);
+  const repoList = createListCache(1);
+  const runnerList = createListCache(1);
   async function repos() {
     if (cfg.repos) return [...cfg.repos];
     if (cfg.repo) return [cfg.repo];
-    const list2 = await kit.paginate(kit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
-    return list2.map((r) => r.full_name);
+    return repoList.get(
+      "repos",
+      (etag) => getPages(request2, budget, "GET /installation/repositories", {}, { field: "repositories", map: (r) => String(r.full_name) }, etag)
+    );
   }
   function toRunner(r) {
     return { id: r.id, name: r.name, status: r.status, busy: r.busy };
@@ -48254,34 +48474,18 @@ function createOctokitGitHub(options) {
       return hit ? toRunner(hit) : void 0;
     },
     async listRunners() {
-      const list2 = scope.kind === "org" ? await kit.paginate(kit.rest.actions.listSelfHostedRunnersForOrg, { org: scope.org, per_page: 100 }) : await kit.paginate(kit.rest.actions.listSelfHostedRunnersForRepo, { owner: scope.owner, repo: scope.repo, per_page: 100 });
-      return list2.map(toRunner);
-    },
-    async listQueuedJobs() {
-      const out = [];
-      await Promise.all(
-        (await repos()).map(async (full) => {
-          const { owner, repo } = splitRepo(full);
-          const runs = (await Promise.all(
-            ["queued", "in_progress"].map(
-              (status) => kit.paginate(kit.rest.actions.listWorkflowRunsForRepo, { owner, repo, status, per_page: 100 })
-            )
-          )).flat();
-          const runIds = [...new Set(runs.map((r) => r.id))];
-          await Promise.all(
-            runIds.map(async (run_id) => {
-              const jobs = await kit.paginate(kit.rest.actions.listJobsForWorkflowRun, { owner, repo, run_id, per_page: 100 });
-              for (const j of jobs) {
-                if (j.status === "queued") out.push({ id: j.id, runId: j.run_id, repo: full, labels: j.labels, createdAt: j.created_at });
-              }
-            })
-          );
-        })
+      const shape = { field: "runners", map: (r) => toRunner(r) };
+      return runnerList.get(
+        "runners",
+        (etag) => scope.kind === "org" ? getPages(request2, budget, "GET /orgs/{org}/actions/runners", { org: scope.org }, shape, etag) : getPages(request2, budget, "GET /repos/{owner}/{repo}/actions/runners", { owner: scope.owner, repo: scope.repo }, shape, etag)
       );
-      return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id - b.id);
+    },
+    async listQueuedJobs(wanted = () => true) {
+      return reader.list(await repos(), wanted);
     },
     async getJobStatus(repoFull, jobId) {
-      const { owner, repo } = splitRepo(repoFull);
+      const { owner, repo } = splitRepo2(repoFull);
+      budget.assertRead(`reading job ${jobId}`);
       try {
         const res = await kit.rest.actions.getJobForWorkflowRun({ owner, repo, job_id: jobId });
         return res.data.status;
@@ -48330,7 +48534,9 @@ async function buildDeps(inputs, ctx, fetchImpl) {
         auth: auth6,
         ...inputs.org ? { org: inputs.org } : { repo: ctx.repository },
         runnerGroup: inputs.runnerGroup,
-        writesPerMinute: 150
+        writesPerMinute: 150,
+        readShare: 0.5,
+        requestTimeoutMs: 1e4
       },
       ...fetchImpl ? { fetch: fetchImpl } : {}
     });

@@ -12,6 +12,9 @@
  * 5. Compare the agents' records with GitHub's and report what does not add up.
  * The pass keeps only two small "first seen" maps between runs: losing them (a restart) merely
  * restarts the grace periods.
+ *
+ * A little over 300 lines: one pass reads demand and supply and acts on both; its steps share the
+ * pass's snapshot (runners, records, hosts), which splitting would have to pass around.
  */
 import type { AgentClient } from '../../core/agent-api/client';
 import type { RunnerRecord } from '../../core/agent-api/contract';

@@ -189,7 +189,7 @@ describe('fleet end to end', () => {
       agentEnv: (i) => (i === 0 ? { TART_SIM_BOOT_MS: '60000' } : {}),
       dispatcher: { intervalMs: INTERVAL_MS, busyIntervalMs: 500, offlineGraceMs: 15_000, idleGraceMs: 20_000, hostGraceMs: HOST_GRACE_MS },
     });
-    await f.agents[1]!.client.drain();
+    await f.agents[1]!.adminClient.drain();
     const [id] = enqueue(f, 1, ['self-hosted', 'macOS']);
     await waitFor('a VM booting on mini-1', async () => ((await f.vms()).get('mini-1') ?? []).length === 1, 30_000);
     const first = f.registrations();
@@ -198,7 +198,7 @@ describe('fleet end to end', () => {
     // No reconcile pass need have seen it there: the dispatcher remembers where it placed it.
     await f.killAgent(0);
     const killedAt = Date.now();
-    await f.agents[1]!.client.resume();
+    await f.agents[1]!.adminClient.resume();
     await allCompleted(f, [id!], 60_000);
     const took = Date.now() - killedAt;
     const job = f.github.job(id!)!;

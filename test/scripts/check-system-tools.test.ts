@@ -35,18 +35,18 @@ describe('scripts/check-system-tools.mjs (run first by npm test)', () => {
     const r = check({ TARTFLEET_TOOLS_PATH: toolDir([]), TARTFLEET_TOOLS_NO_INSTALL: '1' });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/\n {2}apt-get install -y --no-install-recommends openssh-client openssh-server nginx prometheus shellcheck packer iproute2 curl openssl systemd pipx\n {2}pipx install cfn-lint\n$/);
+    expect(r.stderr).toMatch(/\n {2}apt-get install -y --no-install-recommends openssh-client openssh-server nginx prometheus shellcheck packer iproute2 curl openssl systemd chromium pipx\n {2}pipx install cfn-lint\n$/);
     expect(r.stderr.trim().split('\n')).toHaveLength(3);
   });
 
   it('names only what is missing', () => {
-    const r = check({ TARTFLEET_TOOLS_PATH: toolDir(['ssh', 'sshd', 'nginx', 'shellcheck', 'packer', 'ip', 'curl', 'openssl', 'systemd-analyze', 'cfn-lint']), TARTFLEET_TOOLS_NO_INSTALL: '1' });
+    const r = check({ TARTFLEET_TOOLS_PATH: toolDir(['ssh', 'sshd', 'nginx', 'shellcheck', 'packer', 'ip', 'curl', 'openssl', 'systemd-analyze', 'chromium', 'cfn-lint']), TARTFLEET_TOOLS_NO_INSTALL: '1' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/missing system tools: promtool \(the metrics and alert-rule tests\)\. Install them with:\n {2}(sudo )?apt-get install -y --no-install-recommends prometheus\n$/);
   });
 
   it('installs cfn-lint through pipx, which is a Debian package itself', () => {
-    const r = check({ TARTFLEET_TOOLS_PATH: toolDir(['ssh', 'sshd', 'nginx', 'promtool', 'shellcheck', 'packer', 'ip', 'curl', 'openssl', 'systemd-analyze']), TARTFLEET_TOOLS_NO_INSTALL: '1' });
+    const r = check({ TARTFLEET_TOOLS_PATH: toolDir(['ssh', 'sshd', 'nginx', 'promtool', 'shellcheck', 'packer', 'ip', 'curl', 'openssl', 'systemd-analyze', 'chromium']), TARTFLEET_TOOLS_NO_INSTALL: '1' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/missing system tools: cfn-lint \(the AWS SAM template test \(test\/deploy\/\)\)\. Install them with:\n {2}(sudo )?apt-get install -y --no-install-recommends pipx\n {2}pipx install cfn-lint\n$/);
   });

@@ -22,6 +22,8 @@ Next steps (docs/deploy.md):
      secret   TARTFLEET_AGENT_SECRET     the same agent secret (\`${readSecret}\`)
      secret   TARTFLEET_APP_PRIVATE_KEY  the GitHub App's private key
 3. The runner image must accept the SSH key ${plan.keyFile}.pub (in ~admin/.ssh/authorized_keys),
-   or set ssh.password in ${plan.configFile} for images with a password login.
+   or set ssh.password in ${plan.configFile} for images with a password login. Pin the image's SSH
+   host key: set ssh.hostKeyFingerprint to its metadata's sshHostKeyFingerprint and remove
+   ssh.hostKeyPolicy (or run init with --host-key-fingerprint).
 `;
 }

@@ -19,6 +19,8 @@ export interface InitArgs {
   image?: string;
   labels?: string[];
   listen?: string;
+  /** The image's SSH host key (its metadata's sshHostKeyFingerprint), pinned in the config. */
+  hostKeyFingerprint?: string;
 }
 
 /** What init found on the machine. */
@@ -44,6 +46,8 @@ export interface PlannedFile {
 export interface InitPlan {
   configFile: string;
   secretFile: string | undefined;
+  /** The admin secret's file (file store); undefined with the Keychain. */
+  adminSecretFile: string | undefined;
   keyFile: string;
   files: PlannedFile[];
   agentLabel: string;
@@ -92,15 +96,19 @@ export function planInit(args: InitArgs, facts: InitFacts): InitPlan {
     stateDir: path.join(facts.home, 'Library/Application Support/tartfleet'),
     maxVms: 2,
     pools: [{ name: args.pool ?? 'macos', image: args.image ?? 'ghcr.io/cirruslabs/macos-sequoia-xcode:latest', labels: args.labels ?? ['macOS', 'arm64'] }],
-    ssh: { user: 'admin', privateKeyFile: keyFile },
+    // Pinned when the image's host key is known; otherwise explicitly unpinned, and the next steps
+    // say how to pin it (the agent warns at every start until then).
+    ssh: { user: 'admin', privateKeyFile: keyFile, ...(args.hostKeyFingerprint ? { hostKeyFingerprint: args.hostKeyFingerprint } : { hostKeyPolicy: 'accept-new' }) },
     ...(args.cache ? { cache: cacheInput } : {}),
   };
   const header = '# tartfleet agent config, written by `tartfleet-agent init` (host-agent/README.md). Edit freely: init keeps it.\n';
   const files: PlannedFile[] = [{ path: configFile, text: header + stringifyYaml(config), mode: 0o644, keepExisting: true }];
 
   const secretFile = args.secretStore === 'file' ? path.join(dir, 'agent-secret') : undefined;
+  // The admin scope's own secret (images, pools, drain): a separate file, or the `<service>.admin` item.
+  const adminSecretFile = args.secretStore === 'file' ? path.join(dir, 'agent-admin-secret') : undefined;
   const agent = planLaunchd(
-    { daemon: false, dryRun: args.dryRun, ...(secretFile === undefined ? { keychainService: KEYCHAIN_SERVICE } : { secretFile }) },
+    { daemon: false, dryRun: args.dryRun, ...(secretFile === undefined ? { keychainService: KEYCHAIN_SERVICE } : { secretFile, ...(adminSecretFile ? { adminSecretFile } : {}) }) },
     { homeDir: facts.home, execPath: facts.node, agentBin: facts.agentBin, configFile, drainTimeoutMs: 3600_000, teardownMs: 60_000, currentUser: facts.user },
   );
   files.push({ path: agent.plistPath, text: agent.xml, mode: 0o644, keepExisting: false });
@@ -128,5 +136,5 @@ export function planInit(args: InitArgs, facts: InitFacts): InitPlan {
     };
     files.push({ path: mirrorPlist, text: toPlistXml(job), mode: 0o644, keepExisting: false });
   }
-  return { configFile, secretFile, keyFile, files, agentLabel: agent.label, agentPlist: agent.plistPath, mirrorLabel: args.cache ? MIRROR_LABEL : undefined, mirrorPlist, hostId, listen, dirs };
+  return { configFile, secretFile, adminSecretFile, keyFile, files, agentLabel: agent.label, agentPlist: agent.plistPath, mirrorLabel: args.cache ? MIRROR_LABEL : undefined, mirrorPlist, hostId, listen, dirs };
 }

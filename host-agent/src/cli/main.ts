@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `tartfleet-agent` entrypoint: wiring only (style guide §1). Parsing, config, the service and the
+ * `tartfleet-agent` entrypoint: wiring only. Parsing, config, the service and the
  * exit code all live in the other cli/ modules.
  */
 import { realCliDeps } from './real-deps';

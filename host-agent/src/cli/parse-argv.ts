@@ -36,7 +36,7 @@ export interface InstallLaunchdArgs {
 const SPECS = {
   serve: { values: ['config'], flags: ['insecure-http'] },
   doctor: { values: ['config', 'dispatcher'], flags: ['json'] },
-  init: { values: ['host-id', 'pool', 'image', 'labels', 'listen', 'secret-store'], flags: ['dry-run', 'no-cache'] },
+  init: { values: ['host-id', 'pool', 'image', 'labels', 'listen', 'secret-store', 'host-key-fingerprint'], flags: ['dry-run', 'no-cache'] },
   'install-launchd': {
     values: ['config', 'label', 'out', 'log-dir', 'user', 'node', 'agent-bin', 'secret-file', 'admin-secret-file', 'keychain-service'],
     flags: ['daemon', 'agent', 'dry-run', 'insecure-http'],
@@ -93,6 +93,11 @@ function initArgs(values: ReadonlyMap<string, string>, flags: ReadonlySet<string
   }
   const image = values.get('image');
   if (image !== undefined) options.image = image;
+  const fingerprint = values.get('host-key-fingerprint');
+  if (fingerprint !== undefined) {
+    if (!/^SHA256:[A-Za-z0-9+/]{43}=?$/.test(fingerprint)) throw new UsageError(`tartfleet-agent init: --host-key-fingerprint must be the image's SHA256:… host key fingerprint (its metadata's sshHostKeyFingerprint), got '${fingerprint}'`);
+    options.hostKeyFingerprint = fingerprint;
+  }
   const labels = values.get('labels');
   if (labels !== undefined) options.labels = labels.split(',').map((l) => l.trim()).filter(Boolean);
   const listen = values.get('listen');
@@ -124,7 +129,7 @@ Usage:
       With --keychain-service the admin secret is read from '<service>.admin' when that item exists.
       --dry-run prints it instead.
   tartfleet-agent init [--dry-run] [--no-cache] [--secret-store file|keychain] [--host-id <id>]
-      [--pool <name>] [--image <ref>] [--labels a,b] [--listen host:port]
+      [--pool <name>] [--image <ref>] [--labels a,b] [--listen host:port] [--host-key-fingerprint SHA256:…]
       Set up this Mac: check tart, macOS, OpenSSH, launchctl and nginx (for the cache mirror), write
       ~/.config/tartfleet/agent.yaml, generate the agent secret and the guest SSH key, install and
       load the agent's and the mirror's launchd jobs, run doctor, and print what the dispatcher and

@@ -67,6 +67,7 @@ function printDryRun(plan: InitPlan, args: InitArgs, deps: InitDeps): void {
   out('tartfleet-agent init --dry-run: nothing is written or run.\n');
   for (const f of plan.files) out(`=== file ${f.path} (mode ${f.mode.toString(8)}${f.keepExisting ? ', kept if it exists' : ''}) ===\n${f.text}${f.text.endsWith('\n') ? '' : '\n'}=== end ===\n`);
   if (plan.secretFile !== undefined) out(`=== secret ${plan.secretFile} (mode 600, kept if it exists): 32 random bytes as hex ===\n`);
+  if (plan.adminSecretFile !== undefined) out(`=== admin secret ${plan.adminSecretFile} (mode 600, kept if it exists): 32 random bytes as hex ===\n`);
   else out(`$ security -i   # stdin: add-generic-password -U -s ${KEYCHAIN_SERVICE} -a tartfleet -w <32 random bytes as hex>\n`);
   out(`$ mkdir -p ${plan.dirs.join(' ')}\n`);
   out(`$ ssh-keygen -q -t ed25519 -N '' -C tartfleet-${plan.hostId} -f ${plan.keyFile}   # unless it exists\n`);
@@ -82,13 +83,19 @@ async function apply(plan: InitPlan, deps: InitDeps): Promise<string[]> {
   const { fs, system } = deps;
   const changed: string[] = [];
   fs.mkdir(path.dirname(plan.configFile), 0o700);
-  if (plan.secretFile !== undefined && !fs.exists(plan.secretFile)) {
-    fs.write(plan.secretFile, `${randomBytes(32).toString('hex')}\n`, 0o600);
-    changed.push(`generated the agent secret in ${plan.secretFile} (mode 600)`);
-  } else if (plan.secretFile === undefined && (await system.run('security', ['find-generic-password', '-s', KEYCHAIN_SERVICE]))?.exitCode !== 0) {
-    const r = await system.run('security', ['-i'], { input: `add-generic-password -U -s ${KEYCHAIN_SERVICE} -a tartfleet -w ${randomBytes(32).toString('hex')}\n` });
-    if (r?.exitCode !== 0) throw new InitError(`storing the agent secret in the Keychain failed (security exited ${r?.exitCode}): ${r?.stderr.trim().slice(0, 200)}`);
-    changed.push(`generated the agent secret in the login Keychain (service ${KEYCHAIN_SERVICE})`);
+  // The runner secret and the admin secret: one each, never replaced once they exist.
+  for (const [what, file, service] of [
+    ['agent secret', plan.secretFile, KEYCHAIN_SERVICE],
+    ['admin secret', plan.adminSecretFile, `${KEYCHAIN_SERVICE}.admin`],
+  ] as const) {
+    if (plan.secretFile !== undefined && file !== undefined && !fs.exists(file)) {
+      fs.write(file, `${randomBytes(32).toString('hex')}\n`, 0o600);
+      changed.push(`generated the ${what} in ${file} (mode 600)`);
+    } else if (plan.secretFile === undefined && (await system.run('security', ['find-generic-password', '-s', service]))?.exitCode !== 0) {
+      const r = await system.run('security', ['-i'], { input: `add-generic-password -U -s ${service} -a tartfleet -w ${randomBytes(32).toString('hex')}\n` });
+      if (r?.exitCode !== 0) throw new InitError(`storing the ${what} in the Keychain failed (security exited ${r?.exitCode}): ${r?.stderr.trim().slice(0, 200)}`);
+      changed.push(`generated the ${what} in the login Keychain (service ${service})`);
+    }
   }
   if (!fs.exists(plan.keyFile)) {
     const r = await system.run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `tartfleet-${plan.hostId}`, '-f', plan.keyFile]);
@@ -138,7 +145,7 @@ export async function runInit(args: InitArgs, deps: InitDeps): Promise<number> {
   const changed = await apply(plan, deps);
   deps.stdout(changed.length === 0 ? 'init: nothing to change; this host was already set up.\n' : `${changed.map((c) => `init: ${c}`).join('\n')}\n`);
   deps.stdout(`\nRunning tartfleet-agent doctor --config ${plan.configFile}\n`);
-  const code = await deps.doctor(plan.configFile, plan.secretFile === undefined ? {} : { TARTFLEET_AGENT_SECRET_FILE: plan.secretFile });
+  const code = await deps.doctor(plan.configFile, plan.secretFile === undefined ? {} : { TARTFLEET_AGENT_SECRET_FILE: plan.secretFile, ...(plan.adminSecretFile ? { TARTFLEET_AGENT_ADMIN_SECRET_FILE: plan.adminSecretFile } : {}) });
   deps.stdout(initNextSteps(plan, pool));
   return code;
 }

@@ -269,7 +269,7 @@ export function createImageService(deps: ImageServiceDeps): ImageService {
         const vm = { tart, shell: deps.shell, clock, config, sshPrivateKey: deps.sshPrivateKey, stopTimeoutSeconds: 0 };
         const result = await smokeImage({ config, vm, logger: log, logFileOf: deps.logFileOf }, image);
         const built = result.ok ? Date.parse(result.metadata?.buildDate ?? '') : NaN;
-        if (Number.isFinite(built)) store.recordBuildDate(image, new Date(built).toISOString());
+        if (Number.isFinite(built)) await store.recordBuildDate(image, new Date(built).toISOString()).catch(() => undefined);
         return result;
       } finally {
         const n = (smoking.get(image) ?? 1) - 1;

@@ -40,7 +40,8 @@ export interface PoolImageStore extends PoolImageResolver {
   /** Resolves when every write issued so far has landed. */
   flush(): Promise<void>;
   /** Remembers the build date (ISO-8601) an image's metadata records; the newest few are kept. */
-  recordBuildDate(image: string, buildDate: string): void;
+  /** Resolves once it is on disk. */
+  recordBuildDate(image: string, buildDate: string): Promise<void>;
   buildDateOf(image: string): string | undefined;
 }
 
@@ -164,13 +165,13 @@ export function openPoolImageStore(stateDir: string, pools: readonly PoolConfig[
       return new Map(Object.entries(data.clonedFrom));
     },
     flush: () => writes,
-    recordBuildDate(image, buildDate) {
+    async recordBuildDate(image, buildDate) {
       if (data.buildDates[image] === buildDate) return;
       delete data.buildDates[image];
       data.buildDates[image] = buildDate;
       const names = Object.keys(data.buildDates);
       for (const name of names.slice(0, Math.max(0, names.length - MAX_BUILD_DATES))) delete data.buildDates[name];
-      void save().catch(() => {});
+      await save();
     },
     buildDateOf: (image) => data.buildDates[image],
   };

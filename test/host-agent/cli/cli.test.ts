@@ -71,7 +71,7 @@ function plainHttpServe(host: string) {
   const dir = mkdtempSync(path.join(tmpdir(), 'tf-cli-listen-'));
   dirs.push(dir);
   const file = path.join(dir, 'agent.json');
-  writeFileSync(file, JSON.stringify({ hostId: 'mini-1', stateDir: dir, listen: { host, port: 0 }, pools: [{ name: 'macos', image: 'base', labels: ['macOS'] }] }));
+  writeFileSync(file, JSON.stringify({ hostId: 'mini-1', stateDir: dir, listen: { host, port: 0 }, pools: [{ name: 'macos', image: 'base', labels: ['macOS'] }], ssh: { hostKeyFingerprint: 'SHA256:Xb6Qg4WH0cOqh3l2jVMJ3fC3w1Z1Nw0lC6e1jv5m6Wk' } }));
   const built: string[] = [];
   let listening: (url: string) => void = () => {};
   const stop = new Promise<string>((resolve) => (listening = () => resolve('SIGTERM')));

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../host-agent/src/cli/run-cli';
 import { createHostSystem } from '../../../host-agent/src/cli/host-system';
+import { simHostKeyFingerprint } from '../../helpers/sim-env';
 import { cliDeps } from '../../helpers/cli-helpers';
 import { writeMacShims, type MacState } from '../../fakes/mac-shims';
 
@@ -31,7 +32,7 @@ beforeAll(async () => {
   home = path.join(dir, 'tart');
   await exec(TART, ['create', 'base', '--from-ipsw', 'latest', '--disk-size', '1'], { env: { ...process.env, TART_HOME: home } });
   config = path.join(dir, 'agent.yaml');
-  writeFileSync(config, `hostId: t\nstateDir: ${dir}/state\npools:\n  - { name: macos, image: base, labels: [macos] }\ncache:\n  listen: [{ address: 127.0.0.1, port: 9 }]\n  minFree: 20g\n`);
+  writeFileSync(config, `hostId: t\nstateDir: ${dir}/state\npools:\n  - { name: macos, image: base, labels: [macos] }\nssh: { hostKeyFingerprint: "SHA256:Xb6Qg4WH0cOqh3l2jVMJ3fC3w1Z1Nw0lC6e1jv5m6Wk" }\ncache:\n  listen: [{ address: 127.0.0.1, port: 9 }]\n  minFree: 20g\n`);
   dispatcher = createServer((_req, res) => {
     res.setHeader('date', new Date(Date.now() - skewMs).toUTCString());
     res.end();
@@ -133,7 +134,7 @@ describe('doctor: what needs a running VM', () => {
   });
 
   it('warns at 25 days of runner age, from the image metadata read over SSH', async () => {
-    writeFileSync(config, `${'hostId: t'}\nstateDir: ${dir}/state\nssh: { password: admin }\npools:\n  - { name: macos, image: base, labels: [macos] }\n`);
+    writeFileSync(config, `${'hostId: t'}\nstateDir: ${dir}/state\nssh: { password: admin, hostKeyFingerprint: "${simHostKeyFingerprint(home, 'base')}" }\npools:\n  - { name: macos, image: base, labels: [macos] }\n`);
     const { check } = await doctor();
     expect(check('ssh')?.status).toBe('ok');
     expect(check('local-network')?.status).toBe('ok');

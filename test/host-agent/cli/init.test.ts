@@ -81,7 +81,7 @@ describe('tartfleet-agent init', () => {
   it('sets the host up once; a second run changes nothing and says so', async () => {
     const first = await init([]);
     const dir = path.join(home, '.config/tartfleet');
-    expect(tree(home)).toEqual(['.config/tartfleet/agent-secret', '.config/tartfleet/agent.yaml', '.config/tartfleet/guest_ed25519', '.config/tartfleet/guest_ed25519.pub', '.config/tartfleet/nginx/tartfleet-mirror.conf', 'Library/LaunchAgents/dev.tartfleet.agent.plist', 'Library/LaunchAgents/dev.tartfleet.mirror.plist']);
+    expect(tree(home)).toEqual(['.config/tartfleet/agent-admin-secret', '.config/tartfleet/agent-secret', '.config/tartfleet/agent.yaml', '.config/tartfleet/guest_ed25519', '.config/tartfleet/guest_ed25519.pub', '.config/tartfleet/nginx/tartfleet-mirror.conf', 'Library/LaunchAgents/dev.tartfleet.agent.plist', 'Library/LaunchAgents/dev.tartfleet.mirror.plist']);
     const secret = readFileSync(path.join(dir, 'agent-secret'), 'utf8').trim();
     expect(secret).toMatch(/^[0-9a-f]{64}$/);
     expect(statSync(path.join(dir, 'agent-secret')).mode & 0o777).toBe(0o600);
@@ -105,10 +105,11 @@ describe('tartfleet-agent init', () => {
   it('keeps the secret in the Keychain (through security -i stdin, never argv) with --secret-store keychain', async () => {
     const argv = path.join(home, '..', 'security.argv');
     const stdin = path.join(home, '..', 'security.stdin');
-    shim('security', `echo "$*" >> ${argv}\n[ "$1" = -i ] && cat > ${stdin}\n[ "$1" = find-generic-password ] && exit 44\nexit 0`);
+    shim('security', `echo "$*" >> ${argv}\n[ "$1" = -i ] && cat >> ${stdin}\n[ "$1" = find-generic-password ] && exit 44\nexit 0`);
     const { out } = await init(['--secret-store', 'keychain', '--no-cache']);
     expect(out).toContain('generated the agent secret in the login Keychain (service tartfleet-agent)');
-    expect(readFileSync(stdin, 'utf8')).toMatch(/^add-generic-password -U -s tartfleet-agent -a tartfleet -w [0-9a-f]{64}\n$/);
+    // The runner secret and the admin secret, each its own item.
+    expect(readFileSync(stdin, 'utf8')).toMatch(/^add-generic-password -U -s tartfleet-agent -a tartfleet -w [0-9a-f]{64}\nadd-generic-password -U -s tartfleet-agent\.admin -a tartfleet -w [0-9a-f]{64}\n$/);
     expect(readFileSync(argv, 'utf8')).not.toMatch(/[0-9a-f]{64}/);
     expect(tree(home)).not.toContain('.config/tartfleet/agent-secret');
     // --no-cache: no mirror job, no nginx config.

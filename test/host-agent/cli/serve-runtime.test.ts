@@ -72,7 +72,7 @@ describe('tartfleet-agent serve with the real runtime on the tart simulator', ()
     mkdirSync(state, { recursive: true });
     writeFileSync(path.join(state, 'pool-images.json'), text);
     const config = path.join(dir, `agent-${what}.yaml`);
-    writeFileSync(config, `hostId: serve-e2e\nstateDir: ${state}\nlisten: { host: 127.0.0.1, port: 0 }\npools:\n  - name: macos\n    image: tahoe-base\n    labels: [macos]\n`);
+    writeFileSync(config, `hostId: serve-e2e\nstateDir: ${state}\nlisten: { host: 127.0.0.1, port: 0 }\npools:\n  - name: macos\n    image: tahoe-base\n    labels: [macos]\nssh: { hostKeyFingerprint: "${simHostKeyFingerprint(home, 'tahoe-base')}" }\n`);
     let stop: (s: string) => void = () => {};
     let onUrl: (u: string) => void = () => {};
     const listening = new Promise<string>((r) => (onUrl = r));

@@ -84,6 +84,7 @@ describe('pool image store: build dates', () => {
     for (let i = 0; i < 60; i++) store.recordBuildDate(`img-${i}`, new Date(Date.UTC(2026, 10, 1) + i * 3600_000).toISOString());
     // Recording an image again makes it the newest.
     store.recordBuildDate('img-5', '2026-11-20T00:00:00.000Z');
+    await store.flush();
     const reopened = openPoolImageStore(dir, [{ name: 'macos', image: 'base' } as never]);
     expect(reopened.buildDateOf('img-5')).toBe('2026-11-20T00:00:00.000Z');
     expect(reopened.buildDateOf('img-59')).toBe('2026-11-03T11:00:00.000Z');

@@ -1,5 +1,5 @@
 /**
- * What any TartCli must do (style guide §11): one suite, run against the in-memory fake the unit
+ * What any TartCli must do: one suite, run against the in-memory fake the unit
  * tests use and against the real driver on the tart simulator, so the fake cannot drift from tart.
  */
 import { mkdtempSync, rmSync } from 'node:fs';

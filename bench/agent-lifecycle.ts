@@ -66,12 +66,14 @@ try {
   for (let i = 0; i < size(7, 1); i++) {
     const jit = await env.mint(`tf-mac-r${i}`, ['self-hosted', 'macos']);
     const started = performance.now();
-    const child = spawn('/bin/bash', [path.join(guestHome, 'actions-runner/run.sh')], { cwd: guestHome, env: { HOME: guestHome, PATH: '/usr/bin:/bin', ACTIONS_RUNNER_INPUT_JITCONFIG: jit }, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('/bin/bash', [path.join(guestHome, 'actions-runner/run.sh')], { cwd: guestHome, env: { HOME: guestHome, PATH: '/usr/bin:/bin', ACTIONS_RUNNER_INPUT_JITCONFIG: jit }, stdio: ['ignore', 'pipe', 'ignore'], detached: true });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await waitFor('stand-in listening', () => out.includes('Listening for Jobs'), 30_000, 5);
     runnerOnly.push(performance.now() - started);
-    child.kill('SIGKILL');
+    // run.sh starts the listener through run-helper.sh, as the real one does: kill the whole group.
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    child.stdout.destroy();
   }
   const R = pct(runnerOnly, 50);
 

@@ -80,6 +80,11 @@ export async function startAgentProcess(setup: { config: unknown; timing?: Recor
 
 /** SIGKILLs every harness process still alive (afterEach). */
 export async function killAgentProcesses(): Promise<void> {
-  for (const child of started) child.kill('SIGKILL');
+  for (const child of started) {
+    child.kill('SIGKILL');
+    // Our ends of its pipes, too: a grandchild that inherited them (a VM's processes) would
+    // otherwise keep this process alive after its last test.
+    for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
+  }
   started.clear();
 }

@@ -21,12 +21,21 @@ describe('warm capacity after a crash', () => {
     env = await createSimEnv();
     const e = env;
     const config = e.config({ reconcileIntervalMs: 2_000, pools: [{ name: 'mac', image: 'base', labels: ['self-hosted', 'macos'], cpu: 4, memoryMb: 8192, warm: 1 }] });
+    const stageOf = (name: string): string | undefined => {
+      try {
+        return (JSON.parse(readFileSync(path.join(config.stateDir, 'runners', `${name}.json`), 'utf8')) as { record: { stage: string } }).record.stage;
+      } catch {
+        return undefined;
+      }
+    };
     const running = async () => (await e.tart.list()).filter((vm) => vm.state === 'running' && parseName(vm.name)).map((vm) => vm.name).sort();
 
     const first = await startAgentProcess({ config, timing: { stopTimeoutSeconds: 2 } });
     await first.waitEvent('ready');
-    await waitFor('a warm VM running', async () => (await running()).some(isWarmVmName), 30_000);
-    const [served] = await running();
+    // Ready = booted, SSH-ready and health-checked: its journal entry says ssh-ready.
+    const readyWarm = async () => (await running()).find((n) => isWarmVmName(n) && stageOf(n) === 'ssh-ready');
+    await waitFor('a ready warm VM', async () => (await readyWarm()) !== undefined, 30_000);
+    const served = await readyWarm();
 
     e.github.enqueueRun({ jobs: [{ name: 'long-job', labels: ['self-hosted', 'macos', 'long'], durationMs: 15_000 }] });
     const jit = await e.mint('tf-mac-job1', ['self-hosted', 'macos', 'long']);

@@ -203,7 +203,10 @@ export function createWarmPool(deps: WarmPoolDeps): WarmPool {
       }
     },
     tick() {
-      void targets.expire().then((changed) => changed && pool.tick());
+      void targets
+        .expire()
+        .then((changed) => changed && pool.tick())
+        .catch((error: unknown) => log.warn({ err: errorMessage(error) }, 'could not save the expiry of a warm override; the next save writes it'));
       const now = clock.now();
       for (const w of [...vms.values()]) {
         const current = ctx.deps.poolImages?.currentOf(w.pool) ?? w.pool.image;

@@ -45,7 +45,13 @@ export function openWarmTargets(options: { stateDir: string; clock: Clock; logge
     // A missing file is the normal first start; a broken one must not stop the agent: the baselines apply.
     if ((error as { code?: string }).code !== 'ENOENT') options.logger.warn({ file, err: errorMessage(error) }, 'warm targets unreadable; using the configured baselines');
   }
-  const save = (): Promise<void> => writeAtomic(file, `${JSON.stringify(overrides, null, 2)}\n`);
+  // One write at a time (they share a temp file name); each carries the state when it starts.
+  let writes: Promise<void> = Promise.resolve();
+  const save = (): Promise<void> => {
+    const next = writes.then(() => writeAtomic(file, `${JSON.stringify(overrides, null, 2)}\n`));
+    writes = next.catch(() => undefined);
+    return next;
+  };
   const live = (o: Overrides[string] | undefined): boolean => o !== undefined && (o.until === undefined || Date.parse(o.until) > options.clock.now());
 
   return {

@@ -33,15 +33,11 @@ import { createRecordingObserver } from '../test/fakes/recording-observer';
 import { killAgentProcesses, startAgentProcess } from '../test/helpers/agent-process';
 import { createSimEnv } from '../test/helpers/sim-env';
 import { waitFor } from '../test/helpers/wait-for';
-import { resultsFile, size } from './bench-env';
+import { percentile, resultsFile, size } from './bench-env';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? size(20, 2));
 const BOOT_MS = Number(process.env.BOOT_MS ?? size(5_000, 200));
 
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-};
 
 /** True when something at host:port greets like an SSH server within 200 ms. */
 function sshBanner(host: string, port: number): Promise<boolean> {
@@ -75,7 +71,7 @@ try {
     if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
     child.stdout.destroy();
   }
-  const R = pct(runnerOnly, 50);
+  const R = percentile(runnerOnly, 50);
 
   const config = env.config({ deadlines: { cloneMs: 30_000, bootMs: 30_000, sshMs: 30_000, onlineMs: 30_000, jobMs: 60_000, teardownMs: 30_000 } });
   // What tart and the guest spend, per runner (ms).
@@ -198,9 +194,9 @@ try {
     runs: RUNS,
     bootMs: BOOT_MS,
     runnerStandInToListeningMs: { p50: Math.round(R), samples: runnerOnly.map(Math.round) },
-    overheadMs: { p50: pct(overheads, 50), p95: pct(overheads, 95), max: Math.max(...overheads), target_p95: 300 },
-    crudeOverheadMs: { p50: pct(crude, 50), p95: pct(crude, 95) },
-    requestedToOnlineMs: { p50: pct(rows.map((r) => r.total), 50), p95: pct(rows.map((r) => r.total), 95) },
+    overheadMs: { p50: percentile(overheads, 50), p95: percentile(overheads, 95), max: Math.max(...overheads), target_p95: 300 },
+    crudeOverheadMs: { p50: percentile(crude, 50), p95: percentile(crude, 95) },
+    requestedToOnlineMs: { p50: percentile(rows.map((r) => r.total), 50), p95: percentile(rows.map((r) => r.total), 95) },
     loadavg: readFileSync('/proc/loadavg', 'utf8').trim(),
     failedRunners: failures,
     rssMbWith2Vms: { max: Math.round(Math.max(...rssKb) / 1024), samples: rssKb.length, target: 80 },

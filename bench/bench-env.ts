@@ -22,3 +22,9 @@ export function resultsFile(file: string): string {
   mkdirSync(dir, { recursive: true });
   return path.join(dir, file);
 }
+
+/** The nearest-rank p-th percentile (0 < p ≤ 100) of `xs`; NaN when there are none. */
+export function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+}

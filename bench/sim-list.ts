@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { resultsFile, size } from './bench-env';
+import { percentile, resultsFile, size } from './bench-env';
 
 const root = process.env.TARTFLEET_ROOT ?? process.cwd();
 const RUNS = Number(process.env.BENCH_RUNS ?? size(41, 3));
@@ -31,10 +31,6 @@ function time(cmd: string, args: string[]): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
-};
 
 try {
   tart(['create', '--from-ipsw', 'latest', 'base']);
@@ -51,7 +47,7 @@ try {
   for (let i = 0; i < RUNS; i++) {
     for (const [name, [cmd, args]] of Object.entries(subjects)) samples[name]?.push(time(cmd, args));
   }
-  const rows = Object.entries(samples).map(([name, xs]) => ({ name, median: pct(xs, 50), p90: pct(xs, 90), min: Math.min(...xs) }));
+  const rows = Object.entries(samples).map(([name, xs]) => ({ name, median: percentile(xs, 50), p90: percentile(xs, 90), min: Math.min(...xs) }));
   console.log(`tart list --format json, ${VMS} VMs, ${RUNS} runs each (ms)`);
   console.log(`${'command'.padEnd(46)} ${'median'.padStart(7)} ${'p90'.padStart(7)} ${'min'.padStart(7)}`);
   for (const r of rows) console.log(`${r.name.padEnd(46)} ${r.median.toFixed(1).padStart(7)} ${r.p90.toFixed(1).padStart(7)} ${r.min.toFixed(1).padStart(7)}`);

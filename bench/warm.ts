@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import type { AgentImageClient } from '../core/agent-api/client';
 import { startFleet, type Fleet } from '../demo/src/fleet';
 import { waitFor } from '../demo/src/proc';
-import { resultsFile, size } from './bench-env';
+import { percentile, resultsFile, size } from './bench-env';
 
 const { values } = parseArgs({ options: { 'boot-ms': { type: 'string', default: size('5000', '500') }, jobs: { type: 'string', default: size('8', '1') }, 'steady-s': { type: 'string', default: size('60', '4') } } });
 const bootMs = Number(values['boot-ms']);
@@ -24,10 +24,6 @@ const root = process.env.TARTFLEET_ROOT ?? process.cwd();
 const LABELS = ['self-hosted', 'macOS'];
 const SLOTS = 2;
 
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : (s[Math.min(s.length - 1, Math.floor(q * s.length))] as number);
-};
 const round = (x: number): number => Math.round(x * 100) / 100;
 
 async function runOne(fleet: Fleet, durationMs: number): Promise<number> {
@@ -86,16 +82,16 @@ try {
   const result = {
     bootMs,
     jobs,
-    cold: { p50: round(quantile(cold, 0.5)), p95: round(quantile(cold, 0.95)), targetP50: round(bootMs / 1000 + 1) },
-    warm: { p50: round(quantile(warm, 0.5)), p95: round(quantile(warm, 0.95)), targetP50: 1.5, runnerStartP50: round(quantile(runnerStart, 0.5)) },
+    cold: { p50: round(percentile(cold, 50)), p95: round(percentile(cold, 95)), targetP50: round(bootMs / 1000 + 1) },
+    warm: { p50: round(percentile(warm, 50)), p95: round(percentile(warm, 95)), targetP50: 1.5, runnerStartP50: round(percentile(runnerStart, 50)) },
     steady: {
       seconds: round(wall),
       jobs: ids.length,
       slotTimeOnJobs: round(onJobs / (fleet.agents.length * SLOTS * wall)),
       warmHitRatio: requests === 0 ? null : round(delta('hit') / requests),
       handoffs: { hit: delta('hit'), miss: delta('miss'), evicted: delta('evicted'), unhealthy: delta('unhealthy') },
-      startP50: round(quantile(steadyStarts, 0.5)),
-      startP95: round(quantile(steadyStarts, 0.95)),
+      startP50: round(percentile(steadyStarts, 50)),
+      startP95: round(percentile(steadyStarts, 95)),
     },
   };
   console.log(JSON.stringify(result, null, 2));

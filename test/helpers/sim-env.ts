@@ -17,6 +17,7 @@ import { createSsh2RemoteShell } from '../../host-agent/src/ssh/remote-shell';
 import type { LifecycleObserver } from '../../host-agent/src/service';
 import type { LifecycleTiming } from '../../host-agent/src/lifecycle/context';
 import { startFakeGitHub, type RunningFakeGitHub } from '../fake-github/src';
+import { probeLock } from '../sim/src/pid-lock';
 
 /** The repository root (benchmarks bundle this file elsewhere and say where the root is). */
 export const repoRoot = process.env.TARTFLEET_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -117,8 +118,9 @@ export async function createSimEnv(options: { bootMs?: number; env?: Record<stri
       // Stop every VM this env started (the simulator's run processes live in their own sessions).
       for (const dir of readVmNames(tartHome)) {
         try {
-          const lock = JSON.parse(readFileSync(path.join(tartHome, 'vms', dir, '.tart-sim-run.lock'), 'utf8')) as { pid: number };
-          process.kill(lock.pid, 'SIGKILL');
+          // Only a live holder: a stale lock's pid may belong to another test's process by now.
+          const owner = probeLock(path.join(tartHome, 'vms', dir, '.tart-sim-run.lock'));
+          if (owner !== undefined) process.kill(owner.pid, 'SIGKILL');
         } catch {
           // Not running.
         }

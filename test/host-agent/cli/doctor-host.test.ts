@@ -130,7 +130,8 @@ describe('doctor: what needs a running VM', () => {
     throw new Error('VM not running within 30 s');
   }, 60_000);
   afterAll(() => {
-    if (vm?.pid !== undefined) process.kill(-vm.pid, 'SIGKILL');
+    // Only while it runs: once reaped, its pid (and group id) may belong to another test's process.
+    if (vm?.pid !== undefined && vm.exitCode === null && vm.signalCode === null) process.kill(-vm.pid, 'SIGKILL');
   });
 
   it('warns at 25 days of runner age, from the image metadata read over SSH', async () => {

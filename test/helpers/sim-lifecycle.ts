@@ -2,7 +2,7 @@
  * One simulated host and the real lifecycle on it per test (sim-env.ts), closed after the test, and a
  * helper that runs one job on one runner to its end.
  */
-import { afterEach } from 'vitest';
+import type { TestContext } from 'vitest';
 import type { RunnerRecord } from '../../core/agent-api/contract';
 import type { LifecycleRunnerService } from '../../host-agent/src/lifecycle/runner-service';
 import { createMemoryLogger, type MemoryLogger } from '../fakes/memory-logger';
@@ -16,21 +16,20 @@ export interface SimLifecycle {
   logger: MemoryLogger;
 }
 
-/** Registers the afterEach that closes what `start` opened; call at the top of a test file. */
-export function useSimLifecycle(): { start(options?: { env?: Record<string, string>; config?: Record<string, unknown> }): Promise<SimLifecycle> } {
-  let env: SimEnv | undefined;
-  let service: LifecycleRunnerService | undefined;
-  afterEach(async () => {
-    await service?.shutdown(1_000).catch(() => undefined);
-    await env?.close();
-    env = undefined;
-    service = undefined;
-  });
+/**
+ * One simulated host per test, closed when that test finishes (its own `onTestFinished`, so tests of
+ * a `describe.concurrent` block each close only their own host). Pass the test context.
+ */
+export function useSimLifecycle(): { start(ctx: Pick<TestContext, 'onTestFinished'>, options?: { env?: Record<string, string>; config?: Record<string, unknown> }): Promise<SimLifecycle> } {
   return {
-    async start(options = {}) {
+    async start(ctx, options = {}) {
       const e = await createSimEnv(options.env === undefined ? {} : { env: options.env });
-      env = e;
       const logger = createMemoryLogger();
+      let service: LifecycleRunnerService | undefined = undefined;
+      ctx.onTestFinished(async () => {
+        await service?.shutdown(1_000).catch(() => undefined);
+        await e.close();
+      });
       service = e.service({ config: e.config(options.config), logger, observer: createRecordingObserver() });
       await service.ready;
       return { e, service, logger };

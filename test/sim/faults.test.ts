@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sshConnect, sshExec } from '../contract/tart/ssh-exec';
 import { TartHarness, waitFor } from '../contract/tart/tart-harness';
 
@@ -13,21 +13,24 @@ const stateOf = async (h: TartHarness, name: string): Promise<unknown> => {
   return rows.find((r) => r.Name === name)?.State;
 };
 
-describe('tart simulator fault injection', () => {
-  let h: TartHarness;
-  beforeEach(() => {
-    h = new TartHarness();
-  });
-  afterEach(async () => {
+// Every case gets its own TART_HOME, so they run several at a time: most of their time is spent
+// waiting for guests to boot and for faults to play out.
+const test = it.extend<{ h: TartHarness }>({
+  // eslint-disable-next-line no-empty-pattern
+  h: async ({}, use) => {
+    const h = new TartHarness();
+    await use(h);
     await h.cleanup();
-  });
+  },
+});
 
-  const controlFile = (text: string): void => {
+describe.concurrent('tart simulator fault injection', () => {
+  const controlFile = (h: TartHarness, text: string): void => {
     mkdirSync(path.join(h.home, '.sim'), { recursive: true });
     writeFileSync(path.join(h.home, '.sim', 'faults'), text);
   };
 
-  it('clone-fail@glob fails matching clones with "No space left on device" (exit 1) and leaves no VM', async () => {
+  test('clone-fail@glob fails matching clones with "No space left on device" (exit 1) and leaves no VM', async ({ h }) => {
     await h.base();
     const env = { TART_SIM_FAULTS: 'clone-fail@tf-*' };
     const failed = await h.tart(['clone', 'base', 'tf-pool-1'], env);
@@ -37,13 +40,13 @@ describe('tart simulator fault injection', () => {
     await h.ok(['clone', 'base', 'other'], env);
   });
 
-  it('a custom clone-fail message is printed as given', async () => {
+  test('a custom clone-fail message is printed as given', async ({ h }) => {
     await h.base();
     const r = await h.tart(['clone', 'base', 'vm1'], { TART_SIM_FAULTS: 'clone-fail@vm1=disk quota exceeded' });
     expect([r.code, r.stderr]).toEqual([1, 'Error: disk quota exceeded\n']);
   });
 
-  it('a probability fails a seeded, repeatable subset of VM names', async () => {
+  test('a probability fails a seeded, repeatable subset of VM names', async ({ h }) => {
     await h.base();
     const names = Array.from({ length: 12 }, (_, i) => `vm-${i}`);
     const outcome = async (seed: string): Promise<string> => {
@@ -61,7 +64,7 @@ describe('tart simulator fault injection', () => {
     expect(await outcome('8')).not.toBe(first);
   });
 
-  it('boot-hang: the VM runs but never gets an IP (ip fails without the "is your VM running" hint)', async () => {
+  test('boot-hang: the VM runs but never gets an IP (ip fails without the "is your VM running" hint)', async ({ h }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
     const run = h.spawn(['run', '--no-graphics', 'vm1'], { TART_SIM_FAULTS: 'boot-hang@vm1', TART_SIM_BOOT_MS: '100' });
@@ -73,7 +76,7 @@ describe('tart simulator fault injection', () => {
     expect((await run.exited).stdout).toBe('Stopping VM...\n');
   });
 
-  it('ssh-refuse: the guest has an IP but its SSH port refuses connections', async () => {
+  test('ssh-refuse: the guest has an IP but its SSH port refuses connections', async ({ h }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
     const { ip } = await h.boot('vm1', { TART_SIM_FAULTS: 'ssh-refuse@vm1', TART_SIM_BOOT_MS: '100' });
@@ -89,7 +92,7 @@ describe('tart simulator fault injection', () => {
     expect(error.code).toBe('ECONNREFUSED');
   });
 
-  it('guest-crash: mid-job the VM dies, the session drops, run reports the error and exits 0', async () => {
+  test('guest-crash: mid-job the VM dies, the session drops, run reports the error and exits 0', async ({ h }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
     const { run, ip } = await h.boot('vm1', { TART_SIM_FAULTS: 'guest-crash@vm1=400' });
@@ -104,7 +107,7 @@ describe('tart simulator fault injection', () => {
     expect(await stateOf(h, 'vm1')).toBe('stopped');
   });
 
-  it('run-fail: run fails to start with the VZ error on stderr (exit 1), leaving the VM stopped', async () => {
+  test('run-fail: run fails to start with the VZ error on stderr (exit 1), leaving the VM stopped', async ({ h }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
     const r = await h.tart(['run', '--no-graphics', 'vm1'], { TART_SIM_FAULTS: 'run-fail@vm1' });
@@ -113,10 +116,10 @@ describe('tart simulator fault injection', () => {
     expect(await stateOf(h, 'vm1')).toBe('stopped');
   });
 
-  it('leaked-slots from the control file: the limit error with no other VM running; clears when the rule goes', async () => {
+  test('leaked-slots from the control file: the limit error with no other VM running; clears when the rule goes', async ({ h }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
-    controlFile('# a leaked VZ slot (tart #1217)\nleaked-slots=2\n');
+    controlFile(h, '# a leaked VZ slot (tart #1217)\nleaked-slots=2\n');
     const refused = await h.tart(['run', '--no-graphics', 'vm1']);
     expect([refused.code, refused.stderr]).toEqual([1, 'The number of VMs exceeds the system limit\n']);
     rmSync(path.join(h.home, '.sim', 'faults'));
@@ -125,11 +128,11 @@ describe('tart simulator fault injection', () => {
     expect(run.proc.exitCode).toBeNull();
   });
 
-  it('stop-hang set in the control file while the VM runs makes `tart stop` fall back to SIGKILL', async () => {
+  test('stop-hang set in the control file while the VM runs makes `tart stop` fall back to SIGKILL', async ({ h }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
     const { run } = await h.boot('vm1');
-    controlFile('stop-hang@vm1');
+    controlFile(h, 'stop-hang@vm1');
     const stop = await h.tart(['stop', '--timeout', '1', 'vm1']);
     expect(stop.code).toBe(0);
     expect(stop.ms).toBeGreaterThanOrEqual(900);
@@ -137,7 +140,7 @@ describe('tart simulator fault injection', () => {
     expect([done.signal, done.stdout]).toEqual(['SIGKILL', '']);
   });
 
-  it('slow-<command> delays that command for the matching VM only', async () => {
+  test('slow-<command> delays that command for the matching VM only', async ({ h }) => {
     await h.base();
     const env = { TART_SIM_FAULTS: 'slow-clone@slow=1500' };
     const slow = await h.ok(['clone', 'base', 'slow'], env);
@@ -146,7 +149,7 @@ describe('tart simulator fault injection', () => {
     expect(fast.ms).toBeLessThan(1500);
   });
 
-  it('slow-shutdown keeps run alive after SIGINT for the given time', async () => {
+  test('slow-shutdown keeps run alive after SIGINT for the given time', async ({ h }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
     const { run } = await h.boot('vm1', { TART_SIM_FAULTS: 'slow-shutdown@vm1=1200' });
@@ -157,7 +160,7 @@ describe('tart simulator fault injection', () => {
     expect(Date.now() - sent).toBeGreaterThanOrEqual(1100);
   });
 
-  it('pull-fail makes pulls (and clones that pull) fail with the registry status', async () => {
+  test('pull-fail makes pulls (and clones that pull) fail with the registry status', async ({ h }) => {
     await h.base();
     await h.ok(['push', 'base', 'ghcr.io/acme/runner:v1']);
     const r = await h.tart(['clone', 'ghcr.io/acme/runner:v1', 'vm1'], { TART_SIM_FAULTS: 'pull-fail@ghcr.io/acme/*=503' });
@@ -165,7 +168,7 @@ describe('tart simulator fault injection', () => {
     expect(r.stderr).toBe('Error: UnexpectedHTTPStatusCode(when: "pulling manifest", code: 503, details: "")\n');
   });
 
-  it('a malformed rule is reported by name and value', async () => {
+  test('a malformed rule is reported by name and value', async ({ h }) => {
     const r = await h.tart(['list'], { TART_SIM_FAULTS: 'clone-fail%2' });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("Error: fault rule 'clone-fail%2': probability must be a number in 0..1, got '2'\n");

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { sshKeyPair } from './src/ssh-key-pair';
 import { hardenGuest } from '../helpers/harden-guest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sshConnect, sshExec } from '../contract/tart/ssh-exec';
 import { TartHarness, waitFor } from '../contract/tart/tart-harness';
 
@@ -25,42 +25,47 @@ function processGone(pid: number): true | undefined {
   }
 }
 
-describe('simulated guest over SSH', () => {
-  let h: TartHarness;
-  let scratch: string;
-  beforeEach(() => {
-    scratch = mkdtempSync(path.join(tmpdir(), 'tart-sim-guest-'));
+// Every case gets its own scratch folder and TART_HOME, so they run several at a time: most of their
+// time is spent waiting for guests to boot, power off or reboot.
+const test = it.extend<{ scratch: string; h: TartHarness }>({
+  // eslint-disable-next-line no-empty-pattern
+  scratch: async ({}, use) => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'tart-sim-guest-'));
     // A small image source so the test does not depend on what other components put in the image.
     mkdirSync(path.join(scratch, 'src', 'packer', 'guest'), { recursive: true });
     mkdirSync(path.join(scratch, 'src', 'test', 'sim', 'image', 'actions-runner'), { recursive: true });
     writeFileSync(path.join(scratch, 'src', 'packer', 'guest', 'hello.sh'), '#!/bin/bash\necho "hello from $(basename "$0")"\n', { mode: 0o755 });
     writeFileSync(path.join(scratch, 'src', 'test', 'sim', 'image', 'actions-runner', 'run.sh'), '#!/bin/bash\necho runner\n', { mode: 0o755 });
-    h = new TartHarness({ TART_SIM_IMAGE_SRC: path.join(scratch, 'src') });
-  });
-  afterEach(async () => {
-    await h.cleanup();
+    await use(scratch);
     rmSync(scratch, { recursive: true, force: true });
-  });
+  },
+  h: async ({ scratch }, use) => {
+    const h = new TartHarness({ TART_SIM_IMAGE_SRC: path.join(scratch, 'src') });
+    await use(h);
+    await h.cleanup();
+  },
+});
 
-  const guest = (vm: string, ...p: string[]): string => path.join(h.home, 'vms', vm, 'guest', ...p);
+const guest = (h: TartHarness, vm: string, ...p: string[]): string => path.join(h.home, 'vms', vm, 'guest', ...p);
 
-  it('runs a command with the guest environment, passing stdin, stdout, stderr and the exit code', async () => {
+describe.concurrent('simulated guest over SSH', () => {
+  test('runs a command with the guest environment, passing stdin, stdout, stderr and the exit code', async ({ h }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
     const { ip } = await h.boot('vm1');
     const ssh = await sshConnect(ip);
     try {
       const r = await sshExec(ssh, 'read -r line; echo "got:$line"; echo oops >&2; echo "$HOME|$USER|$LOGNAME|$SHELL|$(pwd)"; hello.sh; exit 7', 'from-stdin\n');
-      const home = guest('vm1', 'Users', 'admin');
+      const home = guest(h, 'vm1', 'Users', 'admin');
       expect(r.stdout).toBe(`got:from-stdin\n${home}|admin|admin|/bin/bash|${home}\nhello from hello.sh\n`);
       expect(r.stderr).toBe('oops\n');
       expect(r.code).toBe(7);
       // The host's environment (TART_HOME, the simulator's settings) must not leak into the guest.
       const env = await sshExec(ssh, 'echo "$PATH"; command -v shutdown sudo node; env | grep -cE "^(TART_HOME|TART_SIM_BOOT_MS|NODE_OPTIONS|VITEST)=" || true');
       const [pathLine, shutdown, sudo, node, tartVars] = env.stdout.trim().split('\n');
-      expect(pathLine).toBe(`${guest('vm1', 'sim', 'bin')}:${guest('vm1', 'usr', 'local', 'bin')}:${home}/.tartfleet:/usr/local/bin:/usr/bin:/bin`);
-      expect(shutdown).toBe(guest('vm1', 'sim', 'bin', 'shutdown'));
-      expect(sudo).toBe(guest('vm1', 'sim', 'bin', 'sudo'));
+      expect(pathLine).toBe(`${guest(h, 'vm1', 'sim', 'bin')}:${guest(h, 'vm1', 'usr', 'local', 'bin')}:${home}/.tartfleet:/usr/local/bin:/usr/bin:/bin`);
+      expect(shutdown).toBe(guest(h, 'vm1', 'sim', 'bin', 'shutdown'));
+      expect(sudo).toBe(guest(h, 'vm1', 'sim', 'bin', 'sudo'));
       expect(node).toMatch(/\/node$/);
       expect(tartVars).toBe('0');
       const big = await sshExec(ssh, 'cat | wc -c', 'x'.repeat(300_000));
@@ -72,11 +77,11 @@ describe('simulated guest over SSH', () => {
     }
   });
 
-  it('bakes packer/guest into ~/.tartfleet and the runner stand-in into ~/actions-runner, modes kept', async () => {
+  test('bakes packer/guest into ~/.tartfleet and the runner stand-in into ~/actions-runner, modes kept', async ({ h }) => {
     await h.base();
-    const hello = guest('base', 'Users', 'admin', '.tartfleet', 'hello.sh');
+    const hello = guest(h, 'base', 'Users', 'admin', '.tartfleet', 'hello.sh');
     expect(readFileSync(hello, 'utf8')).toContain('hello from');
-    expect(readFileSync(guest('base', 'Users', 'admin', 'actions-runner', 'run.sh'), 'utf8')).toContain('runner');
+    expect(readFileSync(guest(h, 'base', 'Users', 'admin', 'actions-runner', 'run.sh'), 'utf8')).toContain('runner');
     await h.ok(['clone', 'base', 'vm1']);
     const { ip } = await h.boot('vm1');
     const ssh = await sshConnect(ip);
@@ -88,13 +93,13 @@ describe('simulated guest over SSH', () => {
     }
   });
 
-  it('accepts admin/admin and keys in ~/.ssh/authorized_keys, and rejects anything else', async () => {
+  test('accepts admin/admin and keys in ~/.ssh/authorized_keys, and rejects anything else', async ({ h }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
     const { ip } = await h.boot('vm1');
     const good = sshKeyPair();
     const other = sshKeyPair();
-    writeFileSync(guest('vm1', 'Users', 'admin', '.ssh', 'authorized_keys'), `# test key\n${good.public}\n`);
+    writeFileSync(guest(h, 'vm1', 'Users', 'admin', '.ssh', 'authorized_keys'), `# test key\n${good.public}\n`);
     const byKey = await sshConnect(ip, { password: undefined, privateKey: good.private });
     try {
       expect((await sshExec(byKey, 'echo key-ok')).stdout).toBe('key-ok\n');
@@ -106,11 +111,11 @@ describe('simulated guest over SSH', () => {
     await expect(sshConnect(ip, { username: 'root' }, 3000)).rejects.toThrow(/authentication/i);
   });
 
-  it('an image hardened by packer/scripts/harden-sshd.sh refuses admin/admin and takes only the agent key', async () => {
+  test('an image hardened by packer/scripts/harden-sshd.sh refuses admin/admin and takes only the agent key', async ({ h }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
     const agentKey = sshKeyPair();
-    hardenGuest(guest('vm1'), agentKey.public);
+    hardenGuest(guest(h, 'vm1'), agentKey.public);
     const { ip } = await h.boot('vm1');
     await expect(sshConnect(ip, { password: 'admin' }, 3000)).rejects.toThrow(/authentication/i);
     const byKey = await sshConnect(ip, { password: undefined, privateKey: agentKey.private });
@@ -121,11 +126,11 @@ describe('simulated guest over SSH', () => {
     }
   });
 
-  it('presents the image host key (kept by clones) that guest/etc/ssh publishes', async () => {
+  test('presents the image host key (kept by clones) that guest/etc/ssh publishes', async ({ h }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
-    const published = readFileSync(guest('base', 'etc', 'ssh', 'ssh_host_ed25519_key.fingerprint'), 'utf8').trim();
-    expect(readFileSync(guest('vm1', 'etc', 'ssh', 'ssh_host_ed25519_key.fingerprint'), 'utf8').trim()).toBe(published);
+    const published = readFileSync(guest(h, 'base', 'etc', 'ssh', 'ssh_host_ed25519_key.fingerprint'), 'utf8').trim();
+    expect(readFileSync(guest(h, 'vm1', 'etc', 'ssh', 'ssh_host_ed25519_key.fingerprint'), 'utf8').trim()).toBe(published);
     const { ip } = await h.boot('vm1');
     let seen = '';
     const ssh = await sshConnect(ip, {
@@ -139,15 +144,15 @@ describe('simulated guest over SSH', () => {
     expect(seen).toBe(published);
   });
 
-  it('is a standard SSH server for the OpenSSH client (key auth, pinned host key)', async () => {
+  test('is a standard SSH server for the OpenSSH client (key auth, pinned host key)', async ({ h, scratch }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
     const { ip } = await h.boot('vm1');
     const key = path.join(scratch, 'id_ed25519');
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
-    writeFileSync(guest('vm1', 'Users', 'admin', '.ssh', 'authorized_keys'), readFileSync(`${key}.pub`));
+    writeFileSync(guest(h, 'vm1', 'Users', 'admin', '.ssh', 'authorized_keys'), readFileSync(`${key}.pub`));
     const knownHosts = path.join(scratch, 'known_hosts');
-    writeFileSync(knownHosts, `${ip} ${readFileSync(guest('vm1', 'etc', 'ssh', 'ssh_host_ed25519_key.pub'), 'utf8')}`);
+    writeFileSync(knownHosts, `${ip} ${readFileSync(guest(h, 'vm1', 'etc', 'ssh', 'ssh_host_ed25519_key.pub'), 'utf8')}`);
     chmodSync(key, 0o600);
     const ssh = (cmd: string, hostsFile: string, strict: string): Promise<{ stdout: string; stderr: string }> =>
       run('ssh', ['-i', key, '-p', process.env.TART_SIM_SSH_PORT ?? '22', '-o', 'BatchMode=yes', '-o', `StrictHostKeyChecking=${strict}`, '-o', `UserKnownHostsFile=${hostsFile}`, '-o', 'ConnectTimeout=10', `admin@${ip}`, cmd], { timeout: 30_000 });
@@ -165,7 +170,7 @@ describe('simulated guest over SSH', () => {
     await expect(ssh('exit 3', knownHosts, 'yes')).rejects.toMatchObject({ code: 3 });
   });
 
-  it('powers off from inside with `sudo shutdown -h now` and kills every guest process', async () => {
+  test('powers off from inside with `sudo shutdown -h now` and kills every guest process', async ({ h }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
     const { run: vm, ip } = await h.boot('vm1');
@@ -190,7 +195,7 @@ describe('simulated guest over SSH', () => {
     }
   });
 
-  it('kill -9 of `tart run` still kills the guest processes (in and out of their group)', async () => {
+  test('kill -9 of `tart run` still kills the guest processes (in and out of their group)', async ({ h }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
     const { run: vm, ip } = await h.boot('vm1');
@@ -210,7 +215,7 @@ describe('simulated guest over SSH', () => {
     }
   });
 
-  it.each([['poweroff'], ['sudo poweroff'], ['sudo halt'], ['shutdown -h now'], ['sudo /sbin/shutdown -h now']])('`%s` in the guest stops the VM (exit 0)', async (cmd) => {
+  test.for([['poweroff'], ['sudo poweroff'], ['sudo halt'], ['shutdown -h now'], ['sudo /sbin/shutdown -h now']])('`%s` in the guest stops the VM (exit 0)', async ([cmd = ''], { h }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
     const { run: vm, ip } = await h.boot('vm1');
@@ -224,7 +229,7 @@ describe('simulated guest over SSH', () => {
     expect([done.code, done.stdout, done.stderr]).toEqual([0, 'guest has stopped the virtual machine\n', '']);
   });
 
-  it('reboots on `sudo reboot`: SSH drops, comes back, and tart run keeps running', async () => {
+  test('reboots on `sudo reboot`: SSH drops, comes back, and tart run keeps running', async ({ h }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
     const { run: vm, ip } = await h.boot('vm1');
@@ -241,7 +246,7 @@ describe('simulated guest over SSH', () => {
     expect(vm.proc.exitCode).toBeNull();
   });
 
-  it('SIGUSR2 asks the guest to stop: `Requesting guest OS to stop...`, then a guest shutdown (exit 0)', async () => {
+  test('SIGUSR2 asks the guest to stop: `Requesting guest OS to stop...`, then a guest shutdown (exit 0)', async ({ h }) => {
     await h.base();
     await h.ok(['clone', 'base', 'vm1']);
     const { run: vm } = await h.boot('vm1');

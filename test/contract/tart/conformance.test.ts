@@ -3,7 +3,7 @@
 // are the command line's, so the same table runs against real tart on a Mac (see tart-harness.ts).
 import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { againstRealTart, TartHarness, waitFor, type TartResult } from './tart-harness';
 import { sshConnect, sshExec } from './ssh-exec';
 
@@ -856,15 +856,20 @@ const cases: Case[] = [
   },
 ];
 
+// Each case has its own TART_HOME, so simulated cases run several at a time (most of their time is
+// spent waiting for guests to boot and commands to poll). Against real tart they share the Mac's
+// 2-VM limit and run one by one.
+const test = againstRealTart ? it : it.concurrent;
+
 describe('tart conformance (docs/reference/tart-cli.md)', () => {
-  let h: TartHarness;
-  beforeEach(() => {
-    h = new TartHarness();
-  });
-  afterEach(async () => {
-    await h.cleanup();
-  });
   for (const c of cases.filter((c) => !(againstRealTart && c.simOnly))) {
-    it(`${c.section}: ${c.behaviour}`, () => c.check(h));
+    test(`${c.section}: ${c.behaviour}`, async () => {
+      const h = new TartHarness();
+      try {
+        await c.check(h);
+      } finally {
+        await h.cleanup();
+      }
+    });
   }
 });

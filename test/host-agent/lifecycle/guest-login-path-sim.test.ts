@@ -11,8 +11,8 @@ import { runOneJob, useSimLifecycle } from '../../helpers/sim-lifecycle';
 const sim = useSimLifecycle();
 
 describe('guest login environment (simulator)', () => {
-  it('a job step finds a tool that only the login PATH (Homebrew) has', async () => {
-    const lc = await sim.start();
+  it('a job step finds a tool that only the login PATH (Homebrew) has', async (ctx) => {
+    const lc = await sim.start(ctx);
     const guest = path.join(lc.e.tartHome, 'vms', 'base', 'guest');
     const marker = `brew-tool-ran-${process.pid}`;
     writeFileSync(path.join(guest, 'opt/homebrew/bin/hello-brew'), `#!/bin/sh\necho "${marker} from $0"\n`, { mode: 0o755 });

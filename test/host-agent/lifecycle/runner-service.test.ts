@@ -12,6 +12,9 @@ import { createFakeTart, type FakeTart } from '../../fakes/fake-tart';
 import { createMemoryLogger } from '../../fakes/memory-logger';
 import { createRecordingObserver, type RecordingObserver } from '../../fakes/recording-observer';
 import { createFakeClock, type FakeClock } from '../../fakes/fake-clock';
+import { systemClock } from '../../../core/clock';
+import { createSlotFreeNotifier, type SlotCallbackResult, type SlotFreeNotifier } from '../../../host-agent/src/slot-callback/slot-free-notifier';
+import { startSlotFreeReceiver } from '../../helpers/slot-free-receiver';
 
 const IMAGE_HOST_KEY = `SHA256:${'f'.repeat(43)}`;
 
@@ -395,6 +398,35 @@ describe('createRunnerService with fakes', () => {
     expect(tart.maxRunning).toBe(2);
     // The number docs/architecture.md quotes (before this change the slot was held for stop + delete).
     console.log(`slot dead time after the VM stopped: ${deadTimeMs} ms with a ${DELETE_MS} ms tart delete`);
+  });
+
+  it('tells the dispatcher when a runner\'s VM stopped (signed, with the free count); a failing dispatcher changes nothing but a counter', async () => {
+    const secret = 's'.repeat(32);
+    const receiver = await startSlotFreeReceiver(secret);
+    try {
+      const counts: SlotCallbackResult[] = [];
+      const { service, logger } = setup({ slotFreed: () => notifier.slotFreed() });
+      // The lifecycle runs on the fake clock; the callback talks to a real port on real time.
+      const notifier: SlotFreeNotifier = createSlotFreeNotifier({ url: receiver.url, timeoutMs: 5_000, hostId: 'h1', pools: ['mac'], secret, fetch: globalThis.fetch.bind(globalThis), clock: systemClock, logger, freeSlots: () => service.slotCounts().free, counted: (r) => counts.push(r) });
+      await clockOf(service).settle(service.ready);
+      start(service, 'cb1');
+      await gone(service, 'tf-mac-cb1');
+      await notifier.idle();
+      expect(receiver.received).toEqual([{ method: 'POST', path: '/v1/slots/free', contentType: 'application/json', body: { hostId: 'h1', free: 2, pools: ['mac'] }, verified: true }]);
+      expect(counts).toEqual(['ok']);
+
+      receiver.answer = (res) => void res.writeHead(500).end();
+      start(service, 'cb2');
+      const done = await gone(service, 'tf-mac-cb2');
+      await notifier.idle();
+      expect(done).toMatchObject({ jobResult: 'Succeeded' });
+      expect(done.failure).toBeUndefined();
+      expect(receiver.received).toHaveLength(2);
+      expect(counts).toEqual(['ok', 'error']);
+      expect(logger.text()).not.toContain(secret);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('hostInfo reports pools, images present and the tart version without calling tart per request', async () => {

@@ -110,7 +110,8 @@ export interface AgentImageClient {
   setWarmTarget(pool: string, count: number, untilMs?: number, source?: 'manual' | 'auto'): Promise<WarmState>;
 }
 
-function isLoopback(hostname: string): boolean {
+/** localhost, ::1 or 127.x.y.z: plain HTTP there never crosses a network. */
+export function isLoopback(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
 }

@@ -23,6 +23,8 @@ export interface FakeTart extends TartCli {
   failNext(command: string, message: string, exitCode?: number, times?: number): void;
   /** Makes `command` hang until its timeout or signal. */
   hang(command: string): void;
+  /** Makes every later call of `command` take `ms` of clock time (a slow `delete` of a large disk). */
+  delay(command: string, ms: number): void;
   /** The guest of `name` powers itself off: its `run` ends with exit 0. */
   powerOff(name: string, output?: string): void;
   /** Address `ip` returns (default 127.9.0.1); undefined = no IP yet. */
@@ -48,11 +50,14 @@ export function createFakeTart(options: { clock?: Clock } = {}): FakeTart {
   const calls: string[] = [];
   const failures = new Map<string, { message: string; exitCode: number; times: number }>();
   const hanging = new Set<string>();
+  const delays = new Map<string, number>();
 
   async function enter(command: string, line: string, options?: TartCallOptions): Promise<void> {
     calls.push(line);
     await Promise.resolve();
     if (hanging.has(command)) await abortable(clock, options, `tart ${line}`);
+    const delayMs = delays.get(command);
+    if (delayMs !== undefined) await clock.sleep(delayMs, options?.signal);
     const failure = failures.get(command);
     if (failure && failure.times > 0) {
       failure.times -= 1;
@@ -74,6 +79,9 @@ export function createFakeTart(options: { clock?: Clock } = {}): FakeTart {
     },
     hang(command) {
       hanging.add(command);
+    },
+    delay(command, ms) {
+      delays.set(command, ms);
     },
     powerOff(name, output = 'guest has stopped the virtual machine\n') {
       const vm = vms.get(name);
@@ -156,14 +164,21 @@ export function createFakeTart(options: { clock?: Clock } = {}): FakeTart {
       vms.delete(name);
     },
     async stopAndDelete(name, options: StopAndDeleteOptions) {
+      if ((await fake.stopForTeardown(name, options)) === 'missing') return;
+      await fake.deleteForTeardown(name, { deadlineMs: options.deadlineMs, ...(options.signal ? { signal: options.signal } : {}) });
+    },
+    async stopForTeardown(name, options: StopAndDeleteOptions) {
       try {
         await fake.stop(name, options.stopTimeoutSeconds, { timeoutMs: Math.min(options.deadlineMs, 2_000), signal: options.signal });
       } catch (error: unknown) {
-        if (error instanceof TartError && error.kind === 'vm-missing') return;
+        if (error instanceof TartError && error.kind === 'vm-missing') return 'missing';
         if (error instanceof TartError && error.kind !== 'not-running') await options.onStopFailed?.(error);
       }
+      return 'stopped';
+    },
+    async deleteForTeardown(name, options) {
       try {
-        await fake.delete(name, { signal: options.signal });
+        await fake.delete(name, { timeoutMs: Math.max(options.deadlineMs, 5_000), ...(options.signal ? { signal: options.signal } : {}) });
       } catch (error: unknown) {
         if (!(error instanceof TartError && error.kind === 'vm-missing')) throw error;
       }

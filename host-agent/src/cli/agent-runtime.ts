@@ -27,6 +27,8 @@ import { poolImageFacts } from '../images/image-facts';
 import { registerHostGauges } from '../metrics/host-gauges';
 import type { ReplayFloor } from '../../../core/agent-api/auth';
 import { openReplayFloor } from '../state/replay-floor';
+import { slotCallbackFor } from '../slot-callback/slot-callback-for-config';
+import type { SlotFreeNotifier } from '../slot-callback/slot-free-notifier';
 
 /** What `serve` runs on. */
 export interface ServeRuntime {
@@ -65,7 +67,10 @@ export function buildServeRuntime(config: Readonly<AgentConfig>, logger: Logger,
   const shell = createShell(logger, clock);
   const store = openPoolImageStore(config.stateDir, config.pools, { logger, now: () => clock.now() });
   const sshPrivateKey = config.ssh.privateKeyFile === undefined ? undefined : readFileSync(config.ssh.privateKeyFile, 'utf8');
-  const service = buildRunnerService({ config, logger, clock, observer: metrics.observer, tart, shell, poolImages: store, sshPrivateKey });
+  // The callback reads the service's counts and the service calls the callback (never before it
+  // exists: slots free only after asynchronous teardowns).
+  const service: LifecycleRunnerService = buildRunnerService({ config, logger, clock, observer: metrics.observer, tart, shell, poolImages: store, sshPrivateKey, slotFreed: () => slotCallback?.slotFreed() });
+  const slotCallback: SlotFreeNotifier | undefined = slotCallbackFor(config, { fetch: globalThis.fetch.bind(globalThis), clock, logger, freeSlots: () => service.slotCounts().free, counted: metrics.slotCallback });
   const smokeLogs = path.join(config.stateDir, 'vm-logs');
   const images = createImageService({
     config,
@@ -103,6 +108,7 @@ interface RunnerServiceInputs {
   shell: RemoteShell;
   poolImages?: PoolImageStore;
   sshPrivateKey: string | undefined;
+  slotFreed: () => void;
 }
 
 /** The lifecycle's RunnerService over the on-disk journal in `stateDir`. */
@@ -117,6 +123,7 @@ function buildRunnerService(inputs: RunnerServiceInputs): LifecycleRunnerService
     logger,
     version: AGENT_VERSION,
     clock: inputs.clock,
+    slotFreed: inputs.slotFreed,
     ...(inputs.poolImages === undefined ? {} : { poolImages: inputs.poolImages }),
     ...(inputs.sshPrivateKey === undefined ? {} : { sshPrivateKey: inputs.sshPrivateKey }),
   });

@@ -8,6 +8,7 @@ import { cacheConfigSchema } from '../cache/cache-config-schema';
 import { hostDirsSchema } from '../cache/host-dirs';
 import { imagesConfigSchema } from '../images/images-config-schema';
 import { warmConfigSchema } from '../warm/warm-config-schema';
+import { dispatcherConfigSchema } from '../slot-callback/dispatcher-config-schema';
 import { DEFAULT_VM_NETWORK, vmNetworkSchema } from '../tart/vm-network';
 
 /** Apple's macOS licence allows two macOS guests per host and Virtualization.framework enforces it
@@ -93,5 +94,7 @@ export const agentConfigSchema = z.strictObject({
   images: imagesConfigSchema.prefault({}),
   /** Warm capacity: idle age, liveness probe, refill back-off. */
   warm: warmConfigSchema.prefault({}),
+  /** Where to report a freed slot (`POST <url>/v1/slots/free`); none: the dispatcher's reconcile pass finds it. */
+  dispatcher: dispatcherConfigSchema.optional(),
 });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;

@@ -42,7 +42,7 @@ export interface ImageService {
 
 export interface ImageServiceDeps {
   config: Pick<AgentConfig, 'hostId' | 'pools' | 'images' | 'ssh' | 'deadlines'>;
-  tart: Pick<TartCli, 'clone' | 'set' | 'run' | 'ip' | 'get' | 'stopAndDelete' | 'list'> & TartImageOps;
+  tart: Pick<TartCli, 'clone' | 'set' | 'run' | 'ip' | 'get' | 'stopAndDelete' | 'stopForTeardown' | 'deleteForTeardown' | 'list'> & TartImageOps;
   shell: RemoteShell;
   store: PoolImageStore;
   /** TART_HOME: free disk is measured there and tag symlinks are read there. */

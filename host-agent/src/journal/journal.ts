@@ -21,6 +21,8 @@ export interface JournalEntry {
   runPid?: number;
   /** Guest address, to re-attach to the runner console after a restart. */
   ip?: string;
+  /** The VM has stopped (its delete may be pending): after a restart it holds no slot. */
+  vmStopped?: boolean;
   /** Set for a warm VM (booted before any runner; `record.name` is the VM's name): after a crash it is
    * torn down, never counted as a runner. */
   warm?: { image: string };
@@ -30,6 +32,7 @@ const entrySchema = z.object({
   record: runnerRecordSchema,
   runPid: z.number().int().positive().optional(),
   ip: z.string().optional(),
+  vmStopped: z.boolean().optional(),
   warm: z.object({ image: z.string() }).optional(),
 });
 

@@ -7,6 +7,7 @@ import type { Journal } from '../journal/journal';
 import type { LifecycleObserver } from '../service';
 import type { RemoteSession, RemoteShell } from '../ssh/remote-shell';
 import type { TartCli, TartRunExit, TartRunHandle } from '../tart/tart-cli';
+import type { DeleteQueue } from '../vm/delete-queue';
 import type { VmDeps } from '../vm/vm-session';
 import type { SlotBook } from './slots';
 import type { WarmPool } from '../warm/warm-pool';
@@ -51,6 +52,9 @@ export interface RunnerServiceDeps {
   timing?: Partial<LifecycleTiming>;
   /** Which image a pool's runners clone (rollout switches it); the pool's configured image without it. */
   poolImages?: PoolImageResolver;
+  /** A slot became free (a VM stopped) and warm capacity has taken what it wanted; not called while
+   * draining. The dispatcher callback listens here (slot-callback/). Must be cheap and never throw. */
+  slotFreed?: () => void;
 }
 
 /** One runner the agent knows of: its public record plus what only the lifecycle holds. The JIT
@@ -72,6 +76,11 @@ export interface RunnerState {
   stageSince: number;
   /** Teardown ran and failed; the VM still exists, the reconciler retries. */
   teardownFailed: boolean;
+  /** The VM no longer runs (its `tart run` exited, teardown confirmed the stop, or `tart list` showed
+   * it stopped): it holds no slot, also while its delete is pending or failed. VMs never restart. */
+  vmStopped: boolean;
+  /** The free slot was announced (warm refill, dispatcher callback): once per runner. */
+  slotAnnounced: boolean;
   finishedAt: number | undefined;
   /** False for orphans the reconciler reaps: they never were a job of this agent's. */
   countsAsJob: boolean;
@@ -93,6 +102,10 @@ export interface LifecycleContext {
   slots: SlotBook;
   /** Warm capacity (set right after the context is built: it works on the context). */
   warm: WarmPool;
+  /** Deletes of stopped VMs (runners' and warm), bounded. */
+  deletes: DeleteQueue;
+  /** A VM stopped: warm capacity refills, then `deps.slotFreed` (unless draining). */
+  slotFreed(): void;
   /** Moves a runner to `stage`, timestamps it, persists and reports it. */
   enter(r: RunnerState, stage: RunnerStage): void;
   /** Records the first failure of a runner and enters `failed`. Later failures are only logged. */

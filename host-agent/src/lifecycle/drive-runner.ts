@@ -19,6 +19,8 @@ export function watchRun(r: RunnerState, run: TartRunHandle): void {
   r.runPid = run.pid;
   void run.exited.then((exit) => {
     r.vmExit = exit;
+    // The VM ran in this process: from now on it holds no slot (teardown announces it).
+    r.vmStopped = true;
     r.controller.abort(new Interrupt('vm-stopped', `the VM stopped: ${describeExit(exit)}`));
   });
 }

@@ -17,8 +17,14 @@ export interface ReconcileActions {
   teardown(r: RunnerState): void;
   /** Deletes the VM of a runner already gone, without touching its record. */
   redelete(r: RunnerState): void;
-  /** Builds an in-memory state for a VM found without a record. */
-  orphan(name: string, pool: string): RunnerState;
+  /** Builds an in-memory state for a VM found without a record; `running` as `tart list` says. */
+  orphan(name: string, pool: string, running: boolean): RunnerState;
+}
+
+/** Found not running by `tart list`: no slot, and nothing to announce (no one waited for it). */
+function markStopped(r: RunnerState): void {
+  r.vmStopped = true;
+  r.slotAnnounced = true;
 }
 
 const JOB_IN_PROGRESS: ReadonlySet<RunnerRecord['stage']> = new Set(['online', 'running']);
@@ -45,7 +51,7 @@ export async function reconcile(ctx: LifecycleContext, actions: ReconcileActions
       if (!parsed) continue;
       ctx.log.warn({ runner: vm.name, state: vm.state }, 'reconcile: managed VM without a record; tearing it down');
       ctx.deps.observer.orphanReaped();
-      actions.teardown(actions.orphan(vm.name, parsed.pool));
+      actions.teardown(actions.orphan(vm.name, parsed.pool, vm.state === 'running'));
       continue;
     }
     if (r.record.stage === 'gone') {
@@ -58,6 +64,8 @@ export async function reconcile(ctx: LifecycleContext, actions: ReconcileActions
       actions.adopt(r);
       continue;
     }
+    // A VM that does not run holds no slot while it waits for (or retries) its delete.
+    if (vm.state !== 'running') markStopped(r);
     if (r.record.stage !== 'tearing-down' && !r.record.failure) {
       ctx.fail(r, r.record.stage, 'agent-shutdown', `the agent restarted while the runner was ${r.record.stage}; VM torn down by the reconciler`);
     }
@@ -67,6 +75,7 @@ export async function reconcile(ctx: LifecycleContext, actions: ReconcileActions
   // Records that still claim a VM the list does not show (and that no task owns).
   for (const r of ctx.runners.values()) {
     if (r.task || r.record.stage === 'gone' || present.has(vmNameOf(r))) continue;
+    markStopped(r);
     if (r.record.stage !== 'tearing-down' && !r.record.failure) {
       // Only records from a previous agent life get here without a failure (live ones have a task).
       ctx.fail(r, r.record.stage, 'agent-shutdown', `the agent restarted while the runner was ${r.record.stage}; its VM no longer exists`);

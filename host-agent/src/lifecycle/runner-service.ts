@@ -12,7 +12,8 @@ import { driveRunner } from './drive-runner';
 import { reconcile } from './reconcile';
 import { loadJournal, newRunnerState, own, pruneFinished, reconcileActions } from './runner-tasks';
 import { shutdownRunners } from './shutdown';
-import { createSlotBook } from './slots';
+import { createSlotBook, type SlotCounts } from './slots';
+import { createDeleteQueue } from '../vm/delete-queue';
 import { Interrupt } from '../vm/stage-failure';
 import { createWarmPool, type WarmPool } from '../warm/warm-pool';
 import { openWarmTargets } from '../warm/warm-targets';
@@ -31,11 +32,15 @@ export interface LifecycleRunnerService extends RunnerService {
   reserveSlot(): (() => void) | undefined;
   /** VMs that are runners' or warm: their images must not be pruned. */
   activeVms(): string[];
+  /** Slot counts now (what `GET /v1/host` reports as `slots`). */
+  slotCounts(): SlotCounts;
 }
 
 const isoOf = (ms: number): string => new Date(ms).toISOString();
 /** How often warm capacity looks at its targets, idle ages and refills (no tart call). */
 const WARM_TICK_MS = 5_000;
+/** Deletes that may wait for their turn; beyond, a teardown fails and the reconciler retries it. */
+const MAX_WAITING_DELETES = 64;
 
 /** Builds the lifecycle's shared context: stage moves, failures, the journal, counts. */
 function createContext(deps: RunnerServiceDeps): LifecycleContext {
@@ -57,11 +62,17 @@ function createContext(deps: RunnerServiceDeps): LifecycleContext {
       maxVms: config.maxVms,
       suspectTtlMs: timing.suspectTtlMs,
       clock,
-      busy: () => [...runners.values()].filter((r) => r.record.stage !== 'gone').length,
+      // Runners whose VM runs or is about to (cloning, waiting for an evicted warm VM's slot); a
+      // stopped VM waiting for its delete holds none, unless it waits beyond the delete cap.
+      busy: () => [...runners.values()].filter((r) => r.record.stage !== 'gone' && !r.vmStopped).length + ctx.deletes.waiting(),
       warm: () => ctx.warm.held(),
     }),
     // Set by createRunnerService right after: the warm pool works on this context.
     warm: undefined as unknown as WarmPool,
+    // As many deletes at once as VMs may run: deletes keep pace with the VMs that stop.
+    deletes: createDeleteQueue({ concurrency: config.maxVms, maxWaiting: MAX_WAITING_DELETES, onWaitingShrunk: () => ctx.slotFreed() }),
+    // Set by createRunnerService right after: it knows whether the host is draining.
+    slotFreed: () => undefined,
     enter(r, stage) {
       const now = clock.now();
       const previous = r.record.stage;
@@ -89,11 +100,11 @@ function createContext(deps: RunnerServiceDeps): LifecycleContext {
       ctx.enter(r, 'failed');
     },
     persist(r) {
-      void deps.journal.save({ record: r.record, runPid: r.runPid, ip: r.ip });
+      void deps.journal.save({ record: r.record, runPid: r.runPid, ip: r.ip, ...(r.vmStopped ? { vmStopped: true } : {}) });
     },
     countsChanged() {
       const slots = ctx.slots.counts();
-      deps.observer.vmsChanged(slots.busy, slots);
+      deps.observer.vmsChanged([...runners.values()].filter((r) => r.record.stage !== 'gone').length, slots);
     },
     logFileOf: (name) => path.join(logDir, `${name}.log`),
   };
@@ -112,6 +123,12 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
   const imageOf = (p: (typeof config.pools)[number]): string => deps.poolImages?.currentOf(p) ?? p.image;
   const actions = reconcileActions(ctx);
   ctx.warm = createWarmPool({ ctx, targets: openWarmTargets({ stateDir: config.stateDir, clock, logger: log }), draining: () => draining || shuttingDown });
+  ctx.slotFreed = () => {
+    ctx.countsChanged();
+    // Warm capacity first: the dispatcher hears of what is left after the refill.
+    ctx.warm.tick();
+    if (!draining && !shuttingDown) deps.slotFreed?.();
+  };
   loadJournal(ctx);
 
   async function refreshHostFacts(): Promise<void> {
@@ -159,6 +176,8 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
     reconcileNow,
 
     activeVms: () => [...[...ctx.runners.values()].filter((r) => r.record.stage !== 'gone').map(vmNameOf), ...ctx.warm.names()],
+
+    slotCounts: () => ctx.slots.counts(),
 
     reserveSlot() {
       if (draining || shuttingDown) return undefined;

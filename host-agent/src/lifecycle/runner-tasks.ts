@@ -28,6 +28,8 @@ export function newRunnerState(ctx: LifecycleContext, record: RunnerRecord): Run
     log: ctx.log.child({ runner: record.name, pool: record.pool, stage: record.stage }),
     stageSince: ctx.clock.now(),
     teardownFailed: false,
+    vmStopped: false,
+    slotAnnounced: false,
     finishedAt: undefined,
     countsAsJob: true,
   };
@@ -81,14 +83,16 @@ export function reconcileActions(ctx: LifecycleContext): ReconcileActions {
       if (r.task) return;
       track(
         r,
-        destroyVm(ctx.vm, { name: vmNameOf(r) }).catch((error: unknown) => r.log.warn({ error: errorMessage(error) }, 'could not delete the VM of a runner already gone')),
+        ctx.deletes.run(() => destroyVm(ctx.vm, { name: vmNameOf(r) })).catch((error: unknown) => r.log.warn({ error: errorMessage(error) }, 'could not delete the VM of a runner already gone')),
       );
     },
-    orphan(name, pool) {
+    orphan(name, pool, running) {
       const now = isoOf(ctx.clock.now());
       const r = newRunnerState(ctx, { name, pool, labels: [], stage: 'tearing-down', timestamps: { 'tearing-down': now }, registrationLeftBehind: false, adopted: false });
       r.record = { ...r.record, failure: { stage: 'requested', reason: 'internal', message: `orphan VM ${name} found by the reconciler (no journal record)` } };
       r.countsAsJob = false;
+      r.vmStopped = !running;
+      r.slotAnnounced = true;
       ctx.runners.set(name, r);
       return r;
     },
@@ -109,6 +113,9 @@ export function loadJournal(ctx: LifecycleContext): void {
     const r = newRunnerState(ctx, entry.record);
     r.runPid = entry.runPid;
     r.ip = entry.ip;
+    // Stopped in the previous life: no slot now, nothing to announce.
+    r.vmStopped = entry.vmStopped === true;
+    r.slotAnnounced = r.vmStopped;
     if (entry.record.stage === 'gone') r.finishedAt = Date.parse(entry.record.timestamps.gone ?? '') || ctx.clock.now();
     ctx.runners.set(entry.record.name, r);
   }

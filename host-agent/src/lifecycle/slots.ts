@@ -26,7 +26,8 @@ export interface SlotBookOptions {
   maxVms: number;
   suspectTtlMs: number;
   clock: Clock;
-  /** VMs of the runner lifecycle that hold a slot now. */
+  /** VMs of the runner lifecycle that hold a slot now: those that run or are about to (a stopped VM
+   * waiting for its delete holds none), plus deletes waiting beyond the delete cap (vm/delete-queue.ts). */
   busy(): number;
   /** Warm VMs (booting or ready); they hold slots too. */
   warm(): number;

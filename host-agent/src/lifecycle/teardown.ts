@@ -1,5 +1,5 @@
 import { errorMessage } from '../../../core/errors';
-import { destroyVm } from '../vm/vm-session';
+import { deleteVm, stopVm, type VmHandle } from '../vm/vm-session';
 import { Interrupt } from '../vm/stage-failure';
 import { vmNameOf, type LifecycleContext, type RunnerState } from './context';
 
@@ -11,10 +11,21 @@ function endStatus(r: RunnerState): 'succeeded' | 'failed' | 'canceled' | 'no-jo
   return rec.failure ? 'failed' : 'no-job';
 }
 
+/** Records a failed teardown: the record stays in `tearing-down` (journaled) for the reconciler. */
+function teardownFailed(ctx: LifecycleContext, r: RunnerState, what: string, error: unknown): void {
+  r.teardownFailed = true;
+  ctx.fail(r, 'tearing-down', 'teardown-failed', `could not ${what} VM ${vmNameOf(r)}: ${errorMessage(error)}`);
+  r.log.error({ error: errorMessage(error), vmStopped: r.vmStopped }, 'teardown failed; the reconciler will retry');
+  // `fail` moved the stage to `failed`; the VM still exists, so the record stays in teardown.
+  ctx.enter(r, 'tearing-down');
+}
+
 /**
- * Stop + delete the runner's VM, then mark it gone and free its slot. Runs on every exit path. A
- * failed teardown leaves the record in `tearing-down` (journaled), holding its slot, for the
- * reconciler to finish.
+ * Stop, then delete the runner's VM, then mark it gone. Runs on every exit path. The slot is free as
+ * soon as the VM has stopped (Apple's limit counts running VMs): warm capacity and the dispatcher
+ * hear of it then, while the delete runs (in the bounded delete queue) within this same task, so
+ * drain and shutdown still wait for it. A failed stop keeps the slot held; a failed delete does not.
+ * Either way the record stays in `tearing-down` for the reconciler to finish.
  */
 export async function teardownRunner(ctx: LifecycleContext, r: RunnerState): Promise<void> {
   const name = vmNameOf(r);
@@ -23,14 +34,25 @@ export async function teardownRunner(ctx: LifecycleContext, r: RunnerState): Pro
   if (!r.controller.signal.aborted) r.controller.abort(new Interrupt('canceled', 'tearing down'));
   r.session?.close();
   r.session = undefined;
+  const vm: VmHandle = { name, run: r.run, runPid: r.runPid, logFile: ctx.logFileOf(name) };
+  let missing: boolean;
   try {
-    await destroyVm(ctx.vm, { name, run: r.run, runPid: r.runPid, logFile: ctx.logFileOf(name) });
+    missing = (await stopVm(ctx.vm, vm)) === 'missing';
   } catch (error: unknown) {
-    r.teardownFailed = true;
-    ctx.fail(r, 'tearing-down', 'teardown-failed', `could not delete VM ${name}: ${errorMessage(error)}`);
-    r.log.error({ error: errorMessage(error) }, 'teardown failed; the reconciler will retry');
-    // `fail` moved the stage to `failed`; the VM still exists, so the record stays in teardown.
-    ctx.enter(r, 'tearing-down');
+    teardownFailed(ctx, r, 'stop', error);
+    return;
+  }
+  r.vmStopped = true;
+  ctx.persist(r);
+  if (!r.slotAnnounced) {
+    r.slotAnnounced = true;
+    ctx.slotFreed();
+  }
+  try {
+    if (missing) await deleteVm(ctx.vm, vm, { missing });
+    else await ctx.deletes.run(() => deleteVm(ctx.vm, vm));
+  } catch (error: unknown) {
+    teardownFailed(ctx, r, 'delete', error);
     return;
   }
   r.teardownFailed = false;
@@ -39,6 +61,4 @@ export async function teardownRunner(ctx: LifecycleContext, r: RunnerState): Pro
   ctx.enter(r, 'gone');
   if (r.countsAsJob) ctx.deps.observer.jobEnded(endStatus(r));
   r.log.info({ jobResult: r.record.jobResult, failure: r.record.failure?.reason }, 'runner gone');
-  // A slot is free: warm capacity may refill it.
-  ctx.warm.tick();
 }

@@ -21,6 +21,8 @@ export interface AgentMetrics {
   /** Passed to the runner service; the lifecycle reports through it. */
   observer: LifecycleObserver;
   http: HttpMetrics;
+  /** One slot-free callback to the dispatcher finished (slot-callback/). */
+  slotCallback(result: 'ok' | 'error' | 'timeout'): void;
 }
 
 export interface MetricsOptions {
@@ -38,6 +40,7 @@ const JOB_STATUSES = ['succeeded', 'failed', 'canceled', 'no-job'] as const;
 const SLOT_STATES = ['busy', 'warm', 'free', 'suspect'] as const;
 const JOB_START_BUCKETS = [0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 15, 20, 30, 45, 60, 120];
 const HANDOFF_RESULTS = ['hit', 'miss', 'evicted', 'unhealthy'] as const;
+const CALLBACK_RESULTS = ['ok', 'error', 'timeout'] as const;
 
 /** Register every agent metric on `registry` and return the objects that feed them. */
 export function createMetrics(registry: Registry, options: MetricsOptions): AgentMetrics {
@@ -56,6 +59,7 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Agen
   const handoffs = new Counter({ name: 'runner_warm_handoffs_total', help: 'What start requests found: a ready warm VM (hit), none (miss), another pool\'s warm VM evicted (evicted), a dead warm VM (unhealthy).', labelNames: ['pool', 'result'], registers });
   const jobStart = new Histogram({ name: 'runner_job_start_seconds', help: 'Seconds from a runner being requested to its runner online, by path (warm VM or cold start).', labelNames: ['pool', 'path'], buckets: JOB_START_BUCKETS, registers });
   const authFailures = new Counter({ name: 'agent_auth_failures_total', help: 'Requests refused by signature verification, by reason.', labelNames: ['reason'], registers });
+  const slotCallbacks = new Counter({ name: 'runner_slot_callbacks_total', help: 'Slot-free callbacks to the dispatcher, by result (ok, error, timeout); never retried.', labelNames: ['result'], registers });
 
   // Zero-valued series exist from the start, so rate() and absent() behave before the first event.
   active.set({ host: options.hostId }, 0);
@@ -67,6 +71,7 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Agen
     for (const result of HANDOFF_RESULTS) handoffs.inc({ pool, result }, 0);
   }
   truncatedLines.inc(0);
+  for (const result of CALLBACK_RESULTS) slotCallbacks.inc({ result }, 0);
 
   const stageNames = new Set<string>(RUNNER_STAGES);
   const reasons = new Set<string>(FAILURE_REASONS);
@@ -118,5 +123,5 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Agen
     },
   };
 
-  return { observer, http };
+  return { observer, http, slotCallback: (result) => slotCallbacks.inc({ result }) };
 }

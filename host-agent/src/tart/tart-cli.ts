@@ -91,6 +91,15 @@ export interface TartCli {
    * its SIGKILL). A VM that is already stopped or already gone is not an error.
    */
   stopAndDelete(name: string, options: StopAndDeleteOptions): Promise<void>;
+  /**
+   * The first half of `stopAndDelete`: `tart stop` within two thirds of `deadlineMs`, `onStopFailed`
+   * when it fails or hangs. A VM already stopped is not an error; `missing` when it does not exist.
+   * Tart does not wait after its SIGKILL, so the caller confirms the VM no longer runs.
+   */
+  stopForTeardown(name: string, options: StopAndDeleteOptions): Promise<'stopped' | 'missing'>;
+  /** The second half: `tart delete`, retried briefly on `VM "x" is running` within `deadlineMs`. A VM
+   * already gone is not an error. */
+  deleteForTeardown(name: string, options: { deadlineMs: number; signal?: AbortSignal }): Promise<void>;
   /** Local VMs (`tart list --source local --format json`). */
   list(options?: TartCallOptions): Promise<TartVm[]>;
   /** Every entry, local and OCI (images present on this host). */
@@ -301,21 +310,31 @@ export function createTartCli(deps: TartCliDeps): TartCli & TartImageOps {
 
     async stopAndDelete(name, options) {
       const deadline = clock.now() + options.deadlineMs;
-      const remaining = (): number => Math.max(1, deadline - clock.now());
+      if ((await tart.stopForTeardown(name, options)) === 'missing') return;
+      await tart.deleteForTeardown(name, { deadlineMs: Math.max(1, deadline - clock.now()), ...(options.signal ? { signal: options.signal } : {}) });
+    },
+
+    async stopForTeardown(name, options) {
       try {
         await tart.stop(name, options.stopTimeoutSeconds, {
           signal: options.signal,
           // Keep a third of the budget for delete: a hung stop must not eat the whole teardown.
-          timeoutMs: Math.max(500, Math.min(Math.floor((remaining() * 2) / 3), (options.stopTimeoutSeconds + 10) * 1000)),
+          timeoutMs: Math.max(500, Math.min(Math.floor((options.deadlineMs * 2) / 3), (options.stopTimeoutSeconds + 10) * 1000)),
         });
       } catch (error: unknown) {
         if (!(error instanceof TartError)) throw error;
-        if (error.kind === 'vm-missing') return;
+        if (error.kind === 'vm-missing') return 'missing';
         if (error.kind !== 'not-running') {
           log.warn({ vm: name, kind: error.kind, detail: error.detail }, 'tart stop failed; killing tart run and deleting anyway');
           await options.onStopFailed?.(error);
         }
       }
+      return 'stopped';
+    },
+
+    async deleteForTeardown(name, options) {
+      const deadline = clock.now() + options.deadlineMs;
+      const remaining = (): number => Math.max(1, deadline - clock.now());
       let delay = 100;
       for (;;) {
         try {

@@ -20,7 +20,7 @@ import { Interrupt, StageFailure } from './stage-failure';
 
 /** What a VM session runs on. */
 export interface VmDeps {
-  tart: Pick<TartCli, 'clone' | 'set' | 'run' | 'ip' | 'stopAndDelete' | 'get'>;
+  tart: Pick<TartCli, 'clone' | 'set' | 'run' | 'ip' | 'stopForTeardown' | 'deleteForTeardown' | 'get'>;
   shell: RemoteShell;
   clock: Clock;
   config: Pick<AgentConfig, 'ssh' | 'deadlines'>;
@@ -160,21 +160,64 @@ async function killStrayRun(deps: VmDeps, vm: VmHandle): Promise<void> {
   }
 }
 
+/** Polls `tart get` until the VM is not running (or gone), for a VM whose `tart run` is not ours:
+ * `tart stop` does not wait after its SIGKILL (docs/reference/tart-cli.md §3 `stop`). */
+async function confirmStopped(deps: VmDeps, name: string, deadlineMs: number): Promise<void> {
+  const deadline = deps.clock.now() + deadlineMs;
+  let delay = 100;
+  for (;;) {
+    try {
+      if ((await deps.tart.get(name, { timeoutMs: 10_000 })).state !== 'running') return;
+    } catch (error: unknown) {
+      if (error instanceof TartError && error.kind === 'vm-missing') return;
+      if (deps.clock.now() + delay >= deadline) throw error;
+    }
+    if (deps.clock.now() + delay >= deadline) throw new TartError('timeout', `tart get ${name}`, undefined, `the VM still runs ${deadlineMs} ms after tart stop`);
+    await deps.clock.sleep(delay);
+    delay = Math.min(delay * 2, 1_000);
+  }
+}
+
 /**
- * Stop + delete (docs/reference/tart-cli.md §6: if stop fails, kill the `tart run` process, then
- * delete), make sure our `tart run` has exited, and remove its log unless `keepLog`. Throws the tart
- * error when the VM could not be deleted; the caller keeps it for a retry.
+ * The first half of a teardown (docs/reference/tart-cli.md §6: stop; if stop fails, kill the `tart
+ * run` process): resolves once the VM no longer runs, which is when its slot is free, or with
+ * `missing` when it no longer exists. Throws when that cannot be confirmed: the caller must go on
+ * counting the VM as running.
  */
-export async function destroyVm(deps: VmDeps, vm: VmHandle, options: { keepLog?: boolean; deadlineMs?: number } = {}): Promise<void> {
-  await deps.tart.stopAndDelete(vm.name, {
+export async function stopVm(deps: VmDeps, vm: VmHandle, options: { deadlineMs?: number } = {}): Promise<'stopped' | 'missing'> {
+  const deadlineMs = options.deadlineMs ?? deps.config.deadlines.teardownMs;
+  const result = await deps.tart.stopForTeardown(vm.name, {
     stopTimeoutSeconds: deps.stopTimeoutSeconds,
-    deadlineMs: options.deadlineMs ?? deps.config.deadlines.teardownMs,
+    deadlineMs,
     onStopFailed: async () => {
       if (vm.run) vm.run.kill('SIGKILL');
       else await killStrayRun(deps, vm);
     },
   });
-  if (vm.run && !(await settlesWithin(deps.clock, 5_000, vm.run.exited))) vm.run.kill('SIGKILL');
+  if (vm.run) {
+    // Our own `tart run` holds the VM's lock: the VM runs exactly as long as that process lives.
+    if (await settlesWithin(deps.clock, 5_000, vm.run.exited)) return result;
+    vm.run.kill('SIGKILL');
+    if (await settlesWithin(deps.clock, 5_000, vm.run.exited)) return result;
+    throw new TartError('timeout', `tart run ${vm.name}`, undefined, 'tart run did not exit after tart stop and SIGKILL');
+  }
+  if (result === 'stopped') await confirmStopped(deps, vm.name, Math.max(5_000, Math.floor(deadlineMs / 3)));
+  return result;
+}
+
+/**
+ * The second half: `tart delete` (skipped when the VM is already `missing`), then the VM's log goes
+ * unless `keepLog`. Throws the tart error when the VM could not be deleted; the caller keeps it for a retry.
+ */
+export async function deleteVm(deps: VmDeps, vm: VmHandle, options: { keepLog?: boolean; deadlineMs?: number; missing?: boolean } = {}): Promise<void> {
+  if (!options.missing) await deps.tart.deleteForTeardown(vm.name, { deadlineMs: options.deadlineMs ?? deps.config.deadlines.teardownMs });
   // The VM is gone once deleted; its log file goes in the background (nothing waits on disk I/O).
   if (vm.logFile && !options.keepLog) void rm(vm.logFile, { force: true }).catch(() => undefined);
+}
+
+/** Stop + delete in one go, for VMs whose slot nothing else waits for (smoke tests, redeletes).
+ * Throws the tart error when the VM could not be deleted. */
+export async function destroyVm(deps: VmDeps, vm: VmHandle, options: { keepLog?: boolean; deadlineMs?: number } = {}): Promise<void> {
+  const missing = (await stopVm(deps, vm, options)) === 'missing';
+  await deleteVm(deps, vm, { ...options, missing });
 }

@@ -17,7 +17,7 @@ import type { PoolConfig } from '../config/schema';
 import type { JournalEntry } from '../journal/journal';
 import type { LifecycleContext } from '../lifecycle/context';
 import type { TartRunHandle } from '../tart/tart-cli';
-import { bootVm, destroyVm, type BootedVm } from '../vm/vm-session';
+import { bootVm, deleteVm, stopVm, type BootedVm } from '../vm/vm-session';
 import type { WarmTargets } from './warm-targets';
 
 /** One warm VM while the pool owns it. */
@@ -34,7 +34,7 @@ export interface WarmVm {
 }
 
 export interface WarmPool {
-  /** Warm VMs holding a slot: booting, ready, and those still being torn down. */
+  /** Warm VMs holding a slot: booting, ready, and those still stopping (not those being deleted). */
   held(): number;
   stateOf(pool: PoolConfig): WarmState;
   setTarget(pool: PoolConfig, count: number, untilMs: number | undefined, source?: 'manual' | 'auto'): Promise<WarmState>;
@@ -47,7 +47,7 @@ export interface WarmPool {
   /** Retires the oldest warm VM of another pool (else a booting one of this pool) so a runner can have
    * its slot; resolves once that VM no longer runs. Undefined when there is none. */
   evict(pool: string): Promise<void> | undefined;
-  /** Whether `vmName` is a warm VM this pool owns (or is still tearing down). */
+  /** Whether `vmName` is a warm VM this pool owns (or is still stopping or being deleted). */
   owns(vmName: string): boolean;
   /** Names of warm VMs (booting or ready): pruning must keep their images. */
   names(): string[];
@@ -55,7 +55,7 @@ export interface WarmPool {
   reap(entries: readonly JournalEntry[]): void;
   /** Expires overrides, recycles idle or stale VMs, trims excess, refills: cheap when nothing changes. */
   tick(): void;
-  /** Tears every warm VM down (drain, shutdown); resolves when all are gone. */
+  /** Tears every warm VM down (drain, shutdown); resolves when all are deleted. */
   retireAll(why: string): Promise<void>;
 }
 
@@ -71,8 +71,10 @@ export function createWarmPool(deps: WarmPoolDeps): WarmPool {
   const { clock } = ctx;
   const log = ctx.log.child({ module: 'warm' });
   const vms = new Map<string, WarmVm>();
-  /** Warm VMs being torn down: they still run, so they still hold their slots. */
-  const retiring = new Map<string, Promise<void>>();
+  /** Warm VMs being stopped: they still run, so they still hold their slots. */
+  const stopping = new Map<string, Promise<void>>();
+  /** Stopped warm VMs waiting for (or in) their delete: no slot, but still ours (not orphans). */
+  const deleting = new Map<string, Promise<void>>();
   /** Per pool: no refill before this time (after a failed boot). */
   const backoffUntil = new Map<string, number>();
 
@@ -89,26 +91,41 @@ export function createWarmPool(deps: WarmPoolDeps): WarmPool {
     void ctx.deps.journal.save({ record, ...(w.run?.pid === undefined ? {} : { runPid: w.run.pid }), warm: { image: w.image } });
   };
 
-  /** Removes `w` from the pool and destroys its VM; the slot stays held until the VM is gone. */
+  /** Deletes a stopped warm VM in the bounded delete queue; its journal entry goes after. */
+  function remove(w: WarmVm, missing: boolean): void {
+    const vm = { name: w.name, logFile: ctx.logFileOf(w.name) };
+    const done = (missing ? deleteVm(ctx.vm, vm, { missing }) : ctx.deletes.run(() => deleteVm(ctx.vm, vm)))
+      .then(() => void ctx.deps.journal.remove(w.name))
+      .catch((error: unknown) => log.warn({ vm: w.name, err: errorMessage(error) }, 'could not delete a warm VM; the reconciler will'))
+      .finally(() => deleting.delete(w.name));
+    deleting.set(w.name, done);
+  }
+
+  /** Removes `w` from the pool and stops its VM, then deletes it in the background. Resolves once the
+   * VM no longer runs: that is when its slot is free (a runner waiting for it may start its VM). */
   function retire(w: WarmVm, why: string): Promise<void> {
-    const existing = retiring.get(w.name);
+    const existing = stopping.get(w.name);
     if (existing) return existing;
+    if (deleting.has(w.name)) return Promise.resolve();
     vms.delete(w.name);
     if (!w.controller.signal.aborted) w.controller.abort(new Error(why));
     w.vm?.session.close();
     log.info({ vm: w.name, pool: w.pool.name, why }, 'retiring a warm VM');
-    // Resolves once the VM no longer runs: that is when its slot is free (the journal entry goes after).
-    const done = destroyVm(ctx.vm, { name: w.name, run: w.run, logFile: ctx.logFileOf(w.name) })
-      .then(() => void ctx.deps.journal.remove(w.name))
-      .catch((error: unknown) => log.warn({ vm: w.name, err: errorMessage(error) }, 'could not delete a warm VM; the reconciler will'))
+    const stopped = stopVm(ctx.vm, { name: w.name, run: w.run })
+      .then(
+        (result) => remove(w, result === 'missing'),
+        // Its slot is released anyway: the reconciler finds the VM without an owner and reaps it,
+        // counting it as busy while `tart list` shows it running.
+        (error: unknown) => log.warn({ vm: w.name, err: errorMessage(error) }, 'could not stop a warm VM; the reconciler will'),
+      )
       .finally(() => {
-        retiring.delete(w.name);
+        stopping.delete(w.name);
         report();
-        pool.tick();
+        ctx.slotFreed();
       });
-    retiring.set(w.name, done);
+    stopping.set(w.name, stopped);
     report();
-    return done;
+    return stopped;
   }
 
   function boot(p: PoolConfig): void {
@@ -157,7 +174,7 @@ export function createWarmPool(deps: WarmPoolDeps): WarmPool {
   const oldest = (list: WarmVm[]): WarmVm | undefined => [...list].sort((a, b) => a.since - b.since)[0];
 
   const pool: WarmPool = {
-    held: () => vms.size + retiring.size,
+    held: () => vms.size + stopping.size,
     stateOf(p) {
       const t = targets.of(p);
       const mine = inPool(p.name);
@@ -191,7 +208,7 @@ export function createWarmPool(deps: WarmPoolDeps): WarmPool {
       const victim = oldest([...vms.values()].filter((w) => w.pool.name !== name)) ?? oldest(inPool(name).filter((w) => w.state === 'booting'));
       return victim ? retire(victim, `evicted for a runner of pool '${name}'`) : undefined;
     },
-    owns: (vmName) => vms.has(vmName) || retiring.has(vmName),
+    owns: (vmName) => vms.has(vmName) || stopping.has(vmName) || deleting.has(vmName),
     names: () => [...vms.keys()],
     reap(entries) {
       for (const e of entries) {
@@ -223,7 +240,9 @@ export function createWarmPool(deps: WarmPoolDeps): WarmPool {
       fill();
     },
     async retireAll(why) {
-      await Promise.all([...[...vms.values()].map((w) => retire(w, why)), ...retiring.values()]);
+      await Promise.all([...[...vms.values()].map((w) => retire(w, why)), ...stopping.values()]);
+      // Drain and shutdown wait for the deletes too (stops done above have queued theirs).
+      await Promise.all(deleting.values());
     },
   };
   return pool;

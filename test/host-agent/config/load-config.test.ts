@@ -139,6 +139,22 @@ pools:
     expect(problemsOf(() => loadConfig({ file: list, env: { TARTFLEET_AGENT_SECRET: SECRET } }))[0]).toMatch(/expected a mapping of settings at the top level, got a list/);
   });
 
+  it('validates the dispatcher callback: an http(s) URL, plain http only to loopback unless allowInsecure, naming field, expectation and value', () => {
+    const load = (dispatcher: string) => loadConfig({ file: tempFile('agent.yaml', `${YAML}dispatcher: ${dispatcher}\n`), env: { TARTFLEET_AGENT_SECRET: SECRET } });
+    expect(load('{ url: "https://dispatcher.example.com" }').dispatcher).toEqual({ url: 'https://dispatcher.example.com', timeoutMs: 5_000, allowInsecure: false });
+    expect(load('{ url: "http://127.0.0.1:8787", timeoutMs: 2000 }').dispatcher).toMatchObject({ url: 'http://127.0.0.1:8787', timeoutMs: 2_000 });
+    expect(load('{ url: "http://10.0.0.5:8787", allowInsecure: true }').dispatcher).toMatchObject({ allowInsecure: true });
+    expect(problemsOf(() => load('{ url: "http://10.0.0.5:8787" }'))).toEqual([
+      "dispatcher.url: expected https: for a non-loopback host (or dispatcher.allowInsecure: true on a trusted network), got plain http to '10.0.0.5'",
+    ]);
+    expect(problemsOf(() => load('{ url: "ftp://d.example.com" }'))).toEqual(["dispatcher.url: expected an https: (or http:) URL like https://dispatcher.example.com, got the scheme 'ftp:'"]);
+    expect(problemsOf(() => load('{ url: "dispatcher.example.com" }'))).toEqual(["dispatcher.url: expected an absolute http(s) URL like https://dispatcher.example.com, got 'dispatcher.example.com'"]);
+    expect(problemsOf(() => load('{ url: "https://u:p@d.example.com" }'))).toEqual(['dispatcher.url: expected a URL without user info, query or fragment like https://dispatcher.example.com, got one with user info']);
+    expect(problemsOf(() => load('{ url: "https://d.example.com", timeoutMs: 0 }'))[0]).toMatch(/^dispatcher\.timeoutMs: .*100.*, got 0$/);
+    expect(problemsOf(() => load('{ url: "https://d.example.com", retries: 3 }'))[0]).toMatch(/^dispatcher: .*retries/);
+    expect(loadConfig({ file: tempFile('agent.yaml', YAML), env: { TARTFLEET_AGENT_SECRET: SECRET } }).dispatcher).toBeUndefined();
+  });
+
   it('toLog redacts secrets and passwords but keeps the rest', () => {
     const file = tempFile('agent.yaml', YAML);
     const config = loadConfig({ file, env: { TARTFLEET_AGENT_SECRET: SECRET, TARTFLEET_AGENT_SECRET_PREVIOUS: PREVIOUS, TARTFLEET_SSH_PASSWORD: 'guest-pw-123' } });

@@ -98,3 +98,38 @@ describe('reconcile after a restart (fakes)', () => {
     expect(tart.calls.some((c) => /(stop|delete) (dev-vm|tf-Mac-weird)/.test(c))).toBe(false);
   });
 });
+
+describe('reconcile of VMs stopped but not deleted (kill -9 during a delete)', () => {
+  it('holds no slot for them, deletes them, and admits runners meanwhile', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'tf-reconcile-'));
+    const logger = createMemoryLogger();
+    const journal = createFileJournal({ stateDir: dir, logger });
+    const tart = createFakeTart({ clock });
+    const stopped = (name: string) => tart.vms.set(name, { name, state: 'stopped', cpu: 4, memoryMb: 8192 });
+    // tear2 was journaled as stopped while its delete ran; run2's journal still says running, but
+    // its guest powered off while the agent was down.
+    stopped('tf-mac-tear2');
+    stopped('tf-mac-run2');
+    await journal.save({ record: rec('tf-mac-tear2', 'tearing-down', { jobResult: 'Succeeded' }), vmStopped: true });
+    await journal.save({ record: rec('tf-mac-run2', 'running'), ip: '127.9.0.1' });
+    tart.delay('delete', 10_000);
+    const shell = createFakeRemoteShell(async (_c, _s, io) => {
+      await io.closed;
+      return null;
+    });
+    const config = agentConfigSchema.parse({ hostId: 'h', secrets: ['s'.repeat(32)], stateDir: dir, pools: [{ name: 'mac', image: 'base', labels: ['macos'] }], ssh: { password: 'admin' }, maxVms: 2 });
+    service = createRunnerService({ config, tart, shell, journal, observer: createRecordingObserver(), logger, clock, version: 't', timing: { adoptPollMs: 20, stopTimeoutSeconds: 1 } });
+    // Before the first reconcile only the journal speaks: run2 may still run, tear2 does not.
+    expect(service.slotCounts()).toMatchObject({ busy: 1, free: 1 });
+    await clock.settle(service.ready);
+    expect(service.get('tf-mac-run2')?.stage).toBe('tearing-down');
+    expect(service.get('tf-mac-tear2')?.stage).toBe('tearing-down');
+    expect(service.slotCounts()).toMatchObject({ busy: 0, free: 2 });
+    expect(tart.vms.has('tf-mac-tear2')).toBe(true);
+    service.start({ name: 'tf-mac-new1', pool: 'mac', labels: ['macos'], jitConfig: 'ZmFrZQ==' });
+    await clock.runUntil('both deleted', () => ['tf-mac-tear2', 'tf-mac-run2'].every((n) => service?.get(n)?.stage === 'gone'));
+    expect(tart.vms.has('tf-mac-tear2') || tart.vms.has('tf-mac-run2')).toBe(false);
+    expect(service.get('tf-mac-tear2')?.failure).toBeUndefined();
+    expect(service.get('tf-mac-run2')?.failure).toMatchObject({ reason: 'agent-shutdown' });
+  });
+});

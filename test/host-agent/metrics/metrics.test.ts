@@ -17,6 +17,7 @@ describe('agent metrics', () => {
     metrics.observer.jobEnded('succeeded');
     metrics.observer.orphanReaped();
     metrics.observer.vmsChanged(1, { busy: 1, warm: 0, free: 1, suspect: 0 });
+    metrics.slotCallback('timeout');
 
     const res = await app.request('/metrics');
     expect(res.status).toBe(200);
@@ -34,7 +35,10 @@ describe('agent metrics', () => {
 
   it('exposes the operator-facing series with the documented buckets and labels', async () => {
     const registry = new Registry();
-    const { observer } = createMetrics(registry, { hostId: 'mini-7' });
+    const { observer, slotCallback } = createMetrics(registry, { hostId: 'mini-7' });
+    slotCallback('ok');
+    slotCallback('ok');
+    slotCallback('error');
     observer.vmBooted('macos', 12);
     observer.vmBooted('macos', 50);
     observer.stageEntered('macos', 'booting', 'cloning', 0.3);
@@ -58,6 +62,9 @@ describe('agent metrics', () => {
     expect(sample(text, 'runner_failures_total{stage="ssh-ready",reason="ssh-timeout"}')).toBe(2);
     expect(sample(text, 'runner_orphans_reaped_total')).toBe(1);
     expect(sample(text, 'runner_stage_duration_seconds_count{stage="cloning"}')).toBe(1);
+    expect(sample(text, 'runner_slot_callbacks_total{result="ok"}')).toBe(2);
+    expect(sample(text, 'runner_slot_callbacks_total{result="error"}')).toBe(1);
+    expect(sample(text, 'runner_slot_callbacks_total{result="timeout"}')).toBe(0);
     expect(text).not.toContain('process_cpu');
     expect(text).not.toContain('nodejs_');
   });

@@ -132,6 +132,26 @@ describe('warm capacity', () => {
     expect(w.tart.maxRunning).toBeLessThanOrEqual(2);
   });
 
+  it('refills the slot a stopped VM freed while that VM is still being deleted, within the 2-VM limit', async () => {
+    const w = world({ macWarm: 2 });
+    w.tart.delay('delete', 20_000);
+    await w.clock.settle(w.service.ready);
+    await readyWarm(w, 'mac', 2);
+    const [first, second] = warmVms(w);
+    start(w, 'j9a0');
+    await w.clock.runUntil('the served VM stopped', () => w.tart.vms.get(first!)?.state === 'stopped');
+    // The runner's record waits for the slow delete; its slot is already taken by a new warm VM.
+    await w.clock.runUntil('a new warm VM booting', () => warmVms(w).length === 3);
+    expect(w.service.get('tf-mac-j9a0')?.stage).toBe('tearing-down');
+    expect(w.tart.vms.get(first!)?.state).toBe('stopped');
+    expect(w.tart.vms.get(second!)?.state).toBe('running');
+    await readyWarm(w, 'mac', 2);
+    expect(w.service.get('tf-mac-j9a0')?.stage).toBe('tearing-down');
+    await gone(w, 'tf-mac-j9a0');
+    expect(w.tart.vms.has(first!)).toBe(false);
+    expect(w.tart.maxRunning).toBe(2);
+  });
+
   it('a request for another pool evicts the oldest warm VM instead of a 503, within the 2-VM limit', async () => {
     const w = world({ macWarm: 2 });
     await w.clock.settle(w.service.ready);

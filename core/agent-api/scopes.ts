@@ -17,6 +17,9 @@ const RUNNER_PATHS: readonly RegExp[] = [
   // The dispatcher's automatic warm target: it only adds above the operators' floor, within the
   // host's slots, and expires within minutes (contract: AUTO_WARM_MAX_MS).
   /^\/v1\/pools\/[^/]+\/warm\/auto$/,
+  // The other direction: an agent tells the dispatcher it has free slots, signed with its runner
+  // secret (dispatcher/src/http/slot-routes.ts). The agent serves no such route.
+  /^\/v1\/slots\/free$/,
 ];
 
 /** The scope a request to `path` (with or without its query string) needs. */

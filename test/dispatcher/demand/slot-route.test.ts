@@ -110,8 +110,10 @@ describe('POST /v1/slots/free (Node adapter, fake GitHub, stub agents)', () => {
     expect(agents.flatMap((a) => a.started)).toHaveLength(0);
     const passesBefore = passes;
     gh.requests.clear();
-    // Both hosts have room now; the one that called back gets the job.
-    for (const a of agents) a.state.slots = 1;
+    // Both hosts have room now, mini-1 more than mini-2 (normal placement would pick it): the one
+    // that called back gets the job.
+    agents[0]!.state.slots = 2;
+    agents[1]!.state.slots = 1;
     const t0 = performance.now();
     const res = await callback(JSON.stringify({ hostId: 'mini-2', free: 1, pools: ['macos', 'linux'] }));
     expect(res.status).toBe(202);

@@ -16,7 +16,9 @@ const targets = {
   // ssh2 stays external and loads from node_modules: it requires an optional native addon by path and
   // reads __dirname at load time, neither of which survives bundling into ESM.
   agent: { entries: { 'tartfleet-agent': 'host-agent/src/cli/main.ts' }, outdir: 'build/host-agent', external: ['ssh2', 'cpu-features'] },
-  dispatcher: { entries: { 'tartfleet-dispatcher': 'dispatcher/src/main.ts' }, outdir: 'build/dispatcher' },
+  // better-sqlite3 (pending demand) is a native addon found through its package folder: it stays
+  // external and is installed beside the bundle (docs/deploy.md).
+  dispatcher: { entries: { 'tartfleet-dispatcher': 'dispatcher/src/main.ts' }, outdir: 'build/dispatcher', external: ['better-sqlite3'] },
   sim: { entries: { tart: 'test/sim/src/main.ts' }, outdir: 'build/sim', external: ['ssh2', 'cpu-features'] },
   'fake-github': { entries: { 'fake-github': 'test/fake-github/src/main.ts' }, outdir: 'build/fake-github' },
 };

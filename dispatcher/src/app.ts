@@ -15,6 +15,10 @@ import { fleetRoutes } from './http/fleet-routes';
 import { opsRoutes } from './http/ops-routes';
 import { statusRoutes } from './http/status-routes';
 import { webhookRoutes } from './http/webhook-routes';
+import { slotRoutes, SLOT_FREE_PATH } from './http/slot-routes';
+import type { SlotAuth } from './http/slot-auth';
+import type { Refill } from './demand/refill';
+import type { TrackedDemand } from './demand/tracked-demand';
 import { createJobTracker, type JobTracker } from './job-tracker';
 import { createJobLog, type JobLog } from './status/job-log';
 import type { DispatcherMetrics } from './metrics-port';
@@ -49,6 +53,8 @@ export interface DispatcherDeps {
   onWebhook?: () => void;
   /** Counts queued jobs for automatic warm sizing. */
   warmSizer?: WarmSizer;
+  /** Pending demand and its refill on slot-free callbacks; absent: no `POST /v1/slots/free`. */
+  demand?: { pending: TrackedDemand; refill: Refill; auth: SlotAuth };
 }
 
 export interface Dispatcher {
@@ -83,7 +89,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   app.onError(errorHandler(deps.logger));
   app.notFound(notFound);
   app.route('/', opsRoutes(deps));
-  app.route('/webhook', webhookRoutes({ ...deps, dedupe, track, tracker, jobLog }));
+  const { demand, ...rest } = deps;
+  app.route('/webhook', webhookRoutes({ ...rest, dedupe, track, tracker, jobLog, ...(demand ? { demand: demand.pending } : {}) }));
+  if (demand) {
+    app.route(
+      SLOT_FREE_PATH,
+      slotRoutes({ auth: demand.auth, refill: demand.refill, pools: deps.config.pools, refreshHost: (host) => deps.placer.refresh(host), logger: deps.logger, track, ...(deps.inline ? { inline: true } : {}) }),
+    );
+  }
   app.route('/v1/fleet', fleetRoutes({ fleetToken: deps.config.fleetToken, fleetSnapshot }));
   app.route('/status', statusRoutes({ fleetToken: deps.config.fleetToken, fleetSnapshot: statusSnapshot, jobLog, pools: deps.config.pools, clock: deps.clock }));
 

@@ -19,6 +19,12 @@ import { createHostWatch, watchPlacements } from './host-watch';
 import { createReconciler, type Reconciler } from './reconciler';
 import { createRunnerStarter } from './start-runner';
 import { createWarmSizer } from './warm-sizer';
+import type { PendingDemand } from './demand/pending-demand';
+import { createMemoryDemand } from './demand/memory-demand';
+import { trackDemand } from './demand/tracked-demand';
+import { forgetPlacedJobs } from './demand/forget-placed';
+import { createRefill } from './demand/refill';
+import { createSlotAuth } from './http/slot-auth';
 
 export interface BuildOptions {
   config: DispatcherConfig;
@@ -34,6 +40,8 @@ export interface BuildOptions {
   inline?: boolean;
   onNoCapacity?: () => void;
   onWebhook?: () => void;
+  /** Where pending demand lives (SQLite on Node, a Durable Object on Workers); memory otherwise. */
+  demand?: PendingDemand;
 }
 
 export interface BuiltDispatcher extends Dispatcher {
@@ -86,7 +94,14 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     onHostError: (host, error) => logger.warn({ host, err: error instanceof Error ? error.message : String(error) }, 'host skipped'),
   });
   const hosts = createHostWatch();
-  const startRunner = watchPlacements(hosts, createRunnerStarter({ github, placer, metrics, logger, clock }));
+  const pending = trackDemand(options.demand ?? createMemoryDemand({ maxEntries: config.demand.maxEntries }), { metrics, pools: config.pools, logger });
+  const startRunner = forgetPlacedJobs(pending, watchPlacements(hosts, createRunnerStarter({ github, placer, metrics, logger, clock })));
+  const refill = createRefill({ demand: pending, startRunner, pools: config.pools, logger });
+  const slotAuth = createSlotAuth({
+    hosts: config.pools.flatMap((p) => p.hosts.map((h) => ({ url: h.url.replace(/\/+$/, ''), secret: h.secret }))),
+    knownHostIds: () => placer.hostIds(),
+    now: () => clock.now(),
+  });
   const warmSizer = createWarmSizer({ pools: config.pools, agents, clock, logger });
   const tracker = createJobTracker({ metrics, pools: config.pools });
   const reconciler = createReconciler({
@@ -103,6 +118,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     metrics,
     hosts,
     tracker,
+    demand: pending,
   });
   const dispatcher = createDispatcher({
     config,
@@ -121,6 +137,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     ...(options.onNoCapacity ? { onNoCapacity: options.onNoCapacity } : {}),
     ...(options.onWebhook ? { onWebhook: options.onWebhook } : {}),
     warmSizer,
+    demand: { pending, refill, auth: slotAuth },
   });
   return { ...dispatcher, github, placer, reconciler, agents };
 }

@@ -2,10 +2,13 @@
  * `tartfleet-dispatcher serve --config FILE [--port N]`, `status --url URL`, `--help`, `--version`.
  * Returns an exit code; SIGTERM/SIGINT stop the server gracefully.
  */
+import { homedir } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createConsoleLogger } from '../../core/logger';
 import { startNodeDispatcher } from './adapters/node';
 import { redactConfig } from './config';
+import { DispatcherError } from './errors';
 import { errorMessage } from '../../core/errors';
 import { loadConfigFile } from './load-config-file';
 import { FLEET_TOKEN_ENV, runStatusCommand } from './status-command';
@@ -72,11 +75,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const logger = createConsoleLogger({ component: 'dispatcher' }, (line) => io.out(line));
   logger.debug({ config: redactConfig(config) }, 'config loaded');
   const retryBase = io.env.TARTFLEET_GITHUB_RETRY_BASE_MS;
-  const server = await startNodeDispatcher({
-    config,
-    logger,
-    ...(retryBase && /^\d+$/.test(retryBase) ? { retryAfterBaseValue: Number(retryBase) } : {}),
-  });
+  let server;
+  try {
+    server = await startNodeDispatcher({
+      config,
+      logger,
+      // systemd's StateDirectory= sets STATE_DIRECTORY (colon-separated when there are several).
+      stateDir: io.env.STATE_DIRECTORY?.split(':')[0] || path.join(io.env.HOME || homedir(), '.local', 'state', 'tartfleet-dispatcher'),
+      ...(retryBase && /^\d+$/.test(retryBase) ? { retryAfterBaseValue: Number(retryBase) } : {}),
+    });
+  } catch (error: unknown) {
+    // Pending demand's file could not be opened (path, permissions, the SQLite module).
+    if (!(error instanceof DispatcherError && error.code === 'config')) throw error;
+    io.err(errorMessage(error));
+    return 78;
+  }
   logger.info({ url: server.url, pools: config.pools.map((p) => p.name), webhooks: config.webhook !== undefined }, 'listening');
   await new Promise<void>((resolve) => io.onSignal(resolve));
   logger.info({}, 'stopping');

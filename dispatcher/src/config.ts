@@ -113,6 +113,21 @@ export const configSchema = z
         cacheMs: z.number().int().min(0).default(1_000),
       })
       .prefault({}),
+    /** Pending demand: queued jobs that found no free slot, started when an agent reports free slots
+     * (POST /v1/slots/free). The reconcile pass remains the safety net for anything it drops. */
+    demand: z
+      .strictObject({
+        /** Beyond this the oldest entries are dropped (and counted). */
+        maxEntries: z.number().int().min(1).max(1_000_000).default(10_000),
+        /** Node only: the SQLite file that keeps it across restarts. Default: pending-demand.sqlite
+         * in the state directory ($STATE_DIRECTORY under systemd, else ~/.local/state/tartfleet-dispatcher). */
+        sqlitePath: z
+          .string()
+          .max(1024, 'demand.sqlitePath must be at most 1024 characters')
+          .regex(/^\/[^\0]*[^/\0]$/, 'demand.sqlitePath must be an absolute file path like /var/lib/tartfleet-dispatcher/pending-demand.sqlite')
+          .optional(),
+      })
+      .prefault({}),
     /** Check with GitHub that a job is still queued before starting a runner for its webhook. */
     verifyJobStatus: z.boolean().default(true),
     listen: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8430) }).prefault({}),

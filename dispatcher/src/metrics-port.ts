@@ -38,12 +38,16 @@ export interface DispatcherMetrics {
   jobCompleted(pool: string, result: CompletedJobResult, executionSeconds: number | undefined): void;
   /** Per pool after each reconcile pass: GitHub's queue and our registrations. */
   poolState(pool: string, state: PoolState): void;
-  runnersStarted(pool: string, via: 'webhook' | 'reconciler'): void;
+  runnersStarted(pool: string, via: 'webhook' | 'reconciler' | 'demand'): void;
   runnersDeleted(reason: 'unplaced' | 'stale' | 'left_behind' | 'surplus'): void;
   unplaced(pool: string): void;
   reconcile(outcome: 'ok' | 'error', seconds: number): void;
   /** Agents' records vs GitHub's registrations after the last reconcile pass. */
   discrepancies(kind: 'vm_without_registration' | 'registration_without_vm', count: number): void;
+  /** Queued jobs waiting in pending demand for a slot-free callback, per pool. */
+  pendingDemand(pool: string, count: number): void;
+  /** Pending-demand entries dropped to stay within its cap (the reconcile pass still finds them). */
+  demandDropped(count: number): void;
 }
 
 /** For runtimes without prom-client (or tests that do not look). */
@@ -63,6 +67,8 @@ export const noopMetrics: DispatcherMetrics = {
   unplaced() {},
   reconcile() {},
   discrepancies() {},
+  pendingDemand() {},
+  demandDropped() {},
 };
 
 /** Copies the last seen rate-limit headers into the gauges (called per reconcile and per scrape). */

@@ -52,6 +52,8 @@ export function createMetrics(registry: Registry, options: GhaMetricsOptions = {
   const unplaced = new Counter({ name: 'dispatcher_unplaced_total', help: 'Runner starts left for the reconciler because no host had room', labelNames: ['pool'], registers });
   const reconcile = new Histogram({ name: 'dispatcher_reconcile_duration_seconds', help: 'Reconcile pass duration', labelNames: ['outcome'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers });
   const discrepancies = new Gauge({ name: 'dispatcher_fleet_discrepancies', help: "Agents' runner records that do not match GitHub's registrations, after the last reconcile", labelNames: ['kind'], registers });
+  const pending = new Gauge({ name: 'dispatcher_pending_demand', help: 'Queued jobs that found no free slot, waiting for a slot-free callback', labelNames: ['pool'], registers });
+  const dropped = new Counter({ name: 'dispatcher_demand_dropped_total', help: 'Pending-demand entries dropped at its cap (the reconcile pass still finds those jobs)', registers });
   const gha = createGhaMetrics(registry, options);
   return {
     discrepancies: (kind, n) => discrepancies.set({ kind }, n),
@@ -76,5 +78,7 @@ export function createMetrics(registry: Registry, options: GhaMetricsOptions = {
     runnersDeleted: (reason) => deleted.inc({ reason }),
     unplaced: (pool) => unplaced.inc({ pool }),
     reconcile: (outcome, s) => reconcile.observe({ outcome }, s),
+    pendingDemand: (pool, n) => pending.set({ pool }, n),
+    demandDropped: (n) => dropped.inc(n),
   };
 }

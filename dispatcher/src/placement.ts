@@ -54,6 +54,12 @@ export interface Placer {
   /** Hold a slot on the best host before minting, so a burst of webhooks does not mint more
    * registrations than there are slots. Undefined when no host has room. */
   reserve(pool: string): Promise<string | undefined>;
+  /** Hold a slot on this host if it serves the pool and has room; undefined otherwise. */
+  reserveOn(pool: string, host: string): Promise<string | undefined>;
+  /** Forget what the host said last, so the next placement asks it again (it reported free slots). */
+  refresh(host: string): void;
+  /** hostId → host URL, from the hosts' last `GET /v1/host` answers (no request made). */
+  hostIds(): ReadonlyMap<string, string>;
   /** Give back a reservation that will not be used (minting failed). */
   release(host: string): void;
   /** Start the runner, on the reserved host first, then on the best other host; never throws for
@@ -125,6 +131,25 @@ export function createPlacer(options: PlacerOptions): Placer {
       if (!best || best.e.free <= 0) return undefined;
       take(best.e, pool);
       return best.host;
+    },
+
+    async reserveOn(pool, host) {
+      if (!(options.poolHosts.get(pool) ?? []).includes(host)) return undefined;
+      const e = await entry(host);
+      if (e.free <= 0) return undefined;
+      take(e, pool);
+      return host;
+    },
+
+    refresh(host) {
+      const e = cache.get(host);
+      if (e && !e.pending) e.at = -Infinity;
+    },
+
+    hostIds() {
+      const ids = new Map<string, string>();
+      for (const [host, e] of cache) if (e.info) ids.set(e.info.id, host);
+      return ids;
     },
 
     release(host) {

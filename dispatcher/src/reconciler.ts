@@ -32,6 +32,7 @@ import { parseJobRunnerName } from '../../core/names';
 import type { RunnerStarter } from './start-runner';
 import { cancelOwedRunners, createHostWatch, type HostWatch } from './host-watch';
 import type { WarmSizer } from './warm-sizer';
+import type { TrackedDemand } from './demand/tracked-demand';
 
 export type ReconcileAgent = Pick<AgentClient, 'baseUrl' | 'listRunners' | 'cancelRunner'>;
 
@@ -54,6 +55,8 @@ export interface ReconcilerDeps {
   warmSizer?: WarmSizer;
   /** Queue, registration and job-completion metrics from each pass. */
   tracker?: JobTracker;
+  /** Jobs the pass could not place wait here for a slot-free callback (from this pass's listing). */
+  demand?: Pick<TrackedDemand, 'add'>;
 }
 
 export interface PoolReport {
@@ -240,6 +243,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       );
       pr.started = results.filter((r) => r.outcome === 'started').length;
       pr.waiting = deficit - pr.started;
+      // The jobs still owed a runner, from the listing already made: a freed slot starts them.
+      const waiting = candidates.slice(0, deficit).filter((_, i) => i >= picked.length || results[i]?.outcome === 'no_capacity');
+      if (deps.demand) {
+        const demand = deps.demand;
+        await Promise.all(waiting.map((job) => demand.add({ jobId: job.id, repo: job.repo, runId: job.runId, pool: pool.name, labels: job.labels, createdAt: Date.parse(job.createdAt) || now })));
+      }
       if (pr.waiting > 0) report.needsMore = true;
     });
 

@@ -44,7 +44,10 @@ export interface StartRequest {
    * is cleaned up and retried under the next name, never the same one, which would meet a 409. */
   names: readonly string[];
   jobId?: number;
-  via: 'webhook' | 'reconciler' | 'action';
+  via: 'webhook' | 'reconciler' | 'demand' | 'action';
+  /** Host URL to hold a slot on first (the one that just reported free slots); when it has no room,
+   * normal placement. */
+  preferHost?: string;
   /** Called as soon as a JIT config exists, before placement (the action masks it and records the
    * registration for its post step). */
   onMinted?: (minted: { name: string; runnerId: number; jitConfig: string }) => void;
@@ -68,7 +71,9 @@ export interface StartRunnerInput {
   jobId: number;
   /** First attempt number to use for the name (0 for a webhook). */
   attempt: number;
-  via: 'webhook' | 'reconciler';
+  via: 'webhook' | 'reconciler' | 'demand';
+  /** Host URL to try first (a slot-free callback's host). */
+  preferHost?: string;
 }
 
 export type RunnerStarter = (input: StartRunnerInput) => Promise<StartRunnerResult>;
@@ -121,7 +126,8 @@ export function createStartRunner(deps: StartRunnerDeps): StartRunner {
 
   return async function startRunner(request) {
     const log = { pool: request.pool, job: request.jobId, via: request.via };
-    const reserved = await deps.placer.reserve(request.pool);
+    const preferred = request.preferHost !== undefined ? await deps.placer.reserveOn(request.pool, request.preferHost) : undefined;
+    const reserved = preferred ?? (await deps.placer.reserve(request.pool));
     if (reserved === undefined) {
       deps.metrics.unplaced(request.pool);
       return { outcome: 'no_capacity', tried: [] };
@@ -168,8 +174,9 @@ export function createStartRunner(deps: StartRunnerDeps): StartRunner {
  * pool's labels. */
 export function createRunnerStarter(deps: StartRunnerDeps): RunnerStarter {
   const start = createStartRunner(deps);
-  return ({ pool, jobId, attempt, via }) =>
+  return ({ pool, jobId, attempt, via, preferHost }) =>
     start({
+      ...(preferHost !== undefined ? { preferHost } : {}),
       pool: pool.name,
       labels: runnerLabels(pool),
       names: Array.from({ length: MINT_ATTEMPTS }, (_, k) => jobRunnerName(pool.name, jobId, attempt + k)),

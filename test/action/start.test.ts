@@ -45,6 +45,9 @@ function deps(records: RunnerRecord[]) {
       placer: {
         freeSlots: async () => 1,
         reserve: async () => HOST,
+        reserveOn: async () => undefined,
+        refresh: () => {},
+        hostIds: () => new Map(),
         release: () => {},
         snapshot: async () => [],
         place: async () => ({ placed: true as const, host: HOST, record: record({}), duplicate: false }),
@@ -87,6 +90,9 @@ describe('start through the shared start-a-runner use case', () => {
     const placer = {
       freeSlots: async () => 1,
       reserve: async () => (outcome.free > 0 ? HOST : undefined),
+      reserveOn: async () => undefined,
+      refresh: () => {},
+      hostIds: () => new Map(),
       release: () => calls.push('release'),
       snapshot: async () => [],
       place: async () =>

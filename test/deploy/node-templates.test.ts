@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -82,36 +82,44 @@ describe('deploy/node', () => {
       .replace('/usr/local/lib/tartfleet/tartfleet-dispatcher.mjs', bundle)
       .replace('/usr/local/etc/tartfleet/dispatcher.yaml', configFile);
     expect(local).not.toMatch(/\/usr\/bin\/security|\/opt\/homebrew|\/usr\/local/);
-    expect(await serveAndCheck('/bin/sh', ['-c', local], { PATH: '/usr/bin:/bin' }, async (url) => (await fetch(`${url}/healthz`)).status)).toBe(200);
+    expect(await serveAndCheck('/bin/sh', ['-c', local], { PATH: '/usr/bin:/bin', HOME: tmp }, async (url) => (await fetch(`${url}/healthz`)).status)).toBe(200);
     // A secret missing from the Keychain stops the job with EX_CONFIG instead of starting half-configured.
     const missing = local.replace('AGENT_SECRET_1;', 'NOT_IN_KEYCHAIN;');
     const exit = await run('/bin/sh', ['-c', missing]).then(() => 0, (e: { code: number }) => e.code);
     expect(exit).toBe(78);
   });
 
-  it('the Dockerfile copies one self-contained file that serves and passes its HEALTHCHECK', async () => {
+  it('the Dockerfile copies the bundle and better-sqlite3 beside it, which serve and pass its HEALTHCHECK', async () => {
     const stages = parseDockerfile(await readFile(path.join(dir, 'Dockerfile'), 'utf8'));
     expect(stages.map((s) => s.from)).toEqual(['node:22-bookworm-slim AS build', 'node:22-bookworm-slim']);
     const [buildStage, runtime] = stages as [(typeof stages)[0], (typeof stages)[0]];
     expect(buildStage.instructions.filter((i) => i.op === 'RUN').map((i) => i.args)).toEqual(['npm ci --no-audit --no-fund', 'node scripts/build.mjs dispatcher']);
-    const copy = runtime.instructions.find((i) => i.op === 'COPY')!;
-    const [, src, dest] = /^--from=build \/src\/(\S+) (\S+)$/.exec(copy.args)!;
+    const copies = runtime.instructions.filter((i) => i.op === 'COPY').map((c) => /^--from=build \/src\/(\S+) (\S+)$/.exec(c.args)!.slice(1) as [string, string]);
+    const [, dest] = copies[0]!;
+    expect(copies.map(([src]) => src)).toEqual(['build/dispatcher/tartfleet-dispatcher.mjs', 'node_modules/better-sqlite3', 'node_modules/bindings', 'node_modules/file-uri-to-path']);
     expect(runtime.instructions.find((i) => i.op === 'USER')?.args).toBe('node');
     const entrypoint = JSON.parse(runtime.instructions.find((i) => i.op === 'ENTRYPOINT')!.args) as string[];
     const cmd = JSON.parse(runtime.instructions.find((i) => i.op === 'CMD')!.args) as string[];
     const health = /^--interval=\S+ --timeout=\S+ CMD (\[.*\])$/.exec(runtime.instructions.find((i) => i.op === 'HEALTHCHECK')!.args)!;
-    // The build stage's output, copied alone to where the image puts it (under tmp instead of /).
-    expect(existsSync(path.join(repoRoot, src!))).toBe(true);
-    const app = path.join(tmp, dest!);
-    await mkdir(path.dirname(app), { recursive: true });
-    await copyFile(path.join(repoRoot, src!), app);
+    // The build stage's outputs, copied alone to where the image puts them (under tmp/image instead
+    // of /), away from the repository's node_modules.
+    const image = path.join(tmp, 'image');
+    for (const [src, to] of copies) {
+      expect(existsSync(path.join(repoRoot, src))).toBe(true);
+      await cp(path.join(repoRoot, src), path.join(image, to), { recursive: true });
+    }
+    const app = path.join(image, dest);
+    // The image's state directory for pending demand's SQLite file, moved under tmp too.
+    const stateDir = /^STATE_DIRECTORY=(\S+)$/.exec(runtime.instructions.find((i) => i.op === 'ENV' && i.args.startsWith('STATE_DIRECTORY='))!.args)![1]!;
+    const env = { STATE_DIRECTORY: path.join(image, stateDir) };
     const argv = [...entrypoint, ...cmd].map((a) => (a === dest ? app : a === '/etc/tartfleet/dispatcher.yaml' ? configFile : a));
     expect(argv[0]).toBe('node');
     const [, ...probe] = JSON.parse(health[1]!) as string[];
-    await serveAndCheck(process.execPath, argv.slice(1), { PATH: process.env.PATH, ...secrets }, async (url) => {
+    await serveAndCheck(process.execPath, argv.slice(1), { PATH: process.env.PATH, ...secrets, ...env }, async (url) => {
       const local = probe.map((a) => a.replace('http://127.0.0.1:8430', url));
       expect(local).not.toEqual(probe);
       await expect(run(process.execPath, local)).resolves.toBeDefined();
     });
+    expect(existsSync(path.join(env.STATE_DIRECTORY, 'pending-demand.sqlite'))).toBe(true);
   });
 });

@@ -26,6 +26,8 @@ interface WranglerToml {
   compatibility_date: string;
   triggers: { crons: string[] };
   vars: { TARTFLEET_CONFIG: string };
+  durable_objects: { bindings: { name: string; class_name: string }[] };
+  migrations: { tag: string; new_sqlite_classes?: string[] }[];
 }
 interface TemplateConfig {
   github: { apiUrl?: string; auth: { appId: number; installationId: number }; org: string };
@@ -60,6 +62,10 @@ beforeAll(async () => {
     modulesRoot: out,
     compatibilityDate: toml.compatibility_date,
     bindings: { ...toml.vars, TARTFLEET_CONFIG: JSON.stringify(config), ...secrets },
+    // Pending demand's Durable Object, as the bindings and the SQLite migration declare it.
+    durableObjects: Object.fromEntries(
+      toml.durable_objects.bindings.map((b) => [b.name, { className: b.class_name, useSQLite: toml.migrations.some((m) => m.new_sqlite_classes?.includes(b.class_name)) }]),
+    ),
   });
   await mf.ready;
 }, 120_000);

@@ -61,7 +61,8 @@ describe('tartfleet-dispatcher CLI', () => {
       }),
     );
     const secrets = { GH_TOKEN: 'test-token', WEBHOOK_SECRET: 'whsec-cli-test', FLEET_TOKEN: 'fleet-token-0123456789', AGENT_SECRET };
-    const d = run(['serve', '--config', file], secrets);
+    // Pending demand's SQLite file goes to the state directory systemd would name.
+    const d = run(['serve', '--config', file], { ...secrets, STATE_DIRECTORY: path.join(dir, 'state') });
     const url = JSON.parse((await d.waitForLine(/"msg":"listening"/, 20_000)).input).url as string;
     gh.addWebhook({ url: `${url}/webhook`, secret: 'whsec-cli-test', org: 'acme' });
 

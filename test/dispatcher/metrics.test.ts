@@ -116,7 +116,11 @@ describe('dispatcher metrics', () => {
     metrics.rateLimitRemaining(4000);
     metrics.rateLimitLimit(5000);
     metrics.discrepancies('vm_without_registration', 0);
+    metrics.pendingDemand('macos', 3);
+    metrics.demandDropped(2);
     const text = await registry.metrics();
+    expect(sample(text, 'dispatcher_pending_demand{pool="macos"}')).toBe(3);
+    expect(sample(text, 'dispatcher_demand_dropped_total')).toBe(2);
     expect(text).toContain('process_resident_memory_bytes');
     expect(sample(text, 'dispatcher_github_requests_total{endpoint="GET /orgs/{org}/actions/runners",status="200"}')).toBe(2);
     expect(sample(text, 'dispatcher_github_requests_total{endpoint="other",status="200"}')).toBe(1);

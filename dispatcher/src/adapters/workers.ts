@@ -2,7 +2,9 @@
  * Cloudflare Workers: `fetch` serves the app (webhook work continues after the response through
  * `waitUntil`), `scheduled` (a Cron Trigger) runs one reconcile pass. One dispatcher per isolate,
  * built on first use from the `TARTFLEET_CONFIG` binding. No prom-client here: /metrics is absent
- * (use Workers analytics); everything else is the same app as on Node.
+ * (use Workers analytics); everything else is the same app as on Node. Pending demand lives in the
+ * `PendingDemandObject` Durable Object when the `PENDING_DEMAND` binding exists (wrangler.toml),
+ * else in the isolate's memory.
  */
 import type { ExecutionContext } from 'hono';
 import { buildDispatcher, type BuiltDispatcher } from '../build-dispatcher';
@@ -11,12 +13,20 @@ import { createConsoleLogger } from '../../../core/logger';
 
 const consoleLogger = createConsoleLogger({ component: 'dispatcher' });
 import { configFromEnv } from './env-config';
+import { createDurableDemand, DEMAND_BINDING, type DurableObjectNamespaceLike } from '../demand/durable-demand';
+
+export { PendingDemandObject } from '../demand/durable-demand';
 
 
 let built: { env: unknown; dispatcher: BuiltDispatcher } | undefined;
 
 function dispatcherFor(env: Record<string, unknown>): BuiltDispatcher {
-  if (built?.env !== env) built = { env, dispatcher: buildDispatcher({ config: configFromEnv(env), logger: consoleLogger }) };
+  if (built?.env !== env) {
+    const config = configFromEnv(env);
+    const namespace = env[DEMAND_BINDING] as DurableObjectNamespaceLike | undefined;
+    const demand = namespace ? createDurableDemand(namespace, { maxEntries: config.demand.maxEntries }) : undefined;
+    built = { env, dispatcher: buildDispatcher({ config, logger: consoleLogger, ...(demand ? { demand } : {}) }) };
+  }
   return built.dispatcher;
 }
 

@@ -24,6 +24,7 @@ import type { RunnerStarter } from '../start-runner';
 import { deliveryJson, parseWorkflowJob, verifySignature, type WorkflowJobEvent } from '../webhook';
 import { DispatcherError } from '../errors';
 import { HttpError } from './http-error';
+import type { TrackedDemand } from '../demand/tracked-demand';
 
 /** GitHub caps deliveries at 25 MB; a workflow_job payload is ~10 KB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -51,6 +52,8 @@ export interface WebhookRouteDeps {
   warmSizer?: WarmSizer;
   /** Remembers jobs seen queued and started, for the status page. */
   jobLog?: Pick<JobLog, 'queued' | 'started' | 'completed'>;
+  /** Jobs that found no slot wait here for a slot-free callback; started or ended jobs leave. */
+  demand?: Pick<TrackedDemand, 'add' | 'remove'>;
 }
 
 /** Epoch ms of an ISO time from a payload, or undefined. */
@@ -93,7 +96,11 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
         }
       }
       const r = await deps.startRunner({ pool, jobId: job.id, attempt: 0, via: 'webhook' });
-      if (r.outcome === 'no_capacity') deps.onNoCapacity?.();
+      if (r.outcome === 'no_capacity') {
+        await deps.demand?.add({ jobId: job.id, repo: event.repository.full_name, runId: job.run_id, pool: pool.name, labels: job.labels, createdAt: epochMs(job.created_at) ?? deps.clock.now() });
+        // Still the safety net for an agent that never calls back.
+        deps.onNoCapacity?.();
+      }
       if (r.outcome === 'failed') dedupe.release(jobKey);
       return r.outcome === 'uncertain' ? 'started' : r.outcome;
     } catch (error: unknown) {
@@ -120,6 +127,11 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
       const startedAt = epochMs(job.started_at);
       if (event.action === 'in_progress' && pool && startedAt !== undefined) deps.jobLog?.started({ jobId: job.id, pool: pool.name, startedAt, ...(createdAt !== undefined ? { createdAt } : {}) });
       if (event.action === 'completed') deps.jobLog?.completed(job.id);
+      if (deps.demand) {
+        const gone = deps.demand.remove(job.id);
+        if (deps.inline) await gone;
+        else deps.track(c, gone);
+      }
       return { status: 202, result: 'ignored' };
     }
     if (event.action !== 'queued') return { status: 202, result: 'ignored' };

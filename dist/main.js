@@ -47614,6 +47614,22 @@ function createPlacer(options) {
       take(best.e, pool);
       return best.host;
     },
+    async reserveOn(pool, host) {
+      if (!(options.poolHosts.get(pool) ?? []).includes(host)) return void 0;
+      const e = await entry(host);
+      if (e.free <= 0) return void 0;
+      take(e, pool);
+      return host;
+    },
+    refresh(host) {
+      const e = cache.get(host);
+      if (e && !e.pending) e.at = -Infinity;
+    },
+    hostIds() {
+      const ids = /* @__PURE__ */ new Map();
+      for (const [host, e] of cache) if (e.info) ids.set(e.info.id, host);
+      return ids;
+    },
     release(host) {
       const e = cache.get(host);
       if (e) e.free += 1;
@@ -48985,6 +49001,10 @@ var noopMetrics = {
   reconcile() {
   },
   discrepancies() {
+  },
+  pendingDemand() {
+  },
+  demandDropped() {
   }
 };
 
@@ -49027,7 +49047,8 @@ function createStartRunner(deps) {
   }
   return async function startRunner(request2) {
     const log = { pool: request2.pool, job: request2.jobId, via: request2.via };
-    const reserved = await deps.placer.reserve(request2.pool);
+    const preferred = request2.preferHost !== void 0 ? await deps.placer.reserveOn(request2.pool, request2.preferHost) : void 0;
+    const reserved = preferred ?? await deps.placer.reserve(request2.pool);
     if (reserved === void 0) {
       deps.metrics.unplaced(request2.pool);
       return { outcome: "no_capacity", tried: [] };

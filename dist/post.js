@@ -47694,6 +47694,22 @@ function createPlacer(options) {
       take(best.e, pool);
       return best.host;
     },
+    async reserveOn(pool, host) {
+      if (!(options.poolHosts.get(pool) ?? []).includes(host)) return void 0;
+      const e = await entry(host);
+      if (e.free <= 0) return void 0;
+      take(e, pool);
+      return host;
+    },
+    refresh(host) {
+      const e = cache.get(host);
+      if (e && !e.pending) e.at = -Infinity;
+    },
+    hostIds() {
+      const ids = /* @__PURE__ */ new Map();
+      for (const [host, e] of cache) if (e.info) ids.set(e.info.id, host);
+      return ids;
+    },
     release(host) {
       const e = cache.get(host);
       if (e) e.free += 1;

@@ -47207,7 +47207,10 @@ var runnerRecordSchema = external_exports.object({
   adopted: external_exports.boolean().default(false),
   /** The VM serving this runner when it is not named after it: a warm VM (`tf-<pool>-w<hex>`) that was
    * booted before the runner existed and took its JIT config at once (no clone or boot stages). */
-  vm: runnerNameSchema.optional()
+  vm: runnerNameSchema.optional(),
+  /** ISO-8601 time the VM was seen stopped during teardown: its slot was free from then on (the
+   * delete may still run). The dispatcher's refill latency is measured from here. */
+  vmStoppedAt: external_exports.string().optional()
 });
 var slotsSchema = external_exports.object({
   total: external_exports.number().int(),

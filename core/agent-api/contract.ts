@@ -92,6 +92,9 @@ export const runnerRecordSchema = z.object({
   /** The VM serving this runner when it is not named after it: a warm VM (`tf-<pool>-w<hex>`) that was
    * booted before the runner existed and took its JIT config at once (no clone or boot stages). */
   vm: runnerNameSchema.optional(),
+  /** ISO-8601 time the VM was seen stopped during teardown: its slot was free from then on (the
+   * delete may still run). The dispatcher's refill latency is measured from here. */
+  vmStoppedAt: z.string().optional(),
 });
 export type RunnerRecord = z.infer<typeof runnerRecordSchema>;
 

@@ -7,6 +7,7 @@
  * in one place, since each step depends on what the others started.
  */
 import { execFile } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,6 +53,8 @@ export interface FleetOptions {
   agentConfig?: (index: number) => Record<string, unknown>;
   /** The dispatcher's fleet token (random when absent). */
   fleetToken?: string;
+  /** Agents call the dispatcher back when a slot frees (`dispatcher.url` in their config); default true. */
+  slotCallbacks?: boolean;
 }
 
 export interface FleetAgent {
@@ -114,6 +117,18 @@ function randomSecret(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** A loopback port free right now (the dispatcher binds it moments later). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** Processes whose command line or environment mentions `marker` (our work dir), except ourselves. */
 async function processesMentioning(marker: string): Promise<string[]> {
   const out: string[] = [];
@@ -144,7 +159,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const agents: FleetAgent[] = [];
   let dispatcherProc: Proc | undefined;
   let dispatcherUrl = '';
-  let dispatcherPort = 0;
+  // Known before the agents start, so their config can name the dispatcher for slot-free callbacks.
+  let dispatcherPort = await freeLoopbackPort();
   let hookId: number | undefined;
 
   const closeAll = async (): Promise<void> => {
@@ -185,6 +201,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
           deadlines: { cloneMs: 30_000, bootMs: 30_000, sshMs: 30_000, onlineMs: 30_000, jobMs: 120_000, teardownMs: 30_000 },
           reconcileIntervalMs: 5_000,
           drainTimeoutMs: 10_000,
+          ...(options.slotCallbacks === false ? {} : { dispatcher: { url: `http://127.0.0.1:${dispatcherPort}` } }),
           ...options.agentConfig?.(i),
         }),
       );
@@ -234,6 +251,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
           },
           placement: { timeoutMs: d.timeoutMs ?? 1_000, cacheMs: 500 },
           verifyJobStatus: d.verifyJobStatus ?? true,
+          // Survives the dispatcher's restarts, as a state directory would.
+          demand: { sqlitePath: path.join(workDir, 'dispatcher-state', 'pending-demand.sqlite') },
           listen: { host: '127.0.0.1', port: dispatcherPort },
         }),
       );

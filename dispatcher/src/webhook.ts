@@ -14,6 +14,8 @@ export const workflowJobEventSchema = z.object({
     labels: z.array(z.string()).max(100),
     created_at: z.string().nullish(),
     started_at: z.string().nullish(),
+    /** The runner that took the job (in_progress, completed); null while queued. */
+    runner_name: z.string().max(100).nullish(),
   }),
   repository: z.object({ full_name: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/) }),
 });

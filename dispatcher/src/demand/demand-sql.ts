@@ -11,7 +11,8 @@ export const SCHEMA = [
     repo TEXT NOT NULL,
     run_id INTEGER NOT NULL,
     labels TEXT NOT NULL,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0
   )`,
   // oldest(pools, n) walks this index per pool in created order.
   'CREATE INDEX IF NOT EXISTS pending_demand_pool_created ON pending_demand (pool, created_at, job_id)',
@@ -19,7 +20,7 @@ export const SCHEMA = [
   'CREATE INDEX IF NOT EXISTS pending_demand_created ON pending_demand (created_at, job_id)',
 ];
 
-export const INSERT = 'INSERT OR IGNORE INTO pending_demand (job_id, pool, repo, run_id, labels, created_at) VALUES (?, ?, ?, ?, ?, ?)';
+export const INSERT = 'INSERT OR IGNORE INTO pending_demand (job_id, pool, repo, run_id, labels, created_at, attempt) VALUES (?, ?, ?, ?, ?, ?, ?)';
 export const COUNT = 'SELECT COUNT(*) AS n FROM pending_demand';
 export const DROP_OLDEST = 'DELETE FROM pending_demand WHERE job_id IN (SELECT job_id FROM pending_demand ORDER BY created_at, job_id LIMIT ?)';
 export const EXISTS = 'SELECT 1 AS found FROM pending_demand WHERE job_id = ?';
@@ -29,7 +30,7 @@ export const COUNTS = 'SELECT pool, COUNT(*) AS n FROM pending_demand GROUP BY p
 /** `oldest` for `poolCount` pools (placeholders, at most 64 of them: the callback's cap). */
 export function oldestQuery(poolCount: number): string {
   const marks = Array.from({ length: poolCount }, () => '?').join(', ');
-  return `SELECT job_id, pool, repo, run_id, labels, created_at FROM pending_demand WHERE pool IN (${marks}) ORDER BY created_at, job_id LIMIT ?`;
+  return `SELECT job_id, pool, repo, run_id, labels, created_at, attempt FROM pending_demand WHERE pool IN (${marks}) ORDER BY created_at, job_id LIMIT ?`;
 }
 
 export interface DemandRow {
@@ -39,10 +40,11 @@ export interface DemandRow {
   run_id: number;
   labels: string;
   created_at: number;
+  attempt: number;
 }
 
-export function insertParams(job: PendingJob): [number, string, string, number, string, number] {
-  return [job.jobId, job.pool, job.repo, job.runId, JSON.stringify(job.labels), job.createdAt];
+export function insertParams(job: PendingJob): [number, string, string, number, string, number, number] {
+  return [job.jobId, job.pool, job.repo, job.runId, JSON.stringify(job.labels), job.createdAt, job.attempt ?? 0];
 }
 
 export function fromRow(row: DemandRow): PendingJob {
@@ -54,5 +56,6 @@ export function fromRow(row: DemandRow): PendingJob {
     runId: Number(row.run_id),
     labels: Array.isArray(labels) ? labels.filter((l): l is string => typeof l === 'string') : [],
     createdAt: Number(row.created_at),
+    ...(Number(row.attempt) > 0 ? { attempt: Number(row.attempt) } : {}),
   };
 }

@@ -24,6 +24,9 @@ export interface PendingJob {
   labels: string[];
   /** Epoch ms the job was created; the oldest job is served first. */
   createdAt: number;
+  /** The runner name's attempt to mint under (`tf-<pool>-j<job>a<attempt>`); absent: 0. Higher when
+   * the job's earlier runner went to another job and still holds the lower name. */
+  attempt?: number;
 }
 
 export interface AddResult {

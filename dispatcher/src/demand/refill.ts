@@ -48,7 +48,7 @@ export function createRefill(deps: RefillDeps): Refill {
         await deps.demand.remove(job.jobId);
         return false;
       }
-      const r = await deps.startRunner({ pool, jobId: job.jobId, attempt: 0, via: 'demand', ...(host !== undefined ? { preferHost: host } : {}) });
+      const r = await deps.startRunner({ pool, jobId: job.jobId, attempt: job.attempt ?? 0, via: 'demand', ...(host !== undefined ? { preferHost: host } : {}) });
       return r.outcome === 'started';
     } catch (error: unknown) {
       deps.logger.warn({ job: job.jobId, pool: job.pool, err: errorMessage(error) }, 'starting a runner for a pending job failed; it stays for the next callback or pass');

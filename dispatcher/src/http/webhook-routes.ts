@@ -25,6 +25,10 @@ import { deliveryJson, parseWorkflowJob, verifySignature, type WorkflowJobEvent 
 import { DispatcherError } from '../errors';
 import { HttpError } from './http-error';
 import type { TrackedDemand } from '../demand/tracked-demand';
+import { parseJobRunnerName } from '../../../core/names';
+
+/** How long a swapped job may take to be claimed by another of our runners before it is pending again. */
+export const REQUEUE_SETTLE_MS = 1_000;
 
 /** GitHub caps deliveries at 25 MB; a workflow_job payload is ~10 KB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -110,6 +114,30 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
     }
   }
 
+  /**
+   * GitHub gives a queued job to any idle runner whose labels match, not to the runner minted for
+   * it: when `tf-<pool>-j<Y>a<n>` takes job X, job Y (still queued unless it progressed too) has
+   * lost its runner. It goes back to pending demand, so the next freed slot starts one for it
+   * instead of the reconcile pass minutes later. Only the runner's name is known of Y, so the entry
+   * borrows X's repository, run and created time (informational; the refill needs pool and id), and
+   * the next attempt: the lower name stays registered to the runner that took X.
+   * Y is often taken by X's own runner a moment later (runners come online out of queue order), so
+   * the check waits REQUEUE_SETTLE_MS first; if Y's in_progress comes later still, the refill has
+   * started one surplus runner, which takes another queued job or is removed as idle by the
+   * reconcile pass.
+   */
+  async function requeueSwapped(event: WorkflowJobEvent): Promise<void> {
+    const job = event.workflow_job;
+    const own = job.runner_name ? parseJobRunnerName(job.runner_name) : undefined;
+    if (!own || own.jobId === job.id) return;
+    await deps.clock.sleep(REQUEUE_SETTLE_MS);
+    if (dedupe.has(`job:${own.jobId}:progressed`)) return;
+    const pool = deps.config.pools.find((p) => p.name === own.pool);
+    if (!pool || !deps.demand) return;
+    const added = await deps.demand.add({ jobId: own.jobId, repo: event.repository.full_name, runId: job.run_id, pool: pool.name, labels: job.labels, createdAt: epochMs(job.created_at) ?? deps.clock.now(), attempt: own.attempt + 1 });
+    if (added) deps.logger.info({ job: own.jobId, runner: job.runner_name, took: job.id }, "a job's runner took another job; the job is pending again");
+  }
+
   /** What a verified `workflow_job` delivery asks for. */
   async function judgeEvent(c: Context, event: WorkflowJobEvent): Promise<Accepted> {
     deps.onWebhook?.();
@@ -128,7 +156,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
       if (event.action === 'in_progress' && pool && startedAt !== undefined) deps.jobLog?.started({ jobId: job.id, pool: pool.name, startedAt, ...(createdAt !== undefined ? { createdAt } : {}) });
       if (event.action === 'completed') deps.jobLog?.completed(job.id);
       if (deps.demand) {
-        const gone = deps.demand.remove(job.id);
+        const gone = Promise.all([deps.demand.remove(job.id), event.action === 'in_progress' ? requeueSwapped(event) : undefined]);
         if (deps.inline) await gone;
         else deps.track(c, gone);
       }

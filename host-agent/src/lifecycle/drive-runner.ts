@@ -14,13 +14,19 @@ import { registerRunner, type BootstrapEnd } from './register-runner';
 import type { WarmVm } from '../warm/warm-pool';
 
 /** The VM's `tart run` ending interrupts whatever stage the runner is in. */
-export function watchRun(r: RunnerState, run: TartRunHandle): void {
+export function watchRun(ctx: LifecycleContext, r: RunnerState, run: TartRunHandle): void {
   r.run = run;
   r.runPid = run.pid;
   void run.exited.then((exit) => {
     r.vmExit = exit;
-    // The VM ran in this process: from now on it holds no slot (teardown announces it).
+    // The VM ran in this process: from now on it holds no slot.
     r.vmStopped = true;
+    r.record = { ...r.record, vmStoppedAt: new Date(ctx.clock.now()).toISOString() };
+    // Free now, not once `tart stop` returns: warm capacity and the dispatcher may use it at once.
+    if (!r.slotAnnounced) {
+      r.slotAnnounced = true;
+      ctx.slotFreed();
+    }
     r.controller.abort(new Interrupt('vm-stopped', `the VM stopped: ${describeExit(exit)}`));
   });
 }
@@ -46,7 +52,7 @@ async function coldVm(ctx: LifecycleContext, r: RunnerState, slotFreed: Promise<
     stage: (stage) => ctx.enter(r, stage),
     ...(slotFreed ? { beforeRun: () => slotFreed } : {}),
     started: (run) => {
-      watchRun(r, run);
+      watchRun(ctx, r, run);
       ctx.persist(r);
     },
     addressed: (ip) => {
@@ -62,7 +68,7 @@ async function coldVm(ctx: LifecycleContext, r: RunnerState, slotFreed: Promise<
 
 /** The runner takes over a warm VM: no clone, no boot; its `tart run` now ends the runner. */
 function takeOver(ctx: LifecycleContext, r: RunnerState, w: WarmVm, vm: BootedVm): BootedVm {
-  if (w.run) watchRun(r, w.run);
+  if (w.run) watchRun(ctx, r, w.run);
   r.ip = vm.ip;
   r.session = vm.session;
   ctx.enter(r, 'ssh-ready');

@@ -43,6 +43,7 @@ export async function teardownRunner(ctx: LifecycleContext, r: RunnerState): Pro
     return;
   }
   r.vmStopped = true;
+  if (r.record.vmStoppedAt === undefined) r.record = { ...r.record, vmStoppedAt: new Date(ctx.clock.now()).toISOString() };
   ctx.persist(r);
   if (!r.slotAnnounced) {
     r.slotAnnounced = true;

@@ -47,6 +47,13 @@ describe.each(stores)('pending demand contract (%s)', (_name, make) => {
     expect(await d.counts()).toEqual({ macos: 3, xcode: 1 });
   });
 
+  it("keeps a job's next attempt (its earlier runner took another job)", async () => {
+    const d = await make();
+    await d.add({ ...job(6), attempt: 2 });
+    await d.add(job(7));
+    expect(await d.oldest(['macos'], 10)).toEqual([{ ...job(6), attempt: 2 }, job(7)]);
+  });
+
   it('is idempotent by job id: a second add changes nothing', async () => {
     const d = await make();
     expect(await d.add(job(5, 'macos', 500))).toEqual({ added: true, dropped: 0 });

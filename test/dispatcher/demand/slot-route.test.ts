@@ -148,4 +148,31 @@ describe('POST /v1/slots/free (Node adapter, fake GitHub, stub agents)', () => {
     await node.dispatcher.settled();
     await waitFor('the job gone from pending demand', async () => (await pending()) === 0, 5_000);
   });
+
+  it("puts a job back when its runner took another job, under the next attempt's name; not when the swap completes", async () => {
+    for (const a of agents) a.state.slots = a.started.length;
+    // Job X and Y queued; Y's runner (tf-macos-jYa0) takes X, as GitHub gives any idle matching runner
+    // the oldest queued job.
+    const { jobIds: [x = 0, y = 0, z = 0] = [] } = gh.enqueueRun({ jobs: [1, 2, 3].map((i) => ({ name: `job-${i}`, labels: ['self-hosted', 'macos'] })) });
+    const took = (job: number, runner: string): string => {
+      const payload = JSON.parse(queuedPayload(job, ['self-hosted', 'macOS'], 'in_progress')) as { workflow_job: Record<string, unknown> };
+      payload.workflow_job.runner_name = runner;
+      return JSON.stringify(payload);
+    };
+    expect((await fetch(`${node.url}/webhook`, await signedRequest(took(x, `tf-macos-j${y}a0`)))).status).toBe(202);
+    await node.dispatcher.settled();
+    expect(await pending()).toBe(1);
+    // A callback starts Y under attempt 1: attempt 0's name is the runner busy with X.
+    agents[0]!.state.slots = agents[0]!.started.length + 1;
+    expect(await (await callback(JSON.stringify({ hostId: 'mini-1', free: 1, pools: ['macos'] }), { secret: SECRETS[0] })).json()).toEqual({ placed: 1 });
+    await node.dispatcher.settled();
+    expect(agents[0]!.started.at(-1)!.name).toBe(`tf-macos-j${y}a1`);
+    expect(await pending()).toBe(0);
+
+    // A swap that completes within the settle time (Z's runner takes Y... and Y's took Z) adds nothing.
+    await fetch(`${node.url}/webhook`, await signedRequest(took(z, `tf-macos-j${y}a1`)));
+    await fetch(`${node.url}/webhook`, await signedRequest(took(y, `tf-macos-j${z}a0`)));
+    await node.dispatcher.settled();
+    expect(await pending()).toBe(0);
+  });
 });

@@ -137,7 +137,9 @@ describe('fleet end to end', () => {
     // A host that says it has room, then answers POST /v1/runners with 503 (it lost the race).
     const refusing = await startStubAgentServer({ secret: 'r'.repeat(40), slots: 2, refuseStarts: true });
     cleanups.push(() => refusing.close());
-    const f = await start({ hosts: 2, extraHosts: [{ url: `http://127.0.0.1:${port}`, secret: 'h'.repeat(40) }, { url: refusing.url, secret: 'r'.repeat(40) }] });
+    // Placement waits 2 s per host: long enough for the refusing stub (served by this busy test
+    // process) to answer, so only the black hole times out.
+    const f = await start({ hosts: 2, dispatcher: { intervalMs: 3_000, busyIntervalMs: 500, offlineGraceMs: 15_000, idleGraceMs: 20_000, timeoutMs: 2_000 }, extraHosts: [{ url: `http://127.0.0.1:${port}`, secret: 'h'.repeat(40) }, { url: refusing.url, secret: 'r'.repeat(40) }] });
     await f.agents[0]!.adminClient.drain();
     const ids = enqueue(f, 3, ['self-hosted', 'macOS']);
     await allCompleted(f, ids, 90_000);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killGroup } from '../../helpers/kill-group';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -110,11 +111,7 @@ export class TartHarness {
     const waits: Promise<unknown>[] = [];
     for (const proc of this.started) {
       waits.push(new Promise((resolve) => proc.once('close', resolve)));
-      try {
-        if (proc.pid !== undefined) process.kill(-proc.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
+      killGroup(proc);
     }
     await Promise.race([Promise.all(waits), new Promise((resolve) => setTimeout(resolve, 5000))]);
     rmSync(this.home, { recursive: true, force: true });

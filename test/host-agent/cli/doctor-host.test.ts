@@ -15,6 +15,7 @@ import { createHostSystem } from '../../../host-agent/src/cli/host-system';
 import { simHostKeyFingerprint } from '../../helpers/sim-env';
 import { cliDeps } from '../../helpers/cli-helpers';
 import { writeMacShims, type MacState } from '../../fakes/mac-shims';
+import { killGroup } from '../../helpers/kill-group';
 
 const exec = promisify(execFile);
 const TART = path.resolve(__dirname, '../../sim/bin/tart');
@@ -130,8 +131,7 @@ describe('doctor: what needs a running VM', () => {
     throw new Error('VM not running within 30 s');
   }, 60_000);
   afterAll(() => {
-    // Only while it runs: once reaped, its pid (and group id) may belong to another test's process.
-    if (vm?.pid !== undefined && vm.exitCode === null && vm.signalCode === null) process.kill(-vm.pid, 'SIGKILL');
+    if (vm) killGroup(vm);
   });
 
   it('warns at 25 days of runner age, from the image metadata read over SSH', async () => {

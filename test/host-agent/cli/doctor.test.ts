@@ -9,6 +9,7 @@ import { runCli } from '../../../host-agent/src/cli/run-cli';
 import { cliDeps } from '../../helpers/cli-helpers';
 import { writeMacShims } from '../../fakes/mac-shims';
 import { simHostKeyFingerprint } from '../../helpers/sim-env';
+import { killGroup } from '../../helpers/kill-group';
 
 const exec = promisify(execFile);
 const TART = path.resolve(__dirname, '../../sim/bin/tart');
@@ -60,13 +61,7 @@ describe('doctor against the tart simulator', () => {
   });
 
   afterAll(async () => {
-    for (const child of runs) {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
+    for (const child of runs) killGroup(child);
     rmSync(home, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   });

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { cacheConfigSchema, type CacheConfig, type CacheConfigInput } from '../../../../host-agent/src/cache/cache-config-schema';
 import { HEALTH_PATH, renderNginxConfig } from '../../../../host-agent/src/cache/render-nginx-config';
+import { killGroup } from '../../../helpers/kill-group';
 
 export const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 
@@ -131,25 +132,21 @@ export async function startMirror(input: CacheConfigInput, options: { dir?: stri
     });
     const pid = child.pid;
     if (pid === undefined) throw new Error('nginx did not start (no pid)');
-    const killGroup = (signal: NodeJS.Signals): void => {
-      try {
-        process.kill(-pid, signal);
-      } catch {
-        // already gone
-      }
+    const signalGroup = (signal: NodeJS.Signals): void => {
+      killGroup(child, signal);
     };
-    const onExit = (): void => killGroup('SIGKILL');
+    const onExit = (): void => signalGroup('SIGKILL');
     process.once('exit', onExit);
     const stop = async (): Promise<void> => {
       process.removeListener('exit', onExit);
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        killGroup('SIGTERM');
-        const timer = setTimeout(() => killGroup('SIGKILL'), 5000);
+        signalGroup('SIGTERM');
+        const timer = setTimeout(() => signalGroup('SIGKILL'), 5000);
         await exited;
         clearTimeout(timer);
       }
-      killGroup('SIGKILL');
+      signalGroup('SIGKILL');
     };
     // The first listen address, or (for a wildcard listen) this attempt's loopback host on its port.
     const first = config.listen[0];

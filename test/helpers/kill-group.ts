@@ -1,0 +1,37 @@
+/**
+ * Signals a process group we started, only while it still exists. Once every member of a group has
+ * exited, Linux may hand its id to a new process, and a detached spawn (another test's runner or
+ * agent) leads a group with exactly that id: `kill(-pgid)` would then hit it. So the group is
+ * signalled only while its leader is unreaped, or while /proc still shows a member.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** True when some process's group id is `pgid` (/proc/<pid>/stat field 5). */
+function groupHasMembers(pgid: number): boolean {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid) return true;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return false;
+}
+
+/** Signals the group led by `child` (spawned with `detached: true`); false when it is gone. */
+export function killGroup(child: Pick<ChildProcess, 'pid' | 'exitCode' | 'signalCode'>, signal: NodeJS.Signals = 'SIGKILL'): boolean {
+  const pgid = child.pid;
+  if (pgid === undefined) return false;
+  const leaderAlive = child.exitCode === null && child.signalCode === null;
+  if (!leaderAlive && !groupHasMembers(pgid)) return false;
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}

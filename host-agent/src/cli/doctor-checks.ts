@@ -15,7 +15,7 @@ import { guestConnectOptions } from '../ssh/guest-connect-options';
 import type { Clock } from '../../../core/clock';
 import { checkClockSkew } from './clock-skew-check';
 import { checkLocalNetwork, checkRunnerAge, IMAGE_METADATA_COMMAND } from './guest-checks';
-import { runHostChecks } from './host-checks';
+import { checkHostFirewall, runHostChecks } from './host-checks';
 import type { HostSystem } from './host-system';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -192,7 +192,7 @@ async function checkMirror(deps: DoctorDeps): Promise<CheckResult[]> {
 
 /** Run every check; checks that need tart are skipped when tart itself is unusable. */
 export async function runDoctorChecks(deps: DoctorDeps): Promise<CheckResult[]> {
-  return [...(await runHostChecks(deps.system)), ...(await runTartChecks(deps)), ...(await checkMirror(deps)), await checkClockSkew(deps.system, deps.dispatcherUrl)];
+  return [...(await runHostChecks(deps.system)), await checkHostFirewall(deps.system, deps.config), ...(await runTartChecks(deps)), ...(await checkMirror(deps)), await checkClockSkew(deps.system, deps.dispatcherUrl)];
 }
 
 async function runTartChecks(deps: DoctorDeps): Promise<CheckResult[]> {

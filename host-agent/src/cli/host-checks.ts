@@ -1,7 +1,10 @@
 /**
  * `doctor`'s checks of the Mac itself, each from one system command: the macOS version, vmnet's DHCP
- * lease time, auto-login, sleep, and Softnet's SUID bit. Each result carries the one-line fix.
+ * lease time, auto-login, sleep, Softnet's SUID bit, and the pf anchor that closes the host's ports
+ * to guests. Each result carries the one-line fix.
  */
+import type { AgentConfig } from '../config/schema';
+import { hasBridgeBlockRule, PF_ANCHOR_FILE, PF_ANCHOR_NAME, PF_CONF_LINES } from '../net/pf-anchor';
 import type { CheckResult } from './doctor-checks';
 import type { HostSystem } from './host-system';
 
@@ -58,6 +61,42 @@ export function checkSoftnet(system: HostSystem): CheckResult {
   const suidRoot = s !== undefined && s.uid === 0 && (s.mode & 0o4000) !== 0;
   if (!suidRoot) return { name: 'softnet', status: 'fail', detail: `${file} is not SUID root (owner uid ${s?.uid ?? '?'}, mode ${s ? (s.mode & 0o7777).toString(8) : '?'}): tart cannot start VMs with Softnet networking`, fix: `sudo chown root ${file} && sudo chmod u+s ${file}` };
   return { name: 'softnet', status: 'ok', detail: `${file} is SUID root` };
+}
+
+/**
+ * Softnet lets a guest reach every port the host listens on at the bridge address; the pf anchor
+ * `init` writes (net/pf-anchor.ts) closes all but DNS, DHCP and the mirror. pfctl needs root: without
+ * it this is a warning to rerun with sudo, never a failure.
+ */
+export async function checkHostFirewall(system: HostSystem, config: Pick<AgentConfig, 'pools' | 'hostFirewall'>): Promise<CheckResult> {
+  const name = 'host-firewall';
+  if (!config.pools.some((p) => p.network.mode === 'softnet')) return { name, status: 'skip', detail: 'no pool uses Softnet networking (network.mode nat), so no guest is isolated from the host anyway' };
+  const iface = config.hostFirewall.bridgeInterface;
+  const info = await system.run('pfctl', ['-s', 'info']);
+  if (info === undefined) return { name, status: 'warn', detail: 'pfctl is not on PATH (it ships with macOS in /sbin): cannot check the host firewall', fix: 'run doctor with /sbin on PATH' };
+  const denied = (r: { stdout: string; stderr: string }) => /permission denied|operation not permitted/i.test(`${r.stderr}
+${r.stdout}`);
+  const sudo = { name, status: 'warn', detail: 'pfctl needs root (/dev/pf: permission denied): run doctor with sudo to check the host firewall', fix: 'sudo tartfleet-agent doctor (or by hand: sudo pfctl -s info; sudo pfctl -a tartfleet -s rules)' } as const;
+  if (denied(info)) return sudo;
+  const status = /^Status:\s*(Enabled|Disabled)\b/m.exec(info.stdout)?.[1];
+  if (info.exitCode !== 0 || status === undefined) return { name, status: 'warn', detail: `pfctl -s info exited ${info.exitCode} without a Status line: ${(info.stderr.trim() || info.stdout.trim()).slice(0, 160)}` };
+  const rules = await system.run('pfctl', ['-a', PF_ANCHOR_NAME, '-s', 'rules']);
+  if (rules !== undefined && denied(rules)) return sudo;
+  const blocks = rules?.exitCode === 0 && hasBridgeBlockRule(rules.stdout, iface);
+  const loaded = rules?.exitCode === 0 && rules.stdout.trim() !== '';
+  const load = `add ${PF_CONF_LINES.map((l) => `'${l}'`).join(' and ')} to /etc/pf.conf (tartfleet-agent init writes ${PF_ANCHOR_FILE}), then sudo pfctl -f /etc/pf.conf`;
+  const problems: string[] = [];
+  const fixes: string[] = [];
+  if (!blocks) {
+    problems.push(loaded ? `anchor ${PF_ANCHOR_NAME} is loaded but has no 'block in quick on ${iface} to (${iface})' rule` : `anchor ${PF_ANCHOR_NAME} is not loaded`);
+    fixes.push(loaded ? `rerun tartfleet-agent init and install its ${PF_ANCHOR_FILE}, then sudo pfctl -a ${PF_ANCHOR_NAME} -f ${PF_ANCHOR_FILE}` : load);
+  }
+  if (status === 'Disabled') {
+    problems.push('pf is disabled');
+    fixes.push('sudo pfctl -E');
+  }
+  if (problems.length > 0) return { name, status: 'warn', detail: `${problems.join('; ')}: guests reach every port this host listens on at the ${iface} address`, fix: fixes.join('; then ') };
+  return { name, status: 'ok', detail: `pf enabled; anchor ${PF_ANCHOR_NAME} closes the host's ports to guests on ${iface} except DNS, DHCP and the mirror` };
 }
 
 export async function runHostChecks(system: HostSystem): Promise<CheckResult[]> {

@@ -1,5 +1,20 @@
 /** What `init` prints last: what the dispatcher and GitHub need from this host, by name, never a secret's value. */
 import { KEYCHAIN_SERVICE, type InitPlan } from './init-plan';
+import { PF_ANCHOR_FILE, PF_CONF_LINES, PF_LOAD_COMMANDS } from '../net/pf-anchor';
+
+/** Step 4: the pf anchor into place (unless init wrote it as root), /etc/pf.conf's two lines, pf loaded and enabled. */
+function firewallStep(plan: InitPlan): string {
+  const install = plan.pfAnchor.installed
+    ? `   init, running as root, writes ${PF_ANCHOR_FILE}.\n`
+    : `   Install the anchor init writes to the config folder (pf files belong to root):\n     sudo install -m 644 -o root -g wheel ${plan.pfAnchor.file} ${PF_ANCHOR_FILE}\n`;
+  return `4. Host firewall (docs/security.md, "Host ports are the host firewall's job"): guests reach only
+   DNS, DHCP and the cache mirror (when on) on this host; the anchor blocks every other port on the bridge.
+${install}   Add these lines at the end of /etc/pf.conf (init never edits it), after its com.apple anchors:
+${PF_CONF_LINES.map((l) => `     ${l}`).join('\n')}
+   Then load and enable pf (enabling lasts until the next reboot; doctor's host-firewall check says when it is off):
+${PF_LOAD_COMMANDS.map((c) => `     ${c}`).join('\n')}
+`;
+}
 
 export function initNextSteps(plan: InitPlan, pool: { name: string; labels: string[]; image: string }): string {
   const envName = `AGENT_SECRET_${plan.hostId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
@@ -25,5 +40,5 @@ Next steps (docs/deploy.md):
    or set ssh.password in ${plan.configFile} for images with a password login. Pin the image's SSH
    host key: set ssh.hostKeyFingerprint to its metadata's sshHostKeyFingerprint and remove
    ssh.hostKeyPolicy (or run init with --host-key-fingerprint).
-`;
+${firewallStep(plan)}`;
 }

@@ -1,12 +1,13 @@
 /**
  * `tartfleet-agent init`'s plan, pure: from the options and what was detected on the Mac, every file
- * to write (config, launchd jobs, the mirror's nginx config) and every command to run (ssh-keygen,
- * Keychain, launchctl). Nothing here touches the machine; run-init.ts applies the plan.
+ * to write (config, launchd jobs, the mirror's nginx config, the pf anchor) and every command to run
+ * (ssh-keygen, Keychain, launchctl). Nothing here touches the machine; run-init.ts applies the plan.
  */
 import path from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { cacheConfigSchema } from '../cache/cache-config-schema';
 import { renderNginxConfig } from '../cache/render-nginx-config';
+import { DEFAULT_BRIDGE_INTERFACE, mirrorPortsOf, PF_ANCHOR_FILE, renderPfAnchor } from '../net/pf-anchor';
 import { planLaunchd } from './launchd-plist';
 import { toPlistXml } from './plist-xml';
 
@@ -21,6 +22,8 @@ export interface InitArgs {
   listen?: string;
   /** The image's SSH host key (its metadata's sshHostKeyFingerprint), pinned in the config. */
   hostKeyFingerprint?: string;
+  /** The vmnet bridge for the pf anchor (hostFirewall.bridgeInterface); unset: bridge100. */
+  bridgeInterface?: string;
 }
 
 /** What init found on the machine. */
@@ -58,6 +61,9 @@ export interface InitPlan {
   listen: { host: string; port: number };
   /** Folders that must exist before the jobs start (nginx creates its cache folder, not the parents). */
   dirs: string[];
+  /** The pf anchor (also in `files`): /etc/pf.anchors/tartfleet when init runs as root; otherwise a
+   * copy in the config folder that the next steps `sudo install` there. */
+  pfAnchor: { file: string; installed: boolean };
 }
 
 export const KEYCHAIN_SERVICE = 'tartfleet-agent';
@@ -100,6 +106,7 @@ export function planInit(args: InitArgs, facts: InitFacts): InitPlan {
     // say how to pin it (the agent warns at every start until then).
     ssh: { user: 'admin', privateKeyFile: keyFile, ...(args.hostKeyFingerprint ? { hostKeyFingerprint: args.hostKeyFingerprint } : { hostKeyPolicy: 'accept-new' }) },
     ...(args.cache ? { cache: cacheInput } : {}),
+    ...(args.bridgeInterface === undefined ? {} : { hostFirewall: { bridgeInterface: args.bridgeInterface } }),
   };
   const header = '# tartfleet agent config, written by `tartfleet-agent init` (host-agent/README.md). Edit freely: init keeps it.\n';
   const files: PlannedFile[] = [{ path: configFile, text: header + stringifyYaml(config), mode: 0o644, keepExisting: true }];
@@ -116,8 +123,12 @@ export function planInit(args: InitArgs, facts: InitFacts): InitPlan {
   let mirrorPlist: string | undefined;
   const logDir = path.join(facts.home, 'Library/Logs/tartfleet');
   const dirs = [logDir];
-  if (args.cache) {
-    const cache = cacheConfigSchema.parse(cacheInput);
+  const cache = args.cache ? cacheConfigSchema.parse(cacheInput) : undefined;
+  // Only root writes /etc/pf.anchors; anyone else gets a copy to install with sudo (init-next-steps.ts).
+  const pfAnchor = { file: facts.uid === 0 ? PF_ANCHOR_FILE : path.join(dir, 'pf/tartfleet'), installed: facts.uid === 0 };
+  const anchorText = renderPfAnchor({ bridgeInterface: args.bridgeInterface ?? DEFAULT_BRIDGE_INTERFACE, mirrorPorts: mirrorPortsOf(cache) });
+  files.push({ path: pfAnchor.file, text: anchorText, mode: 0o644, keepExisting: false });
+  if (cache !== undefined) {
     dirs.push(...new Set([cacheInput.cacheDir, cacheInput.accessLog, cacheInput.errorLog, cacheInput.pidFile].map((p) => path.dirname(p))));
     const conf = path.join(dir, 'nginx/tartfleet-mirror.conf');
     files.push({ path: conf, text: renderNginxConfig(cache), mode: 0o644, keepExisting: false });
@@ -136,5 +147,5 @@ export function planInit(args: InitArgs, facts: InitFacts): InitPlan {
     };
     files.push({ path: mirrorPlist, text: toPlistXml(job), mode: 0o644, keepExisting: false });
   }
-  return { configFile, secretFile, adminSecretFile, keyFile, files, agentLabel: agent.label, agentPlist: agent.plistPath, mirrorLabel: args.cache ? MIRROR_LABEL : undefined, mirrorPlist, hostId, listen, dirs };
+  return { configFile, secretFile, adminSecretFile, keyFile, files, agentLabel: agent.label, agentPlist: agent.plistPath, mirrorLabel: args.cache ? MIRROR_LABEL : undefined, mirrorPlist, hostId, listen, dirs, pfAnchor };
 }

@@ -4,6 +4,7 @@
  */
 import { parseOptions, UsageError, type OptionSpec } from './parse-options';
 import type { InitArgs } from './init-plan';
+import { BRIDGE_INTERFACE_PATTERN } from '../net/pf-anchor';
 
 export { UsageError } from './parse-options';
 
@@ -36,7 +37,7 @@ export interface InstallLaunchdArgs {
 const SPECS = {
   serve: { values: ['config'], flags: ['insecure-http'] },
   doctor: { values: ['config', 'dispatcher'], flags: ['json'] },
-  init: { values: ['host-id', 'pool', 'image', 'labels', 'listen', 'secret-store', 'host-key-fingerprint'], flags: ['dry-run', 'no-cache'] },
+  init: { values: ['host-id', 'pool', 'image', 'labels', 'listen', 'secret-store', 'host-key-fingerprint', 'bridge-interface'], flags: ['dry-run', 'no-cache'] },
   'install-launchd': {
     values: ['config', 'label', 'out', 'log-dir', 'user', 'node', 'agent-bin', 'secret-file', 'admin-secret-file', 'keychain-service'],
     flags: ['daemon', 'agent', 'dry-run', 'insecure-http'],
@@ -105,6 +106,11 @@ function initArgs(values: ReadonlyMap<string, string>, flags: ReadonlySet<string
     if (!/^[^:\s]+:\d{1,5}$/.test(listen)) throw new UsageError(`tartfleet-agent init: --listen must be host:port like 0.0.0.0:8420, got '${listen}'`);
     options.listen = listen;
   }
+  const bridge = values.get('bridge-interface');
+  if (bridge !== undefined) {
+    if (!BRIDGE_INTERFACE_PATTERN.test(bridge)) throw new UsageError(`tartfleet-agent init: --bridge-interface must be an interface name like bridge100 (lowercase letters and digits ending in a digit), got '${bridge}'`);
+    options.bridgeInterface = bridge;
+  }
   return options;
 }
 
@@ -117,7 +123,8 @@ Usage:
       other than loopback is refused (exit 78) unless --insecure-http is given.
   tartfleet-agent doctor [--config <file>] [--json] [--dispatcher <url>]
       Check this host, each check ok/warn/fail with its one-line fix: macOS and tart versions, the
-      vmnet DHCP lease time, auto-login, sleep, Softnet SUID root, free disk vs the images and the
+      vmnet DHCP lease time, auto-login, sleep, Softnet SUID root, the pf anchor (host-firewall; pfctl
+      needs sudo), free disk vs the images and the
       mirror's minFree, images present, slots, SSH, Local Network access and the runner's age in a
       running VM, the mirror, clock skew against the dispatcher (--dispatcher or
       $TARTFLEET_DISPATCHER_URL). Exit 1 when a check fails.
@@ -130,10 +137,13 @@ Usage:
       --dry-run prints it instead.
   tartfleet-agent init [--dry-run] [--no-cache] [--secret-store file|keychain] [--host-id <id>]
       [--pool <name>] [--image <ref>] [--labels a,b] [--listen host:port] [--host-key-fingerprint SHA256:…]
+      [--bridge-interface bridge100]
       Set up this Mac: check tart, macOS, OpenSSH, launchctl and nginx (for the cache mirror), write
       ~/.config/tartfleet/agent.yaml, generate the agent secret and the guest SSH key, install and
-      load the agent's and the mirror's launchd jobs, run doctor, and print what the dispatcher and
-      GitHub need. A second run changes nothing. --dry-run prints every file and command instead.
+      load the agent's and the mirror's launchd jobs, write the pf anchor that closes the host's
+      other ports to guests (/etc/pf.anchors/tartfleet as root, else a copy to sudo install), run
+      doctor, and print what the dispatcher, GitHub and /etc/pf.conf need. A second run changes
+      nothing. --dry-run prints every file and command instead.
   tartfleet-agent cache-config [--config <file>]
       Print the nginx configuration of the host's pull-through mirror (the config's \`cache\`
       section, or the default mirror set).

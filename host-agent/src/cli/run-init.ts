@@ -75,6 +75,7 @@ function printDryRun(plan: InitPlan, args: InitArgs, deps: InitDeps): void {
     if (label !== undefined && plist !== undefined) out(`$ launchctl bootstrap gui/${deps.facts.uid} ${plist}   # bootout first when loaded and changed\n`);
   }
   out(`$ tartfleet-agent doctor --config ${plan.configFile}\n`);
+  out(`(/etc/pf.conf is never edited: the next steps print the lines to add${plan.pfAnchor.installed ? '' : ' and the sudo commands that install the anchor'})\n`);
   if (!args.cache) out('(cache mirror off: --no-cache)\n');
 }
 

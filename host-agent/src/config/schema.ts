@@ -10,6 +10,7 @@ import { imagesConfigSchema } from '../images/images-config-schema';
 import { warmConfigSchema } from '../warm/warm-config-schema';
 import { dispatcherConfigSchema } from '../slot-callback/dispatcher-config-schema';
 import { DEFAULT_VM_NETWORK, vmNetworkSchema } from '../tart/vm-network';
+import { BRIDGE_INTERFACE_PATTERN, DEFAULT_BRIDGE_INTERFACE } from '../net/pf-anchor';
 
 /** Apple's macOS licence allows two macOS guests per host and Virtualization.framework enforces it
  * (docs/reference/tart-cli.md §4): a third `tart run` fails. So macOS capacity can be configured lower, never higher. */
@@ -90,6 +91,14 @@ export const agentConfigSchema = z.strictObject({
   runnerEnv: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
   /** The host's pull-through mirror (nginx); its settings reach every runner's environment. */
   cache: cacheConfigSchema.optional(),
+  /** The pf anchor `init` writes and `doctor` checks: Softnet pools' guests reach only DNS, DHCP and
+   * the mirror on this host (docs/security.md). */
+  hostFirewall: z
+    .strictObject({
+      /** The vmnet bridge the VMs sit behind (`ifconfig` shows it with 192.168.64.1 while a VM runs). */
+      bridgeInterface: z.string().regex(BRIDGE_INTERFACE_PATTERN, 'bridgeInterface must be an interface name like bridge100').default(DEFAULT_BRIDGE_INTERFACE),
+    })
+    .prefault({}),
   /** Image pulls, pool image switches, pruning and smoke tests (rollout). */
   images: imagesConfigSchema.prefault({}),
   /** Warm capacity: idle age, liveness probe, refill back-off. */

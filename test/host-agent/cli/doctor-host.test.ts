@@ -4,7 +4,7 @@
  * dispatcher is a local server with a skewed Date header. Every warn and fail carries its fix.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -66,8 +66,8 @@ async function doctor(mac: Partial<MacState> = {}, options: { freeGb?: number; c
 describe('doctor: the Mac itself', () => {
   it('passes every host check on a well-set-up Mac, and fixes are only on what is not ok', async () => {
     const { check, checks } = await doctor();
-    expect(checks.map((c) => c.name)).toEqual(['config', 'macos', 'dhcp-lease', 'auto-login', 'sleep', 'softnet', 'tart', 'disk', 'images', 'slots', 'ssh', 'local-network', 'runner-age', 'mirror', 'clock']);
-    for (const name of ['macos', 'dhcp-lease', 'auto-login', 'sleep', 'softnet', 'clock']) expect(check(name)?.status, name).toBe('ok');
+    expect(checks.map((c) => c.name)).toEqual(['config', 'macos', 'dhcp-lease', 'auto-login', 'sleep', 'softnet', 'host-firewall', 'tart', 'disk', 'images', 'slots', 'ssh', 'local-network', 'runner-age', 'mirror', 'clock']);
+    for (const name of ['macos', 'dhcp-lease', 'auto-login', 'sleep', 'softnet', 'host-firewall', 'clock']) expect(check(name)?.status, name).toBe('ok');
     expect(check('macos')?.detail).toBe('macOS 15.1');
     expect(check('softnet')?.detail).toMatch(/softnet is SUID root$/);
     expect(check('slots')?.detail).toContain('2 free');
@@ -92,6 +92,45 @@ describe('doctor: the Mac itself', () => {
     const softnet = (await doctor({ softnet: 'plain' })).check('softnet');
     const file = /^(\S+) is not SUID/.exec(softnet!.detail)![1];
     expect(softnet?.fix).toBe(`sudo chown root ${file} && sudo chmod u+s ${file}`);
+  });
+
+  describe('host-firewall: pfctl -s info and pfctl -a tartfleet -s rules', () => {
+    const load = `add 'anchor "tartfleet"' and 'load anchor "tartfleet" from "/etc/pf.anchors/tartfleet"' to /etc/pf.conf (tartfleet-agent init writes /etc/pf.anchors/tartfleet), then sudo pfctl -f /etc/pf.conf`;
+
+    it('is ok with pf enabled and the anchor holding the block rule on bridge100', async () => {
+      const { code, check } = await doctor();
+      expect(check('host-firewall')).toEqual({ name: 'host-firewall', status: 'ok', detail: "pf enabled; anchor tartfleet closes the host's ports to guests on bridge100 except DNS, DHCP and the mirror" });
+      expect(code).toBe(0);
+    });
+
+    it.each([
+      ['pf disabled', { pf: 'disabled' }, 'pf is disabled: guests reach every port this host listens on at the bridge100 address', 'sudo pfctl -E'],
+      ['the anchor not loaded', { pfAnchorRules: null }, 'anchor tartfleet is not loaded: guests reach every port this host listens on at the bridge100 address', load],
+      ['both', { pf: 'disabled', pfAnchorRules: null }, 'anchor tartfleet is not loaded; pf is disabled: guests reach every port this host listens on at the bridge100 address', `${load}; then sudo pfctl -E`],
+      [
+        'the anchor without its block rule',
+        { pfAnchorRules: 'pass in quick on bridge100 proto udp from any to any port = 67 keep state' },
+        "anchor tartfleet is loaded but has no 'block in quick on bridge100 to (bridge100)' rule: guests reach every port this host listens on at the bridge100 address",
+        'rerun tartfleet-agent init and install its /etc/pf.anchors/tartfleet, then sudo pfctl -a tartfleet -f /etc/pf.anchors/tartfleet',
+      ],
+      ['pfctl without root', { pf: 'denied' }, 'pfctl needs root (/dev/pf: permission denied): run doctor with sudo to check the host firewall', 'sudo tartfleet-agent doctor (or by hand: sudo pfctl -s info; sudo pfctl -a tartfleet -s rules)'],
+    ] as const)('warns (never fails) with %s, with the fix', async (_what, mac, detail, fix) => {
+      const { code, check } = await doctor(mac);
+      expect(check('host-firewall')).toEqual({ name: 'host-firewall', status: 'warn', detail, fix });
+      expect(code).toBe(0);
+    });
+
+    it('checks the configured bridge, and skips when no pool uses Softnet', async () => {
+      const original = readFileSync(config, 'utf8');
+      try {
+        writeFileSync(config, `${original}hostFirewall: { bridgeInterface: bridge101 }\n`);
+        expect((await doctor()).check('host-firewall')).toMatchObject({ status: 'warn', detail: expect.stringContaining("no 'block in quick on bridge101 to (bridge101)' rule") });
+        writeFileSync(config, original.replace('labels: [macos] }', 'labels: [macos], network: { mode: nat } }'));
+        expect((await doctor({ pf: 'disabled' })).check('host-firewall')).toMatchObject({ status: 'skip', detail: expect.stringContaining('no pool uses Softnet') });
+      } finally {
+        writeFileSync(config, original);
+      }
+    });
   });
 
   it('fails the disk check when free space is below one image plus the mirror minFree', async () => {

@@ -76,7 +76,7 @@ describe('doctor against the tart simulator', () => {
 
   it('passes with the base image present and no VM running (SSH skipped, secret missing is a warning)', async () => {
     const { code, checks } = await doctor(writeConfig('b.yaml', baseConfig()));
-    expect(checks.map((c) => `${c.name}:${c.status}`)).toEqual(['config:warn', 'macos:ok', 'dhcp-lease:ok', 'auto-login:ok', 'sleep:ok', 'softnet:ok', 'tart:ok', 'disk:ok', 'images:ok', 'slots:ok', 'ssh:skip', 'local-network:skip', 'runner-age:skip', 'clock:skip']);
+    expect(checks.map((c) => `${c.name}:${c.status}`)).toEqual(['config:warn', 'macos:ok', 'dhcp-lease:ok', 'auto-login:ok', 'sleep:ok', 'softnet:ok', 'host-firewall:ok', 'tart:ok', 'disk:ok', 'images:ok', 'slots:ok', 'ssh:skip', 'local-network:skip', 'runner-age:skip', 'clock:skip']);
     expect(byName(checks, 'tart')?.detail).toContain('tart 2.32.1');
     expect(byName(checks, 'disk')?.detail).toMatch(/GB free under .*largest base image 1 GB; 2 slot\(s\) may grow to 2 GB/);
     expect(byName(checks, 'ssh')?.detail).toContain('no VM is running');

@@ -10,6 +10,8 @@ import * as plist from 'plist';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../host-agent/src/cli/run-cli';
 import { loadConfig } from '../../../host-agent/src/config/load-config';
+import { planInit } from '../../../host-agent/src/cli/init-plan';
+import { renderPfAnchor } from '../../../host-agent/src/net/pf-anchor';
 import { cliDeps } from '../../helpers/cli-helpers';
 import { writeMacShims } from '../../fakes/mac-shims';
 
@@ -39,10 +41,10 @@ beforeEach(() => {
   shim('launchctl', `echo "$*" >> ${launchctlLog}\ncase "$1" in\n  print) grep -qx "\${2##*/}" ${loaded} 2>/dev/null ;;\n  bootstrap) basename "$3" .plist >> ${loaded} ;;\nesac`);
 });
 
-async function init(args: string[], pathDirs = `${shims}:/usr/bin:/bin`) {
+async function init(args: string[], pathDirs = `${shims}:/usr/bin:/bin`, uid = 501) {
   const run = cliDeps(
     { PATH: pathDirs, TART_BIN: TART, TART_HOME: path.join(home, '.tart') },
-    { hostname: 'mini-1.local', launchd: { context: { homeDir: home, execPath: '/opt/homebrew/bin/node', agentBin: '/opt/tartfleet/tartfleet-agent.mjs', currentUser: 'ci' } } },
+    { hostname: 'mini-1.local', uid, launchd: { context: { homeDir: home, execPath: '/opt/homebrew/bin/node', agentBin: '/opt/tartfleet/tartfleet-agent.mjs', currentUser: 'ci' } } },
   );
   const code = await runCli(['init', ...args], run.deps);
   return { code, out: run.stdout(), err: run.stderr() };
@@ -59,7 +61,8 @@ describe('tartfleet-agent init', () => {
     expect(code).toBe(0);
     const files = new Map([...out.matchAll(/^=== file (\S+) \(mode \d+[^)]*\) ===\n([\s\S]*?)^=== end ===$/gm)].map((m) => [m[1]!, m[2]!]));
     const config = path.join(home, '.config/tartfleet/agent.yaml');
-    expect([...files.keys()].sort()).toEqual([config, path.join(home, '.config/tartfleet/nginx/tartfleet-mirror.conf'), path.join(home, 'Library/LaunchAgents/dev.tartfleet.agent.plist'), path.join(home, 'Library/LaunchAgents/dev.tartfleet.mirror.plist')].sort());
+    const anchor = path.join(home, '.config/tartfleet/pf/tartfleet');
+    expect([...files.keys()].sort()).toEqual([config, anchor, path.join(home, '.config/tartfleet/nginx/tartfleet-mirror.conf'), path.join(home, 'Library/LaunchAgents/dev.tartfleet.agent.plist'), path.join(home, 'Library/LaunchAgents/dev.tartfleet.mirror.plist')].sort());
     const loaded = loadConfig({ file: config, env: { TARTFLEET_AGENT_SECRET: 's'.repeat(40) }, hostname: 'x', requireSecrets: true, readFile: (p) => files.get(p)! });
     expect(loaded).toMatchObject({ hostId: 'mini-1', maxVms: 2, pools: [{ name: 'macos', labels: ['macOS', 'arm64'] }], ssh: { privateKeyFile: path.join(home, '.config/tartfleet/guest_ed25519') } });
     // The mirror's files under the prefix nginx was found in (here: the shims' parent folder).
@@ -74,14 +77,44 @@ describe('tartfleet-agent init', () => {
     expect(out).toContain("$ ssh-keygen -q -t ed25519 -N '' -C tartfleet-mini-1");
     expect(out).toContain('secret   TARTFLEET_AGENT_SECRET');
     expect(out).toContain('{ url: https://mini-1.example.com:8420, secret: env:AGENT_SECRET_MINI_1 }');
+    // The pf anchor from the planned config (mirror on 8480), staged for `sudo install`, and what pf.conf needs, printed.
+    expect(files.get(anchor)).toBe(renderPfAnchor({ bridgeInterface: 'bridge100', mirrorPorts: [8480] }));
+    expect(out).toContain(`Install the anchor init writes to the config folder (pf files belong to root):\n     sudo install -m 644 -o root -g wheel ${anchor} /etc/pf.anchors/tartfleet\n`);
+    expect(out).toContain('after its com.apple anchors:\n     anchor "tartfleet"\n     load anchor "tartfleet" from "/etc/pf.anchors/tartfleet"\n');
+    expect(out).toMatch(/\n {5}sudo pfctl -f \/etc\/pf\.conf\n {5}sudo pfctl -E\n$/);
     expect(tree(home)).toEqual([]);
     expect(existsSync(launchctlLog)).toBe(false);
+  });
+
+  it('as root, plans /etc/pf.anchors/tartfleet itself (for --bridge-interface, without the mirror) and still only prints the pf.conf lines', async () => {
+    const { code, out } = await init(['--dry-run', '--no-cache', '--bridge-interface', 'bridge101'], undefined, 0);
+    expect(code).toBe(0);
+    const files = new Map([...out.matchAll(/^=== file (\S+) \(mode (\d+)[^)]*\) ===\n([\s\S]*?)^=== end ===$/gm)].map((m) => [m[1]!, { mode: m[2]!, text: m[3]! }]));
+    expect(files.get('/etc/pf.anchors/tartfleet')).toEqual({ mode: '644', text: renderPfAnchor({ bridgeInterface: 'bridge101', mirrorPorts: [] }) });
+    expect([...files.keys()]).not.toContain(path.join(home, '.config/tartfleet/pf/tartfleet'));
+    expect(files.get(path.join(home, '.config/tartfleet/agent.yaml'))?.text).toContain('hostFirewall:\n  bridgeInterface: bridge101\n');
+    expect(out).toContain('init, running as root, writes /etc/pf.anchors/tartfleet.');
+    expect(out).not.toContain('sudo install');
+    expect(out).toContain('load anchor "tartfleet" from "/etc/pf.anchors/tartfleet"');
+    expect(out).toContain('sudo pfctl -E');
+    expect(out).toContain('/etc/pf.conf is never edited');
+  });
+
+  it('plans the anchor from the arguments, pure: staged in the config folder unless root', () => {
+    const facts = { home: '/Users/ci', hostname: 'mini-2', user: 'ci', node: '/opt/homebrew/bin/node', agentBin: '/opt/tartfleet/tartfleet-agent.mjs', nginx: '/opt/homebrew/bin/nginx' };
+    const args = { dryRun: false, cache: true, secretStore: 'file' } as const;
+    const user = planInit(args, { ...facts, uid: 501 });
+    expect(user.pfAnchor).toEqual({ file: '/Users/ci/.config/tartfleet/pf/tartfleet', installed: false });
+    expect(user.files.find((f) => f.path === user.pfAnchor.file)).toEqual({ path: '/Users/ci/.config/tartfleet/pf/tartfleet', text: renderPfAnchor({ bridgeInterface: 'bridge100', mirrorPorts: [8480] }), mode: 0o644, keepExisting: false });
+    const root = planInit({ ...args, cache: false, bridgeInterface: 'bridge102' }, { ...facts, uid: 0 });
+    expect(root.pfAnchor).toEqual({ file: '/etc/pf.anchors/tartfleet', installed: true });
+    expect(root.files.find((f) => f.path === '/etc/pf.anchors/tartfleet')?.text).toBe(renderPfAnchor({ bridgeInterface: 'bridge102', mirrorPorts: [] }));
   });
 
   it('sets the host up once; a second run changes nothing and says so', async () => {
     const first = await init([]);
     const dir = path.join(home, '.config/tartfleet');
-    expect(tree(home)).toEqual(['.config/tartfleet/agent-admin-secret', '.config/tartfleet/agent-secret', '.config/tartfleet/agent.yaml', '.config/tartfleet/guest_ed25519', '.config/tartfleet/guest_ed25519.pub', '.config/tartfleet/nginx/tartfleet-mirror.conf', 'Library/LaunchAgents/dev.tartfleet.agent.plist', 'Library/LaunchAgents/dev.tartfleet.mirror.plist']);
+    expect(tree(home)).toEqual(['.config/tartfleet/agent-admin-secret', '.config/tartfleet/agent-secret', '.config/tartfleet/agent.yaml', '.config/tartfleet/guest_ed25519', '.config/tartfleet/guest_ed25519.pub', '.config/tartfleet/nginx/tartfleet-mirror.conf', '.config/tartfleet/pf/tartfleet', 'Library/LaunchAgents/dev.tartfleet.agent.plist', 'Library/LaunchAgents/dev.tartfleet.mirror.plist']);
     const secret = readFileSync(path.join(dir, 'agent-secret'), 'utf8').trim();
     expect(secret).toMatch(/^[0-9a-f]{64}$/);
     expect(statSync(path.join(dir, 'agent-secret')).mode & 0o777).toBe(0o600);
@@ -91,6 +124,9 @@ describe('tartfleet-agent init', () => {
     expect(first.out).toContain(`init: created ${path.join(path.dirname(shims), 'var/log/nginx')}`);
     expect(first.out).toContain('Running tartfleet-agent doctor');
     expect(first.out).toMatch(/\nconfig\s+ok\s+/);
+    expect(first.out).toContain(`init: wrote ${path.join(dir, 'pf/tartfleet')}`);
+    expect(first.out).toMatch(/\nhost-firewall\s+ok\s+/);
+    expect(first.out).toContain(`sudo install -m 644 -o root -g wheel ${path.join(dir, 'pf/tartfleet')} /etc/pf.anchors/tartfleet`);
     const calls = readFileSync(launchctlLog, 'utf8');
     expect(calls.split('\n').filter((l) => l.startsWith('bootstrap'))).toHaveLength(2);
 
@@ -131,6 +167,9 @@ describe('tartfleet-agent init', () => {
     const { code, err } = await init(['--secret-store', 'vault']);
     expect(code).toBe(64);
     expect(err).toContain("--secret-store must be file or keychain, got 'vault'");
+    const bridge = await init(['--bridge-interface', 'bridge100;pass']);
+    expect(bridge.code).toBe(64);
+    expect(bridge.err).toContain("--bridge-interface must be an interface name like bridge100 (lowercase letters and digits ending in a digit), got 'bridge100;pass'");
     expect(tree(home)).toEqual([]);
   });
 

@@ -129,7 +129,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
           const to = r.timestamps['ssh-ready'];
           if (from && to && !boots.has(r.name)) boots.set(r.name, (Date.parse(to) - Date.parse(from)) / 1000);
         }
-        const alive = rs.filter((r) => ALIVE.has(r.stage)).length;
+        // A VM holds its slot until it stops (vmStoppedAt); its delete may still be running.
+        const alive = rs.filter((r) => ALIVE.has(r.stage) && r.vmStoppedAt === undefined).length;
         const booting = rs.filter((r) => BOOTING.has(r.stage)).length;
         const jobsRunning = rs.filter((r) => r.stage === 'running').length;
         hostLines.push(`  ${a.id}  slots ${'■'.repeat(alive)}${'□'.repeat(Math.max(0, 2 - alive))} ${alive}/2 busy   booting ${booting}   running ${jobsRunning}`);

@@ -247,7 +247,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const waiting = candidates.slice(0, deficit).filter((_, i) => i >= picked.length || results[i]?.outcome === 'no_capacity');
       if (deps.demand) {
         const demand = deps.demand;
-        await Promise.all(waiting.map((job) => demand.add({ jobId: job.id, repo: job.repo, runId: job.runId, pool: pool.name, labels: job.labels, createdAt: Date.parse(job.createdAt) || now })));
+        // Under the attempt this pass would have used: lower names are spent (see attemptsByJob).
+        await Promise.all(waiting.map((job) => demand.add({ jobId: job.id, repo: job.repo, runId: job.runId, pool: pool.name, labels: job.labels, createdAt: Date.parse(job.createdAt) || now, attempt: (attemptsByJob.get(job.id) ?? -1) + 1 })));
       }
       if (pr.waiting > 0) report.needsMore = true;
     });

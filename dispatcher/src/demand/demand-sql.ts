@@ -21,6 +21,8 @@ export const SCHEMA = [
 ];
 
 export const INSERT = 'INSERT OR IGNORE INTO pending_demand (job_id, pool, repo, run_id, labels, created_at, attempt) VALUES (?, ?, ?, ?, ?, ?, ?)';
+/** An entry already pending keeps its place; only a higher attempt replaces its attempt. */
+export const RAISE_ATTEMPT = 'UPDATE pending_demand SET attempt = ? WHERE job_id = ? AND attempt < ?';
 export const COUNT = 'SELECT COUNT(*) AS n FROM pending_demand';
 export const DROP_OLDEST = 'DELETE FROM pending_demand WHERE job_id IN (SELECT job_id FROM pending_demand ORDER BY created_at, job_id LIMIT ?)';
 export const EXISTS = 'SELECT 1 AS found FROM pending_demand WHERE job_id = ?';

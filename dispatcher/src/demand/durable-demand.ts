@@ -4,7 +4,7 @@
  * the `PENDING_DEMAND` binding. The object speaks plain fetch (`POST /<op>` with a JSON body), which
  * needs no `cloudflare:workers` import and keeps this file runtime-free.
  */
-import { COUNT, COUNTS, DELETE, DROP_OLDEST, EXISTS, fromRow, INSERT, insertParams, oldestQuery, SCHEMA, type DemandRow } from './demand-sql';
+import { COUNT, COUNTS, DELETE, DROP_OLDEST, EXISTS, fromRow, INSERT, insertParams, oldestQuery, RAISE_ATTEMPT, SCHEMA, type DemandRow } from './demand-sql';
 import { checkMaxEntries, clampLimit, DEFAULT_MAX_PENDING, queryPools, type AddResult, type PendingDemand, type PendingJob } from './pending-demand';
 
 /** The binding name in wrangler.toml. */
@@ -71,7 +71,11 @@ export class PendingDemandObject {
   }
 
   private add(job: PendingJob, maxEntries: number): AddResult {
-    if (this.sql.exec(INSERT, ...insertParams(job)).rowsWritten === 0) return { added: false, dropped: 0 };
+    if (this.sql.exec(INSERT, ...insertParams(job)).rowsWritten === 0) {
+      const attempt = job.attempt ?? 0;
+      this.sql.exec(RAISE_ATTEMPT, attempt, job.jobId, attempt);
+      return { added: false, dropped: 0 };
+    }
     const total = Number(this.sql.exec(COUNT).toArray()[0]?.n ?? 0);
     const dropped = total > maxEntries ? this.sql.exec(DROP_OLDEST, total - maxEntries).rowsWritten : 0;
     return { added: this.sql.exec(EXISTS, job.jobId).toArray().length > 0, dropped };

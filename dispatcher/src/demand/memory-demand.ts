@@ -17,7 +17,11 @@ export function createMemoryDemand(options: { maxEntries?: number } = {}): Pendi
 
   return {
     async add(job) {
-      if (jobs.has(job.jobId)) return { added: false, dropped: 0 };
+      const pending = jobs.get(job.jobId);
+      if (pending) {
+        if ((job.attempt ?? 0) > (pending.attempt ?? 0)) pending.attempt = job.attempt;
+        return { added: false, dropped: 0 };
+      }
       jobs.set(job.jobId, { ...job, labels: [...job.labels] });
       let dropped = 0;
       while (jobs.size > maxEntries) {

@@ -37,7 +37,9 @@ export interface AddResult {
 }
 
 export interface PendingDemand {
-  /** Remember a job; a job id already present is left as it is. */
+  /** Remember a job; a job id already present keeps its entry, except that a higher `attempt`
+   * replaces its attempt (the lower names are taken or spent: minting under them again would reuse a
+   * runner name). */
   add(job: PendingJob): Promise<AddResult>;
   /** Forget a job (it started, ended, or a runner was placed for it); true when it was pending. */
   remove(jobId: number): Promise<boolean>;

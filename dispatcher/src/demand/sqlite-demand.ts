@@ -8,7 +8,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { DispatcherError } from '../errors';
 import { errorMessage } from '../../../core/errors';
-import { COUNT, COUNTS, DELETE, DROP_OLDEST, EXISTS, fromRow, INSERT, insertParams, oldestQuery, SCHEMA, type DemandRow } from './demand-sql';
+import { COUNT, COUNTS, DELETE, DROP_OLDEST, EXISTS, fromRow, INSERT, insertParams, oldestQuery, RAISE_ATTEMPT, SCHEMA, type DemandRow } from './demand-sql';
 import { checkMaxEntries, clampLimit, DEFAULT_MAX_PENDING, queryPools, type PendingDemand } from './pending-demand';
 
 export interface SqliteDemand extends PendingDemand {
@@ -46,11 +46,15 @@ export async function openSqliteDemand(options: { path: string; maxEntries?: num
   const dropOldest = db.prepare(DROP_OLDEST);
   const exists = db.prepare(EXISTS);
   const del = db.prepare(DELETE);
+  const raiseAttempt = db.prepare(RAISE_ATTEMPT);
   const counts = db.prepare<[], { pool: string; n: number }>(COUNTS);
   const oldestByPools = new Map<number, BetterSqlite3.Statement<unknown[], DemandRow>>();
 
   const addTx = db.transaction((params: ReturnType<typeof insertParams>) => {
-    if (insert.run(...params).changes === 0) return { added: false, dropped: 0 };
+    if (insert.run(...params).changes === 0) {
+      raiseAttempt.run(params[6], params[0], params[6]);
+      return { added: false, dropped: 0 };
+    }
     const over = (count.get() as { n: number }).n - maxEntries;
     const dropped = over > 0 ? dropOldest.run(over).changes : 0;
     return { added: exists.get(params[0]) !== undefined, dropped };

@@ -52,6 +52,10 @@ describe.each(stores)('pending demand contract (%s)', (_name, make) => {
     await d.add({ ...job(6), attempt: 2 });
     await d.add(job(7));
     expect(await d.oldest(['macos'], 10)).toEqual([{ ...job(6), attempt: 2 }, job(7)]);
+    // Adding again keeps the entry but never lowers its attempt; a higher one replaces it.
+    expect(await d.add(job(6))).toEqual({ added: false, dropped: 0 });
+    expect(await d.add({ ...job(7), attempt: 1 })).toEqual({ added: false, dropped: 0 });
+    expect(await d.oldest(['macos'], 10)).toEqual([{ ...job(6), attempt: 2 }, { ...job(7), attempt: 1 }]);
   });
 
   it('is idempotent by job id: a second add changes nothing', async () => {

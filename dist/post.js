@@ -48380,7 +48380,7 @@ function createOctokitGitHub(options) {
     }
   });
   let limit;
-  const write = createWriteLimiter({ perMinute: cfg.writesPerMinute, burst: Math.min(20, cfg.writesPerMinute) });
+  const write = createWriteLimiter({ perMinute: cfg.writesPerMinute, burst: Math.min(20, cfg.writesPerMinute), ...options.clock ? { clock: options.clock } : {} });
   const auth6 = "token" in cfg.auth ? { auth: cfg.auth.token } : {
     authStrategy: createAppAuth,
     auth: { appId: cfg.auth.appId, privateKey: cfg.auth.privateKey, installationId: cfg.auth.installationId }

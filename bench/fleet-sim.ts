@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import type { RunnerRecord } from '../core/agent-api/contract';
 import { startFleet } from '../demo/src/fleet';
 import { waitFor } from '../demo/src/proc';
+import { refillDelays } from '../demo/src/refill-delays';
 import { percentile, resultsFile, size } from './bench-env';
 
 const { values } = parseArgs({
@@ -55,9 +56,7 @@ try {
   const makespanS = (finished - t0) / 1000;
   const idealS = (Math.ceil(jobs / slots) * (bootMs + jobMs)) / 1000;
   const records = [...(await fleet.records()).values()].flat();
-  const requested = records.map((r) => ms(r.timestamps.requested)).sort((a, b) => a - b);
-  const stopped = records.map((r) => ms(r.vmStoppedAt)).filter(Number.isFinite).sort((a, b) => a - b);
-  const refill = stopped.slice(0, Math.max(0, requested.length - slots)).map((t, k) => (requested[slots + k] ?? NaN) - t).filter(Number.isFinite);
+  const refill = refillDelays(records, slots);
   const result = {
     hosts,
     slots,

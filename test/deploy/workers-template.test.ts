@@ -4,7 +4,6 @@
  * trigger and the TARTFLEET_CONFIG variable from the file — with GitHub App auth against the fake
  * GitHub. Only what cannot be reached from here changes: the API URL and the host URL.
  */
-import { sign } from '@octokit/webhooks-methods';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +15,7 @@ import { parseConfig } from '../../dispatcher/src/config';
 import { waitFor } from '../helpers/wait-for';
 import { startFakeGitHub, type RunningFakeGitHub } from '../fake-github/src';
 import { startStubAgentServer } from '../fakes/stub-agent-server';
-import { queuedPayload } from '../helpers/dispatcher-harness';
+import { queuedPayload, signedRequest } from '../helpers/dispatcher-harness';
 import { repoRoot } from '../helpers/sim-env';
 import { bundleWorker } from '../helpers/bundle-worker';
 
@@ -89,11 +88,7 @@ describe('deploy/workers (wrangler.toml + entry.ts) in workerd', () => {
     const label = template.pools[0]!.labels[0]!;
     const { jobIds } = gh.enqueueRun({ jobs: [{ name: 'a', labels: ['self-hosted', label] }] });
     const body = queuedPayload(jobIds[0]!, ['self-hosted', label]);
-    const res = await mf.dispatchFetch('https://tartfleet-dispatcher.example.workers.dev/webhook', {
-      method: 'POST',
-      headers: { 'x-github-event': 'workflow_job', 'x-github-delivery': crypto.randomUUID(), 'x-hub-signature-256': await sign(WEBHOOK_SECRET, body), 'content-type': 'application/json' },
-      body,
-    });
+    const res = await mf.dispatchFetch('https://tartfleet-dispatcher.example.workers.dev/webhook', await signedRequest(body, { secret: WEBHOOK_SECRET }));
     expect(res.status).toBe(202);
     await res.text();
     await waitFor('runner placed', () => agent.started.length === 1, 20_000);

@@ -6,9 +6,9 @@
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunnerRecord } from '../../core/agent-api/contract';
 import { startFleet, type Fleet } from '../../demo/src/fleet';
 import { waitFor } from '../../demo/src/proc';
+import { refillDelays } from '../../demo/src/refill-delays';
 
 const root = path.resolve(__dirname, '../..');
 const TEN_MINUTES = 600_000;
@@ -18,18 +18,6 @@ afterEach(async () => {
   await fleet?.close();
   fleet = undefined;
 });
-
-const ms = (iso: string | undefined): number => Date.parse(iso ?? '');
-
-/**
- * Fleet-wide, the k-th slot freed should carry the (slots + k)-th runner: the delay from each VM's
- * stop (its slot free) to that runner's request on an agent, while jobs were still waiting.
- */
-function refillDelays(records: RunnerRecord[], slots: number): number[] {
-  const requested = records.map((r) => ms(r.timestamps.requested)).sort((a, b) => a - b);
-  const stopped = records.map((r) => ms(r.vmStoppedAt)).filter(Number.isFinite).sort((a, b) => a - b);
-  return stopped.slice(0, requested.length - slots).map((t, k) => (requested[slots + k] ?? Number.NaN) - t);
-}
 
 describe('event-driven refill', () => {
   it('with reconcile passes 10 minutes apart, a burst 3× the fleet completes: each freed slot refilled within 1 s (median), no list call', async () => {

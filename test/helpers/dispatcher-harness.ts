@@ -31,7 +31,7 @@ export function queuedPayload(jobId: number, labels: string[], action = 'queued'
 export const WEBHOOK_SECRET = 'webhook-secret-for-tests';
 export const OLD_SECRET = 'previous-webhook-secret';
 
-export async function signedRequest(body: string, options: { event?: string; delivery?: string; secret?: string; signature?: string } = {}): Promise<RequestInit> {
+export async function signedRequest(body: string, options: { event?: string; delivery?: string; secret?: string; signature?: string } = {}): Promise<{ method: 'POST'; headers: Record<string, string>; body: string }> {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'x-github-event': options.event ?? 'workflow_job',

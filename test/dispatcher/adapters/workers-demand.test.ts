@@ -1,4 +1,3 @@
-import { sign } from '@octokit/webhooks-methods';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +10,7 @@ import type { PendingJob } from '../../../dispatcher/src/demand/pending-demand';
 import { startFakeGitHub, type RunningFakeGitHub } from '../../fake-github/src';
 import { startStubAgentServer } from '../../fakes/stub-agent-server';
 import { bundleWorker } from '../../helpers/bundle-worker';
-import { queuedPayload, serverlessConfig } from '../../helpers/dispatcher-harness';
+import { queuedPayload, signedRequest, serverlessConfig } from '../../helpers/dispatcher-harness';
 
 const AGENT_SECRET = 'agent-secret-0123456789abcdef0123456789';
 const WEBHOOK_SECRET = 'workers-webhook-secret';
@@ -77,11 +76,7 @@ describe('pending demand in a Durable Object (miniflare)', () => {
     const { jobIds } = gh.enqueueRun({ jobs: [{ name: 'a', labels: ['self-hosted', 'macos'] }] });
     const jobId = jobIds[0]!;
     const body = queuedPayload(jobId, ['self-hosted', 'macOS']);
-    const res = await mf.dispatchFetch('http://dispatcher.example/webhook', {
-      method: 'POST',
-      headers: { 'x-github-event': 'workflow_job', 'x-github-delivery': crypto.randomUUID(), 'x-hub-signature-256': await sign(WEBHOOK_SECRET, body), 'content-type': 'application/json' },
-      body,
-    });
+    const res = await mf.dispatchFetch('http://dispatcher.example/webhook', await signedRequest(body, { secret: WEBHOOK_SECRET }));
     expect(res.status).toBe(202);
     await res.text();
     const before = await demandOf(mf);

@@ -1,4 +1,3 @@
-import { sign } from '@octokit/webhooks-methods';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../demo/src/proc';
 import { startFakeGitHub, type RunningFakeGitHub } from '../../fake-github/src';
 import { startStubAgentServer } from '../../fakes/stub-agent-server';
-import { queuedPayload, serverlessConfig } from '../../helpers/dispatcher-harness';
+import { queuedPayload, signedRequest, serverlessConfig } from '../../helpers/dispatcher-harness';
 import { bundleWorker } from '../../helpers/bundle-worker';
 
 const AGENT_SECRET = 'agent-secret-0123456789abcdef0123456789';
@@ -47,14 +46,10 @@ describe('Workers adapter inside workerd (miniflare)', () => {
   it('verifies, answers and starts the runner after responding (waitUntil)', async () => {
     const { jobIds } = gh.enqueueRun({ jobs: [{ name: 'a', labels: ['self-hosted', 'macos'] }] });
     const body = queuedPayload(jobIds[0]!, ['self-hosted', 'macos']);
-    const bad = await mf.dispatchFetch('http://dispatcher.example/webhook', { method: 'POST', headers: { 'x-github-event': 'workflow_job', 'x-hub-signature-256': await sign('wrong', body), 'content-type': 'application/json' }, body });
+    const bad = await mf.dispatchFetch('http://dispatcher.example/webhook', await signedRequest(body, { secret: 'wrong' }));
     expect(bad.status).toBe(401);
     await bad.text();
-    const res = await mf.dispatchFetch('http://dispatcher.example/webhook', {
-      method: 'POST',
-      headers: { 'x-github-event': 'workflow_job', 'x-github-delivery': crypto.randomUUID(), 'x-hub-signature-256': await sign(WEBHOOK_SECRET, body), 'content-type': 'application/json' },
-      body,
-    });
+    const res = await mf.dispatchFetch('http://dispatcher.example/webhook', await signedRequest(body, { secret: WEBHOOK_SECRET }));
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ result: 'accepted' });
     await waitFor('runner placed from the worker', () => agent.started.some((s) => s.name === `tf-macos-j${jobIds[0]}a0`), 20_000);

@@ -10,6 +10,7 @@ import { Interrupt, StageFailure } from '../vm/stage-failure';
 import type { TartRunHandle } from '../tart/tart-cli';
 import { reattachConsole } from './adopt';
 import type { LifecycleContext, RunnerState } from './context';
+import { markVmStopped } from './vm-stopped';
 import { registerRunner, type BootstrapEnd } from './register-runner';
 import type { WarmVm } from '../warm/warm-pool';
 
@@ -19,14 +20,8 @@ export function watchRun(ctx: LifecycleContext, r: RunnerState, run: TartRunHand
   r.runPid = run.pid;
   void run.exited.then((exit) => {
     r.vmExit = exit;
-    // The VM ran in this process: from now on it holds no slot.
-    r.vmStopped = true;
-    r.record = { ...r.record, vmStoppedAt: new Date(ctx.clock.now()).toISOString() };
-    // Free now, not once `tart stop` returns: warm capacity and the dispatcher may use it at once.
-    if (!r.slotAnnounced) {
-      r.slotAnnounced = true;
-      ctx.slotFreed();
-    }
+    // Free now, not once teardown's `tart stop` returns.
+    markVmStopped(ctx, r);
     r.controller.abort(new Interrupt('vm-stopped', `the VM stopped: ${describeExit(exit)}`));
   });
 }

@@ -2,6 +2,7 @@ import { errorMessage } from '../../../core/errors';
 import { deleteVm, stopVm, type VmHandle } from '../vm/vm-session';
 import { Interrupt } from '../vm/stage-failure';
 import { vmNameOf, type LifecycleContext, type RunnerState } from './context';
+import { markVmStopped } from './vm-stopped';
 
 /** How a runner ended, for `runner_jobs_total`. */
 function endStatus(r: RunnerState): 'succeeded' | 'failed' | 'canceled' | 'no-job' {
@@ -42,13 +43,8 @@ export async function teardownRunner(ctx: LifecycleContext, r: RunnerState): Pro
     teardownFailed(ctx, r, 'stop', error);
     return;
   }
-  r.vmStopped = true;
-  if (r.record.vmStoppedAt === undefined) r.record = { ...r.record, vmStoppedAt: new Date(ctx.clock.now()).toISOString() };
+  markVmStopped(ctx, r);
   ctx.persist(r);
-  if (!r.slotAnnounced) {
-    r.slotAnnounced = true;
-    ctx.slotFreed();
-  }
   try {
     if (missing) await deleteVm(ctx.vm, vm, { missing });
     else await ctx.deletes.run(() => deleteVm(ctx.vm, vm));

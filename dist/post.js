@@ -47226,6 +47226,9 @@ var hostInfoSchema = external_exports.object({
   tartVersion: external_exports.string().nullable(),
   slots: slotsSchema,
   draining: external_exports.boolean(),
+  /** The agent reports each freed slot to the dispatcher (`POST /v1/slots/free`), so jobs waiting
+   * for a slot need no fast reconcile passes. Absent from older agents: false. */
+  slotCallbacks: external_exports.boolean().default(false),
   pools: external_exports.array(
     external_exports.object({
       name: poolNameSchema,
@@ -47648,20 +47651,34 @@ function raceDeadline(clock, what, ms, promise2) {
 function isTimeout(error62) {
   return error62 instanceof DeadlineError || error62.code === "timeout";
 }
-function take(e, pool) {
-  e.free -= 1;
-  if ((e.warm[pool] ?? 0) > 0) e.warm[pool] = (e.warm[pool] ?? 0) - 1;
-}
 function createPlacer(options) {
   const random = options.random ?? Math.random;
   const cache = /* @__PURE__ */ new Map();
   const errors = /* @__PURE__ */ new Map();
+  const holds = /* @__PURE__ */ new Map();
+  const held = (host) => holds.get(host) ?? 0;
+  const room = (host, e) => e.free - held(host);
+  function hold(host, e, pool) {
+    holds.set(host, held(host) + 1);
+    if ((e.warm[pool] ?? 0) > 0) e.warm[pool] = (e.warm[pool] ?? 0) - 1;
+  }
+  function unhold(host) {
+    const n = held(host) - 1;
+    if (n > 0) holds.set(host, n);
+    else holds.delete(host);
+  }
+  function accepted(host, at) {
+    unhold(host);
+    const e = cache.get(host);
+    if (e && e.askedAt <= at) e.free -= 1;
+  }
   async function entry(host) {
     const now = options.clock.now();
     const hit = cache.get(host);
     if (hit && now - hit.at < options.cacheMs) return hit;
     if (hit?.pending) return hit.pending;
     const agent = options.agents.get(host);
+    const askedAt = now;
     const pending = (async () => {
       let info2;
       try {
@@ -47672,37 +47689,41 @@ function createPlacer(options) {
         errors.set(host, errorMessage(error62));
         options.onHostError?.(host, error62);
       }
-      const room = info2 && !info2.draining ? info2.slots.free + info2.slots.warm : 0;
+      const room2 = info2 && !info2.draining ? info2.slots.free + info2.slots.warm : 0;
       const warm = Object.fromEntries((info2?.pools ?? []).map((p) => [p.name, info2?.draining ? 0 : p.warmReady]));
-      const fresh = { at: options.clock.now(), info: info2, free: room, warm };
+      const fresh = { at: options.clock.now(), askedAt, info: info2, free: room2, warm };
       cache.set(host, fresh);
       return fresh;
     })();
     if (hit) hit.pending = pending;
-    else cache.set(host, { at: -Infinity, info: void 0, free: 0, warm: {}, pending });
+    else cache.set(host, { at: -Infinity, askedAt: -Infinity, info: void 0, free: 0, warm: {}, pending });
     return pending;
   }
   async function ranked(pool) {
     const hosts = options.poolHosts.get(pool) ?? [];
     const entries = await Promise.all(hosts.map(async (host) => ({ host, e: await entry(host), tie: random() })));
-    return entries.filter((x) => x.e.free > 0).sort((a, b) => Number((b.e.warm[pool] ?? 0) > 0) - Number((a.e.warm[pool] ?? 0) > 0) || b.e.free - a.e.free || a.tie - b.tie).map(({ host, e }) => ({ host, e }));
+    return entries.map((x) => ({ ...x, room: room(x.host, x.e) })).filter((x) => x.room > 0).sort((a, b) => Number((b.e.warm[pool] ?? 0) > 0) - Number((a.e.warm[pool] ?? 0) > 0) || b.room - a.room || a.tie - b.tie).map(({ host, e, room: room2 }) => ({ host, e, room: room2 }));
   }
   return {
     async freeSlots(pool) {
-      return (await ranked(pool)).reduce((sum, x) => sum + x.e.free, 0);
+      return (await ranked(pool)).reduce((sum, x) => sum + x.room, 0);
     },
     async reserve(pool) {
-      const best = (await ranked(pool))[0];
-      if (!best || best.e.free <= 0) return void 0;
-      take(best.e, pool);
+      const best = (await ranked(pool)).find((x) => room(x.host, x.e) > 0);
+      if (!best) return void 0;
+      hold(best.host, best.e, pool);
       return best.host;
     },
     async reserveOn(pool, host) {
       if (!(options.poolHosts.get(pool) ?? []).includes(host)) return void 0;
       const e = await entry(host);
-      if (e.free <= 0) return void 0;
-      take(e, pool);
+      if (room(host, e) <= 0) return void 0;
+      hold(host, e, pool);
       return host;
+    },
+    async callsBack(pool) {
+      const infos = (await Promise.all((options.poolHosts.get(pool) ?? []).map(async (host) => (await entry(host)).info))).filter((i) => i !== void 0);
+      return infos.length > 0 && infos.every((i) => i.slotCallbacks);
     },
     refresh(host) {
       const e = cache.get(host);
@@ -47714,30 +47735,32 @@ function createPlacer(options) {
       return ids;
     },
     release(host) {
-      const e = cache.get(host);
-      if (e) e.free += 1;
+      unhold(host);
     },
     async place(request2, reservedHost) {
       const tried = [];
       const others = (await ranked(request2.pool)).filter((x) => x.host !== reservedHost);
       const reserved = reservedHost !== void 0 ? cache.get(reservedHost) : void 0;
       const candidates = reserved && reservedHost !== void 0 ? [{ host: reservedHost, e: reserved, held: true }, ...others.map((x) => ({ ...x, held: false }))] : others.map((x) => ({ ...x, held: false }));
-      for (const { host, e, held } of candidates) {
-        if (!held && e.free <= 0) continue;
+      for (const { host, e, held: mine } of candidates) {
+        if (!mine && room(host, e) <= 0) continue;
         tried.push(host);
         const agent = options.agents.get(host);
-        if (!agent) continue;
-        if (!held) take(e, request2.pool);
+        if (!agent) {
+          if (mine) unhold(host);
+          continue;
+        }
+        if (!mine) hold(host, e, request2.pool);
         try {
           const record2 = await raceDeadline(options.clock, `POST ${host}/v1/runners`, options.timeoutMs * 3, agent.startRunner(request2));
+          accepted(host, options.clock.now());
           return { placed: true, host, record: record2 };
         } catch (error62) {
+          unhold(host);
           const status = error62.status;
-          if (status === 409) {
-            e.free += 1;
-            return { placed: false, reason: "name_taken", host, tried };
-          }
-          e.free = 0;
+          if (status === 409) return { placed: false, reason: "name_taken", host, tried };
+          const current = cache.get(host);
+          if (current) current.free = 0;
           errors.set(host, errorMessage(error62));
           options.onHostError?.(host, error62);
           if (isTimeout(error62)) return { placed: false, reason: "uncertain", host, tried };
@@ -48352,6 +48375,7 @@ function createReadBudget(options) {
 
 // dispatcher/src/github/create-octokit-github.ts
 var ThrottledOctokit = Octokit2.plugin(retry, throttling);
+var NOT_MODIFIED_LOG = / - 304 with id /;
 function splitRepo2(full) {
   const [owner = "", repo = ""] = full.split("/");
   return { owner, repo };
@@ -48391,9 +48415,11 @@ function createOctokitGitHub(options) {
     userAgent: "tartfleet-dispatcher",
     request: { fetch: instrumented },
     headers: { "x-github-api-version": "2022-11-28" },
+    // A 304 (an ETag matched: nothing changed) reaches Octokit's request log as an error; it is the
+    // cheap answer the conditional reads ask for, not a problem.
     log: { debug: () => {
     }, info: () => {
-    }, warn: (m) => options.log?.warn(m), error: (m) => options.log?.warn(m) },
+    }, warn: (m) => options.log?.warn(m), error: (m) => NOT_MODIFIED_LOG.test(m) ? void 0 : options.log?.warn(m) },
     retry: { retryAfterBaseValue: base },
     throttle: {
       id: `tartfleet-${Math.random().toString(36).slice(2)}`,

@@ -113,6 +113,9 @@ export const hostInfoSchema = z.object({
   tartVersion: z.string().nullable(),
   slots: slotsSchema,
   draining: z.boolean(),
+  /** The agent reports each freed slot to the dispatcher (`POST /v1/slots/free`), so jobs waiting
+   * for a slot need no fast reconcile passes. Absent from older agents: false. */
+  slotCallbacks: z.boolean().default(false),
   pools: z.array(
     z.object({
       name: poolNameSchema,

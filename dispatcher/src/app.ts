@@ -48,7 +48,7 @@ export interface DispatcherDeps {
   /** Do webhook work before answering (Lambda: nothing runs after the response). */
   inline?: boolean;
   /** A job found no free slot: the Node adapter schedules a reconcile pass soon. */
-  onNoCapacity?: () => void;
+  onNoCapacity?: (pool: string) => void;
   /** A verified webhook delivery arrived. */
   onWebhook?: () => void;
   /** Counts queued jobs for automatic warm sizing. */

@@ -17,6 +17,7 @@ import { createJobTracker } from './job-tracker';
 import { createPlacer, type Placer } from './placement';
 import { createHostWatch, watchPlacements } from './host-watch';
 import { createReconciler, type Reconciler } from './reconciler';
+import { claimStarts } from './start-claims';
 import { createRunnerStarter } from './start-runner';
 import { createWarmSizer } from './warm-sizer';
 import type { PendingDemand } from './demand/pending-demand';
@@ -95,7 +96,7 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
   });
   const hosts = createHostWatch();
   const pending = trackDemand(options.demand ?? createMemoryDemand({ maxEntries: config.demand.maxEntries }), { metrics, pools: config.pools, logger });
-  const startRunner = forgetPlacedJobs(pending, watchPlacements(hosts, createRunnerStarter({ github, placer, metrics, logger, clock })));
+  const startRunner = forgetPlacedJobs(pending, claimStarts(watchPlacements(hosts, createRunnerStarter({ github, placer, metrics, logger, clock })), { clock }));
   const refill = createRefill({ demand: pending, startRunner, pools: config.pools, logger });
   const slotAuth = createSlotAuth({
     hosts: config.pools.flatMap((p) => p.hosts.map((h) => ({ url: h.url.replace(/\/+$/, ''), secret: h.secret }))),
@@ -134,10 +135,23 @@ export function buildDispatcher(options: BuildOptions): BuiltDispatcher {
     clock,
     jobLog,
     ...(options.inline ? { inline: true } : {}),
-    ...(options.onNoCapacity ? { onNoCapacity: options.onNoCapacity } : {}),
+    ...(options.onNoCapacity ? { onNoCapacity: passUnlessCalledBack(placer, options.onNoCapacity) } : {}),
     ...(options.onWebhook ? { onWebhook: options.onWebhook } : {}),
     warmSizer,
     demand: { pending, refill, auth: slotAuth },
   });
   return { ...dispatcher, github, placer, reconciler, agents };
+}
+
+/** A job went to pending demand: a reconcile pass soon only helps when some host of its pool will
+ * not report its freed slot (the report starts the job sooner, and with no GitHub read). */
+function passUnlessCalledBack(placer: Placer, pass: () => void): (pool: string) => void {
+  return (pool) => {
+    placer.callsBack(pool).then(
+      (yes) => {
+        if (!yes) pass();
+      },
+      () => pass(),
+    );
+  };
 }

@@ -4,7 +4,9 @@
  * then the one with the most room (free slots plus warm VMs, which give way to any pool's runner),
  * ties broken at random so a burst spreads; a host that answers 503 (no slot, draining), times out or fails is skipped for the next.
  * The cache is debited on every placement so a burst within one cache period does not pile onto the
- * host that looked emptiest.
+ * host that looked emptiest. Slots held for a runner still being minted or posted are counted apart
+ * from the cache: a host's fresh answer cannot know about them, so a refresh in the middle of a burst
+ * would otherwise hand the same slot out twice (a mint the host then refuses, and a delete).
  */
 import type { AgentClient } from '../../core/agent-api/client';
 import type { HostInfo, RunnerRecord, StartRunnerRequest } from '../../core/agent-api/contract';
@@ -39,9 +41,11 @@ export type PlaceResult =
 
 interface CacheEntry {
   at: number;
+  /** When its `GET /v1/host` was sent: placements the host accepted after this are not in `info`. */
+  askedAt: number;
   info: HostInfo | undefined;
   /** Room as last seen (free slots plus warm VMs, which any pool's runner may take over), minus
-   * placements since. */
+   * placements the host accepted since. Holds in flight are not in it (see `holds`). */
   free: number;
   /** Ready warm VMs per pool as last seen, minus placements since. */
   warm: Record<string, number>;
@@ -56,6 +60,9 @@ export interface Placer {
   reserve(pool: string): Promise<string | undefined>;
   /** Hold a slot on this host if it serves the pool and has room; undefined otherwise. */
   reserveOn(pool: string, host: string): Promise<string | undefined>;
+  /** Whether every reachable host of the pool reports freed slots itself (HostInfo.slotCallbacks):
+   * then jobs waiting for a slot are refilled by those reports, not by fast reconcile passes. */
+  callsBack(pool: string): Promise<boolean>;
   /** Forget what the host said last, so the next placement asks it again (it reported free slots). */
   refresh(host: string): void;
   /** hostId → host URL, from the hosts' last `GET /v1/host` answers (no request made). */
@@ -74,16 +81,34 @@ function isTimeout(error: unknown): boolean {
   return error instanceof DeadlineError || (error as { code?: unknown }).code === 'timeout';
 }
 
-/** Debits one placement of `pool` from a host's cached room (and its ready warm VMs). */
-function take(e: CacheEntry, pool: string): void {
-  e.free -= 1;
-  if ((e.warm[pool] ?? 0) > 0) e.warm[pool] = (e.warm[pool] ?? 0) - 1;
-}
-
 export function createPlacer(options: PlacerOptions): Placer {
   const random = options.random ?? Math.random;
   const cache = new Map<string, CacheEntry>();
   const errors = new Map<string, string>();
+  /** Slots held per host whose `POST /v1/runners` has not been answered yet (minting, or posting). */
+  const holds = new Map<string, number>();
+
+  const held = (host: string) => holds.get(host) ?? 0;
+  const room = (host: string, e: CacheEntry) => e.free - held(host);
+
+  /** Holds one slot of `host` for `pool` (and one of its ready warm VMs, if any). */
+  function hold(host: string, e: CacheEntry, pool: string): void {
+    holds.set(host, held(host) + 1);
+    if ((e.warm[pool] ?? 0) > 0) e.warm[pool] = (e.warm[pool] ?? 0) - 1;
+  }
+
+  function unhold(host: string): void {
+    const n = held(host) - 1;
+    if (n > 0) holds.set(host, n);
+    else holds.delete(host);
+  }
+
+  /** The host took a runner at `at`: debit the cached view unless that view was asked for later. */
+  function accepted(host: string, at: number): void {
+    unhold(host);
+    const e = cache.get(host);
+    if (e && e.askedAt <= at) e.free -= 1;
+  }
 
   async function entry(host: string): Promise<CacheEntry> {
     const now = options.clock.now();
@@ -91,6 +116,7 @@ export function createPlacer(options: PlacerOptions): Placer {
     if (hit && now - hit.at < options.cacheMs) return hit;
     if (hit?.pending) return hit.pending;
     const agent = options.agents.get(host);
+    const askedAt = now;
     const pending = (async (): Promise<CacheEntry> => {
       let info: HostInfo | undefined;
       try {
@@ -103,42 +129,49 @@ export function createPlacer(options: PlacerOptions): Placer {
       }
       const room = info && !info.draining ? info.slots.free + info.slots.warm : 0;
       const warm = Object.fromEntries((info?.pools ?? []).map((p) => [p.name, info?.draining ? 0 : p.warmReady]));
-      const fresh: CacheEntry = { at: options.clock.now(), info, free: room, warm };
+      const fresh: CacheEntry = { at: options.clock.now(), askedAt, info, free: room, warm };
       cache.set(host, fresh);
       return fresh;
     })();
     if (hit) hit.pending = pending;
-    else cache.set(host, { at: -Infinity, info: undefined, free: 0, warm: {}, pending });
+    else cache.set(host, { at: -Infinity, askedAt: -Infinity, info: undefined, free: 0, warm: {}, pending });
     return pending;
   }
 
-  async function ranked(pool: string): Promise<{ host: string; e: CacheEntry }[]> {
+  async function ranked(pool: string): Promise<{ host: string; e: CacheEntry; room: number }[]> {
     const hosts = options.poolHosts.get(pool) ?? [];
     const entries = await Promise.all(hosts.map(async (host) => ({ host, e: await entry(host), tie: random() })));
     return entries
-      .filter((x) => x.e.free > 0)
-      .sort((a, b) => Number((b.e.warm[pool] ?? 0) > 0) - Number((a.e.warm[pool] ?? 0) > 0) || b.e.free - a.e.free || a.tie - b.tie)
-      .map(({ host, e }) => ({ host, e }));
+      .map((x) => ({ ...x, room: room(x.host, x.e) }))
+      .filter((x) => x.room > 0)
+      .sort((a, b) => Number((b.e.warm[pool] ?? 0) > 0) - Number((a.e.warm[pool] ?? 0) > 0) || b.room - a.room || a.tie - b.tie)
+      .map(({ host, e, room }) => ({ host, e, room }));
   }
 
   return {
     async freeSlots(pool) {
-      return (await ranked(pool)).reduce((sum, x) => sum + x.e.free, 0);
+      return (await ranked(pool)).reduce((sum, x) => sum + x.room, 0);
     },
 
     async reserve(pool) {
-      const best = (await ranked(pool))[0];
-      if (!best || best.e.free <= 0) return undefined;
-      take(best.e, pool);
+      // Room is checked again here: other reservations may have been made while the ranking waited.
+      const best = (await ranked(pool)).find((x) => room(x.host, x.e) > 0);
+      if (!best) return undefined;
+      hold(best.host, best.e, pool);
       return best.host;
     },
 
     async reserveOn(pool, host) {
       if (!(options.poolHosts.get(pool) ?? []).includes(host)) return undefined;
       const e = await entry(host);
-      if (e.free <= 0) return undefined;
-      take(e, pool);
+      if (room(host, e) <= 0) return undefined;
+      hold(host, e, pool);
       return host;
+    },
+
+    async callsBack(pool) {
+      const infos = (await Promise.all((options.poolHosts.get(pool) ?? []).map(async (host) => (await entry(host)).info))).filter((i) => i !== undefined);
+      return infos.length > 0 && infos.every((i) => i.slotCallbacks);
     },
 
     refresh(host) {
@@ -153,8 +186,7 @@ export function createPlacer(options: PlacerOptions): Placer {
     },
 
     release(host) {
-      const e = cache.get(host);
-      if (e) e.free += 1;
+      unhold(host);
     },
 
     async place(request, reservedHost) {
@@ -162,24 +194,27 @@ export function createPlacer(options: PlacerOptions): Placer {
       const others = (await ranked(request.pool)).filter((x) => x.host !== reservedHost);
       const reserved = reservedHost !== undefined ? cache.get(reservedHost) : undefined;
       const candidates = reserved && reservedHost !== undefined ? [{ host: reservedHost, e: reserved, held: true }, ...others.map((x) => ({ ...x, held: false }))] : others.map((x) => ({ ...x, held: false }));
-      for (const { host, e, held } of candidates) {
+      for (const { host, e, held: mine } of candidates) {
         // Another placement may have taken the last slot while we waited.
-        if (!held && e.free <= 0) continue;
+        if (!mine && room(host, e) <= 0) continue;
         tried.push(host);
         const agent = options.agents.get(host);
-        if (!agent) continue;
-        if (!held) take(e, request.pool);
+        if (!agent) {
+          if (mine) unhold(host);
+          continue;
+        }
+        if (!mine) hold(host, e, request.pool);
         try {
           const record = await raceDeadline(options.clock, `POST ${host}/v1/runners`, options.timeoutMs * 3, agent.startRunner(request));
+          accepted(host, options.clock.now());
           return { placed: true, host, record };
         } catch (error: unknown) {
+          unhold(host);
           const status = (error as { status?: unknown }).status;
-          if (status === 409) {
-            // The host already had a VM by this name: a name we used before (a finished runner).
-            e.free += 1;
-            return { placed: false, reason: 'name_taken', host, tried };
-          }
-          e.free = 0;
+          // The host already had a VM by this name: a name we used before (a finished runner).
+          if (status === 409) return { placed: false, reason: 'name_taken', host, tried };
+          const current = cache.get(host);
+          if (current) current.free = 0;
           errors.set(host, errorMessage(error));
           options.onHostError?.(host, error);
           if (isTimeout(error)) return { placed: false, reason: 'uncertain', host, tried };

@@ -250,7 +250,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         // Under the attempt this pass would have used: lower names are spent (see attemptsByJob).
         await Promise.all(waiting.map((job) => demand.add({ jobId: job.id, repo: job.repo, runId: job.runId, pool: pool.name, labels: job.labels, createdAt: Date.parse(job.createdAt) || now, attempt: (attemptsByJob.get(job.id) ?? -1) + 1 })));
       }
-      if (pr.waiting > 0) report.needsMore = true;
+      // Waiting jobs are pending demand: hosts that report their freed slots start them, so only a
+      // pool with a host that does not (or no pending demand) needs passes at the busy pace.
+      if (pr.waiting > 0 && !(deps.demand && (await deps.placer.callsBack(pool.name)))) report.needsMore = true;
     });
 
     await Promise.all([...deletions, ...starts, cancels]);

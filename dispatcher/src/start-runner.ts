@@ -25,7 +25,9 @@ export type StartOutcome =
   /** A host may or may not have taken it (timeout); the registration stays for the reconciler. */
   | 'uncertain'
   /** GitHub refused or kept failing; nothing is left registered that we know of. */
-  | 'failed';
+  | 'failed'
+  /** The caller's `stillWanted` said no once a slot was held (the job is no longer queued). */
+  | 'not_wanted';
 
 export interface StartRunnerDeps {
   github: Pick<GitHubApi, 'generateJitConfig' | 'deleteRunner' | 'findRunnerByName'>;
@@ -48,6 +50,10 @@ export interface StartRequest {
   /** Host URL to hold a slot on first (the one that just reported free slots); when it has no room,
    * normal placement. */
   preferHost?: string;
+  /** Asked once a slot is held, before minting: false gives the slot back and mints nothing. Asked
+   * only then, so a job that finds no slot costs no check (a webhook's re-check of the job is a
+   * GitHub read, and a burst larger than the fleet would spend them for nothing). */
+  stillWanted?: () => Promise<boolean>;
   /** Called as soon as a JIT config exists, before placement (the action masks it and records the
    * registration for its post step). */
   onMinted?: (minted: { name: string; runnerId: number; jitConfig: string }) => void;
@@ -74,6 +80,8 @@ export interface StartRunnerInput {
   via: 'webhook' | 'reconciler' | 'demand';
   /** Host URL to try first (a slot-free callback's host). */
   preferHost?: string;
+  /** See StartRequest.stillWanted. */
+  stillWanted?: () => Promise<boolean>;
 }
 
 export type RunnerStarter = (input: StartRunnerInput) => Promise<StartRunnerResult>;
@@ -132,6 +140,19 @@ export function createStartRunner(deps: StartRunnerDeps): StartRunner {
       deps.metrics.unplaced(request.pool);
       return { outcome: 'no_capacity', tried: [] };
     }
+    if (request.stillWanted !== undefined) {
+      let wanted: boolean;
+      try {
+        wanted = await request.stillWanted();
+      } catch (error: unknown) {
+        deps.placer.release(reserved);
+        throw error;
+      }
+      if (!wanted) {
+        deps.placer.release(reserved);
+        return { outcome: 'not_wanted' };
+      }
+    }
     const minted = await mint(request, log);
     if ('outcome' in minted) {
       deps.placer.release(reserved);
@@ -174,9 +195,10 @@ export function createStartRunner(deps: StartRunnerDeps): StartRunner {
  * pool's labels. */
 export function createRunnerStarter(deps: StartRunnerDeps): RunnerStarter {
   const start = createStartRunner(deps);
-  return ({ pool, jobId, attempt, via, preferHost }) =>
+  return ({ pool, jobId, attempt, via, preferHost, stillWanted }) =>
     start({
       ...(preferHost !== undefined ? { preferHost } : {}),
+      ...(stillWanted !== undefined ? { stillWanted } : {}),
       pool: pool.name,
       labels: runnerLabels(pool),
       names: Array.from({ length: MINT_ATTEMPTS }, (_, k) => jobRunnerName(pool.name, jobId, attempt + k)),

@@ -98,4 +98,36 @@ describe('placement', () => {
     clock.advance(1500);
     expect(await placer.freeSlots('macos')).toBe(1);
   });
+
+  it('keeps a slot held while its runner is minted, even when the host is asked again meanwhile', async () => {
+    const a = createFakeAgent('http://127.0.0.1:1', { total: 1 });
+    const { placer, clock } = setup([a]);
+    expect(await placer.reserve('macos')).toBe('http://127.0.0.1:1');
+    // The host still says 1 free (nothing was posted yet); the hold must survive its fresh answer.
+    clock.advance(1500);
+    expect(await placer.reserve('macos')).toBeUndefined();
+    expect(await placer.freeSlots('macos')).toBe(0);
+    expect(a.hostCalls()).toBe(2);
+    // A hold given back frees the slot again.
+    placer.release('http://127.0.0.1:1');
+    expect(await placer.freeSlots('macos')).toBe(1);
+    const host = await placer.reserve('macos');
+    expect(await placer.place(req(1), host)).toMatchObject({ placed: true, host: 'http://127.0.0.1:1' });
+    // Accepted: the cached answer (asked before the POST) is debited, and no hold is left.
+    expect(await placer.freeSlots('macos')).toBe(0);
+    clock.advance(1500);
+    expect(await placer.freeSlots('macos')).toBe(0);
+    a.records.get('tf-macos-j1a0')!.stage = 'gone';
+    clock.advance(1500);
+    expect(await placer.freeSlots('macos')).toBe(1);
+  });
+
+  it('says a pool is called back only when every reachable host of it reports freed slots', async () => {
+    const yes = createFakeAgent('http://127.0.0.1:1', { slotCallbacks: true });
+    const no = createFakeAgent('http://127.0.0.1:2', { slotCallbacks: false });
+    const down = createFakeAgent('http://127.0.0.1:3', { mode: 'down' });
+    expect(await setup([yes, down]).placer.callsBack('macos')).toBe(true);
+    expect(await setup([yes, no]).placer.callsBack('macos')).toBe(false);
+    expect(await setup([down]).placer.callsBack('macos')).toBe(false);
+  });
 });

@@ -93,4 +93,25 @@ describe('starting a runner', () => {
     expect(gh.runners.size).toBe(0);
     expect(gh.calls.some((c) => c.startsWith('delete '))).toBe(true);
   });
+
+  it('asks stillWanted once a slot is held; a no gives the slot back and mints nothing', async () => {
+    const { gh, agent, start } = setup(1);
+    const r = await start({ pool, jobId: 11, attempt: 0, via: 'webhook', stillWanted: () => Promise.resolve(false) });
+    expect(r.outcome).toBe('not_wanted');
+    expect(gh.calls).toEqual([]);
+    // The slot is free again for the next job.
+    expect((await start({ pool, jobId: 12, attempt: 0, via: 'webhook', stillWanted: () => Promise.resolve(true) })).outcome).toBe('started');
+    expect(agent.started.map((s) => s.name)).toEqual(['tf-macos-j12a0']);
+  });
+
+  it('does not ask stillWanted when no host has a slot, and gives the slot back when it throws', async () => {
+    const none = setup(0);
+    let asked = 0;
+    const r = await none.start({ pool, jobId: 13, attempt: 0, via: 'webhook', stillWanted: () => (asked++, Promise.resolve(true)) });
+    expect(r.outcome).toBe('no_capacity');
+    expect(asked).toBe(0);
+    const one = setup(1);
+    await expect(one.start({ pool, jobId: 14, attempt: 0, via: 'webhook', stillWanted: () => Promise.reject(new Error('GitHub down')) })).rejects.toThrow('GitHub down');
+    expect((await one.start({ pool, jobId: 15, attempt: 0, via: 'webhook' })).outcome).toBe('started');
+  });
 });

@@ -11,7 +11,7 @@ const pool = (name: string, warm: { mode: 'fixed' | 'auto'; min: number; max: nu
   hosts: hosts.map((url) => ({ url, secret: 'x'.repeat(32), allowInsecure: false })),
   warm,
 });
-const info = (busy: number, draining = false): HostInfo => ({ id: 'h', version: 't', tartVersion: null, slots: { total: 2, busy, warm: 0, free: 2 - busy, suspect: 0 }, draining, pools: [], images: [] });
+const info = (busy: number, draining = false): HostInfo => ({ id: 'h', version: 't', tartVersion: null, slots: { total: 2, busy, warm: 0, free: 2 - busy, suspect: 0 }, draining, slotCallbacks: false, pools: [], images: [] });
 
 function setup(warm = { mode: 'auto' as const, min: 0, max: 2 }) {
   const clock = createFakeClock();

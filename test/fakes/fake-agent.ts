@@ -8,6 +8,8 @@ export interface FakeAgentOptions {
   draining?: boolean;
   /** Ready warm VMs per pool (each holds one of `total` slots until a runner takes it). */
   warm?: Record<string, number>;
+  /** Reports freed slots to the dispatcher (HostInfo.slotCallbacks). */
+  slotCallbacks?: boolean;
 }
 
 /** An agent with slots and records, and the failure modes placement must survive. */
@@ -35,6 +37,7 @@ export function createFakeAgent(baseUrl: string, options: FakeAgentOptions = {})
         tartVersion: '2.28.0',
         slots: { total: state.total, busy: b, warm, free: Math.max(0, state.total - b - warm), suspect: 0 },
         draining: state.draining,
+        slotCallbacks: options.slotCallbacks ?? false,
         pools: Object.entries(options.warm ?? {}).map(([name, n]) => ({ name, image: 'i', labels: [name], warm: n, warmTarget: n, warmReady: n, warmBooting: 0 })),
         images: [],
       };

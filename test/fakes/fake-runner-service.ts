@@ -58,6 +58,7 @@ export function createFakeRunnerService(options: { slots?: number; pools?: strin
         tartVersion: '2.32.1',
         slots: { total, busy: used, warm: 0, free: total - used, suspect: 0 },
         draining,
+        slotCallbacks: false,
         pools: pools.map((name) => ({ name, image: `${name}-base`, labels: [name], warm: 0, warmTarget: warm.get(name) ?? 0, warmReady: 0, warmBooting: 0 })),
         images: pools.map((name) => `${name}-base`),
       };

@@ -46,7 +46,7 @@ export async function startStubAgentServer(options: { secret: string; slots: num
     resume: () => void (state.draining = false),
     async hostInfo(): Promise<HostInfo> {
       const busy = active();
-      return { id: options.hostId ?? 'stub', version: 'stub', tartVersion: null, slots: { total: state.slots, busy, warm: 0, free: Math.max(0, state.slots - busy), suspect: 0 }, draining: state.draining, pools: [], images: [] };
+      return { id: options.hostId ?? 'stub', version: 'stub', tartVersion: null, slots: { total: state.slots, busy, warm: 0, free: Math.max(0, state.slots - busy), suspect: 0 }, draining: state.draining, slotCallbacks: false, pools: [], images: [] };
     },
     async shutdown() {},
   };

@@ -27,6 +27,9 @@ import { createReadBudget } from './read-budget';
 const ThrottledOctokit = Octokit.plugin(retry, throttling);
 type Kit = InstanceType<typeof ThrottledOctokit>;
 
+/** How Octokit's request log words a 304 answer: `GET /path - 304 with id … in 2ms`. */
+const NOT_MODIFIED_LOG = / - 304 with id /;
+
 export interface OctokitGitHubOptions {
   github: DispatcherConfig['github'];
   /** Scale for Retry-After / backoff waits (1000 = real seconds); tests pass a small value. */
@@ -89,7 +92,9 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
     userAgent: 'tartfleet-dispatcher',
     request: { fetch: instrumented },
     headers: { 'x-github-api-version': '2022-11-28' },
-    log: { debug: () => {}, info: () => {}, warn: (m: string) => options.log?.warn(m), error: (m: string) => options.log?.warn(m) },
+    // A 304 (an ETag matched: nothing changed) reaches Octokit's request log as an error; it is the
+    // cheap answer the conditional reads ask for, not a problem.
+    log: { debug: () => {}, info: () => {}, warn: (m: string) => options.log?.warn(m), error: (m: string) => (NOT_MODIFIED_LOG.test(m) ? undefined : options.log?.warn(m)) },
     retry: { retryAfterBaseValue: base },
     throttle: {
       id: `tartfleet-${Math.random().toString(36).slice(2)}`,

@@ -47,7 +47,7 @@ export interface WebhookRouteDeps {
   /** Do the work before answering (Lambda: nothing runs after the response). */
   inline?: boolean;
   /** A job found no free slot: the Node adapter schedules a reconcile pass soon. */
-  onNoCapacity?: () => void;
+  onNoCapacity?: (pool: string) => void;
   /** A verified `workflow_job` delivery arrived (the loop slows its safety-net passes). */
   onWebhook?: () => void;
   /** Tracks work started after the response. */
@@ -92,18 +92,18 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
     const job = event.workflow_job;
     const jobKey = `job:${job.id}:queued`;
     try {
-      if (deps.config.verifyJobStatus) {
+      // Checked only once a slot is held: a job that waits for one is not read from GitHub.
+      const stillWanted = async (): Promise<boolean> => {
         const status = await verifiedStatus(event.repository.full_name, job.id);
-        if (status !== 'queued') {
-          deps.logger.info({ job: job.id, status }, 'job no longer queued; nothing to start');
-          return 'ignored';
-        }
-      }
-      const r = await deps.startRunner({ pool, jobId: job.id, attempt: 0, via: 'webhook' });
+        if (status !== 'queued') deps.logger.info({ job: job.id, status }, 'job no longer queued; nothing to start');
+        return status === 'queued';
+      };
+      const r = await deps.startRunner({ pool, jobId: job.id, attempt: 0, via: 'webhook', ...(deps.config.verifyJobStatus ? { stillWanted } : {}) });
+      if (r.outcome === 'not_wanted') return 'ignored';
       if (r.outcome === 'no_capacity') {
         await deps.demand?.add({ jobId: job.id, repo: event.repository.full_name, runId: job.run_id, pool: pool.name, labels: job.labels, createdAt: epochMs(job.created_at) ?? deps.clock.now() });
         // Still the safety net for an agent that never calls back.
-        deps.onNoCapacity?.();
+        deps.onNoCapacity?.(pool.name);
       }
       if (r.outcome === 'failed') dedupe.release(jobKey);
       return r.outcome === 'uncertain' ? 'started' : r.outcome;

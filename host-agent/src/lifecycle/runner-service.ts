@@ -259,6 +259,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
         tartVersion,
         slots: ctx.slots.counts(),
         draining: draining || shuttingDown,
+        slotCallbacks: config.dispatcher !== undefined,
         pools: config.pools.map((p) => {
           const w = ctx.warm.stateOf(p);
           return { name: p.name, image: imageOf(p), labels: [...p.labels], warm: p.warm, warmTarget: w.target, ...(w.until ? { warmUntil: w.until } : {}), warmReady: w.ready, warmBooting: w.booting };

@@ -11,7 +11,7 @@ const host: HostInfo = {
   version: '0.1.0',
   tartVersion: '2.32.1',
   slots: { total: 2, busy: 0, warm: 0, free: 2, suspect: 0 },
-  draining: false,
+  draining: false, slotCallbacks: false,
   pools: [{ name: 'macos', image: 'tahoe-base', labels: ['macos'], warm: 0, warmTarget: 0, warmReady: 0, warmBooting: 0 }],
   images: ['tahoe-base'],
 };

@@ -54,4 +54,24 @@ describe('the reconcile pass and pending demand', () => {
     expect(await store.counts()).toEqual({});
     expect(listings).toBe(listingsBefore);
   });
+
+  it('asks for passes at the busy pace only while some host of the pool does not report freed slots', async () => {
+    const report = async (slotCallbacks: boolean) => {
+      const gh = createFakeGitHubApi();
+      const agent = createFakeAgent('http://127.0.0.1:1', { total: 1, slotCallbacks });
+      const clock = createFakeClock({ autoAdvance: true });
+      const agents = new Map([[agent.client.baseUrl, agent.client]]);
+      const placer = createPlacer({ agents, poolHosts: new Map([['macos', [agent.client.baseUrl]]]), clock, cacheMs: 0, timeoutMs: 200 });
+      const demand = trackDemand(createMemoryDemand(), { metrics: noopMetrics, pools, logger: silentLogger });
+      const startRunner = forgetPlacedJobs(demand, createRunnerStarter({ github: gh.api, placer, metrics: noopMetrics, logger: silentLogger, clock }));
+      const reconciler = createReconciler({ github: gh.api, placer, startRunner, agents, pools, settings, agentTimeoutMs: 200, clock, logger: silentLogger, metrics: noopMetrics, demand });
+      for (const id of [1, 2]) gh.addJob(id, ['macos']);
+      return clock.settle(reconciler.reconcile());
+    };
+    const calledBack = await report(true);
+    expect(calledBack.pools.macos).toMatchObject({ started: 1, waiting: 1 });
+    // The waiting job is pending demand; the host's report of its freed slot starts it.
+    expect(calledBack.needsMore).toBe(false);
+    expect((await report(false)).needsMore).toBe(true);
+  });
 });

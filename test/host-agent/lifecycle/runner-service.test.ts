@@ -45,7 +45,7 @@ const jobGuest =
     return null;
   };
 
-function setup(options: { guest?: Guest; slotFreed?: () => void; maxVms?: number; deadlines?: Record<string, number>; timing?: Record<string, number>; runnerEnv?: Record<string, string>; pool?: Record<string, unknown>; cache?: Record<string, unknown> } = {}) {
+function setup(options: { guest?: Guest; slotFreed?: () => void; dispatcherUrl?: string; maxVms?: number; deadlines?: Record<string, number>; timing?: Record<string, number>; runnerEnv?: Record<string, string>; pool?: Record<string, unknown>; cache?: Record<string, unknown> } = {}) {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'tf-svc-'));
   dirs.push(stateDir);
   // Time is fake: every deadline, poll and grace period below passes without real waiting.
@@ -63,6 +63,7 @@ function setup(options: { guest?: Guest; slotFreed?: () => void; maxVms?: number
     pools: [{ name: 'mac', image: 'base', labels: ['macos'], cpu: 6, memoryMb: 12288, ...options.pool }],
     ssh: { password: 'admin', hostKeyFingerprint: IMAGE_HOST_KEY },
     ...(options.cache ? { cache: options.cache } : {}),
+    ...(options.dispatcherUrl ? { dispatcher: { url: options.dispatcherUrl } } : {}),
     deadlines: { cloneMs: 2_000, bootMs: 2_000, sshMs: 1_000, onlineMs: 1_000, jobMs: 5_000, teardownMs: 2_000, ...options.deadlines },
     runnerEnv: options.runnerEnv ?? {},
     reconcileIntervalMs: 60_000,
@@ -436,5 +437,13 @@ describe('createRunnerService with fakes', () => {
     const info = await service.hostInfo();
     expect(info).toMatchObject({ id: 'h1', version: '1.2.3', tartVersion: '2.32.1', images: ['base'], pools: [{ name: 'mac', image: 'base', labels: ['macos'], warm: 0 }] });
     expect(tart.calls.length).toBe(before);
+    // No dispatcher section: freed slots are not reported, the dispatcher's passes find them.
+    expect(info.slotCallbacks).toBe(false);
+  });
+
+  it('hostInfo says the agent reports freed slots when it has a dispatcher to report to', async () => {
+    const { service } = setup({ dispatcherUrl: 'https://dispatcher.example.com' });
+    await clockOf(service).settle(service.ready);
+    expect((await service.hostInfo()).slotCallbacks).toBe(true);
   });
 });

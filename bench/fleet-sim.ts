@@ -14,11 +14,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { RunnerRecord } from '../core/agent-api/contract';
 import { startFleet } from '../demo/src/fleet';
 import { waitFor } from '../demo/src/proc';
 import { refillDelays } from '../demo/src/refill-delays';
 import { percentile, resultsFile, size } from './bench-env';
+import { stageMediansS } from './stage-medians';
 
 const { values } = parseArgs({
   options: {
@@ -38,14 +38,7 @@ for (const [name, v] of [['hosts', hosts], ['jobs', jobs], ['boot-ms', bootMs], 
 const SLOTS_PER_HOST = 2;
 const slots = hosts * SLOTS_PER_HOST;
 const root = process.env.TARTFLEET_ROOT ?? process.cwd();
-const ms = (iso: string | undefined): number => Date.parse(iso ?? '');
 const round = (x: number): number => Math.round(x * 100) / 100;
-
-/** Median seconds between two moments of each record, over records that have both. */
-function stage(records: RunnerRecord[], from: (r: RunnerRecord) => number, to: (r: RunnerRecord) => number): number {
-  const xs = records.map((r) => (to(r) - from(r)) / 1000).filter((x) => Number.isFinite(x) && x >= 0);
-  return round(percentile(xs, 50));
-}
 
 const fleet = await startFleet({ root, hosts, pools: [{ name: 'macos', labels: ['macOS'] }], bootMs, dispatcher: { intervalMs: 30_000, busyIntervalMs: 30_000 } });
 try {
@@ -68,14 +61,7 @@ try {
     ratio: round(makespanS / idealS),
     runners: records.length,
     failed: jobIds.filter((id) => fleet.github.job(id)?.conclusion !== 'success').length,
-    stageMedianS: {
-      clone: stage(records, (r) => ms(r.timestamps.requested), (r) => ms(r.timestamps.booting)),
-      bootToSshReady: stage(records, (r) => ms(r.timestamps.booting), (r) => ms(r.timestamps['ssh-ready'])),
-      registeringToOnline: stage(records, (r) => ms(r.timestamps.registering), (r) => ms(r.timestamps.online)),
-      // The job, the runner's exit and the guest's shutdown: the slot is free at the end of it.
-      runningToSlotFree: stage(records, (r) => ms(r.timestamps.running), (r) => ms(r.vmStoppedAt)),
-      deleteAfterStop: stage(records, (r) => ms(r.vmStoppedAt), (r) => ms(r.timestamps.gone)),
-    },
+    stageMedianS: stageMediansS(records),
     refillMs: { p50: Math.round(percentile(refill, 50)), max: Math.round(Math.max(...refill, 0)), n: refill.length },
   };
   writeFileSync(resultsFile('fleet-sim.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -14,6 +14,9 @@ import { createInProcessNet } from './in-process-net';
 import { createScaledClock } from './scaled-clock';
 import { createSimHost } from './sim-host';
 import { DISPATCHER_URL, type Variant, type Workload } from './variant';
+import { refillDelays } from '../../demo/src/refill-delays';
+import { percentile } from '../bench-env';
+import { stageMediansS } from '../stage-medians';
 
 /** Simulated time the variant gets after the last job to remove idle runners and VMs: twice the
  * dispatcher's webhook-time interval (180 s) plus its idle grace (60 s) and a regular pass (30 s). */
@@ -63,6 +66,11 @@ export async function runVariant(variant: Variant, w: Workload): Promise<Record<
     const cpu = process.cpuUsage(cpu0);
     const jobs = jobMetrics(github, jobIds, t0, w);
     const requests = githubMetrics(github, w.jobs);
+    // Where the agents' slot time went (simulated seconds), and how long a stopped VM's slot waited
+    // for its next runner request.
+    const records = hosts.flatMap((h) => h.service.list());
+    const refill = refillDelays(records, w.hosts * 2).map((x) => x / 1000);
+    const slotTime = hosts.length === 0 ? {} : { stageMedianS: stageMediansS(records), refillS: { p50: Math.round(percentile(refill, 50) * 10) / 10, p95: Math.round(percentile(refill, 95) * 10) / 10, n: refill.length } };
     const settleMs = variant.keepsRegistrations ? 0 : SETTLE_MS;
     await until(clock, settleMs, () => {
       const left = leftovers(github, hosts);
@@ -86,6 +94,7 @@ export async function runVariant(variant: Variant, w: Workload): Promise<Record<
       realSeconds: Math.round(burstRealS * 10) / 10,
       cpuSeconds: Math.round(((cpu.user + cpu.system) / 1e6) * 10) / 10,
       processPeakRssMb: Math.round(peakRss / 1024 / 1024),
+      ...slotTime,
       githubRequestsByEndpoint: requests.byEndpoint,
       ...extra,
     };

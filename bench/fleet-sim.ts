@@ -14,6 +14,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { isSpareVmName } from '../core/names';
 import { startFleet } from '../demo/src/fleet';
 import { waitFor } from '../demo/src/proc';
 import { refillDelays } from '../demo/src/refill-delays';
@@ -60,13 +61,14 @@ try {
     idealS,
     ratio: round(makespanS / idealS),
     runners: records.length,
+    fromSpare: records.filter((r) => isSpareVmName(r.vm ?? '')).length,
     failed: jobIds.filter((id) => fleet.github.job(id)?.conclusion !== 'success').length,
     stageMedianS: stageMediansS(records),
     refillMs: { p50: Math.round(percentile(refill, 50)), max: Math.round(Math.max(...refill, 0)), n: refill.length },
   };
   writeFileSync(resultsFile('fleet-sim.json'), `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));
-  console.log(`fleet-sim: hosts=${hosts} slots=${slots} jobs=${jobs} makespan_s=${result.makespanS} ideal_s=${idealS} makespan_ratio=${result.ratio} refill_p50_ms=${result.refillMs.p50} failed=${result.failed}`);
+  console.log(`fleet-sim: hosts=${hosts} slots=${slots} jobs=${jobs} makespan_s=${result.makespanS} ideal_s=${idealS} makespan_ratio=${result.ratio} clone_p50_s=${result.stageMedianS.clone} from_spare=${result.fromSpare}/${result.runners} refill_p50_ms=${result.refillMs.p50} failed=${result.failed}`);
 } finally {
   await fleet.close();
 }

@@ -4,6 +4,7 @@
  * benchmarks (real processes, and 100 hosts in one process).
  */
 import type { RunnerRecord } from '../core/agent-api/contract';
+import { isSpareVmName } from '../core/names';
 import { percentile } from './bench-env';
 
 const ms = (iso: string | undefined): number => Date.parse(iso ?? '');
@@ -18,6 +19,9 @@ function stage(records: readonly RunnerRecord[], from: (r: RunnerRecord) => numb
 export function stageMediansS(records: readonly RunnerRecord[]) {
   return {
     clone: stage(records, (r) => ms(r.timestamps.requested), (r) => ms(r.timestamps.booting)),
+    // The same, split: runners that took their pool's spare clone and those that cloned.
+    cloneFromSpare: stage(records.filter((r) => isSpareVmName(r.vm ?? '')), (r) => ms(r.timestamps.requested), (r) => ms(r.timestamps.booting)),
+    cloneOwn: stage(records.filter((r) => r.vm === undefined), (r) => ms(r.timestamps.requested), (r) => ms(r.timestamps.booting)),
     bootToSshReady: stage(records, (r) => ms(r.timestamps.booting), (r) => ms(r.timestamps['ssh-ready'])),
     sshReadyToRegistering: stage(records, (r) => ms(r.timestamps['ssh-ready']), (r) => ms(r.timestamps.registering)),
     registeringToOnline: stage(records, (r) => ms(r.timestamps.registering), (r) => ms(r.timestamps.online)),

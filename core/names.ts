@@ -6,6 +6,7 @@
  *   a retry after a failed mint uses the next attempt, never the same name.
  * - `r<run>a<attempt>n<index>`: a runner the action started for one workflow run.
  * - `w<random>`: a warm VM, booted before any runner exists.
+ * - `c<random>`: a spare clone, cloned (and left stopped) before any runner exists.
  */
 
 /** Pool names, runner names and labels use a safe alphabet: they end up in VM names, journal file
@@ -91,4 +92,14 @@ export function warmVmName(pool: string, randomHex: string): string {
 /** True for a warm VM's name (its runner, once bound, keeps the job-derived name). */
 export function isWarmVmName(name: string): boolean {
   return /^w[0-9a-f]{1,39}$/.test(parseName(name)?.id ?? '');
+}
+
+/** A spare clone's name, `tf-<pool>-c<hex>`; `randomHex` supplies 10 lowercase hex digits. */
+export function spareVmName(pool: string, randomHex: string): string {
+  return formatName(pool, `c${randomHex}`);
+}
+
+/** True for a spare clone's name (the runner that takes it keeps its own name; its record's `vm` says which). */
+export function isSpareVmName(name: string): boolean {
+  return /^c[0-9a-f]{1,39}$/.test(parseName(name)?.id ?? '');
 }

@@ -90,7 +90,9 @@ export const runnerRecordSchema = z.object({
   /** True when this record was adopted after an agent restart. */
   adopted: z.boolean().default(false),
   /** The VM serving this runner when it is not named after it: a warm VM (`tf-<pool>-w<hex>`) that was
-   * booted before the runner existed and took its JIT config at once (no clone or boot stages). */
+   * booted before the runner existed and took its JIT config at once (no clone or boot stages), or a
+   * spare clone (`tf-<pool>-c<hex>`) cloned and set up ahead of time, stopped (its `cloning` stage is
+   * near zero). */
   vm: runnerNameSchema.optional(),
   /** ISO-8601 time the VM was seen stopped during teardown: its slot was free from then on (the
    * delete may still run). The dispatcher's refill latency is measured from here. */
@@ -131,6 +133,9 @@ export const hostInfoSchema = z.object({
       warmReady: z.number().int().default(0),
       /** Warm VMs still cloning or booting. */
       warmBooting: z.number().int().default(0),
+      /** A stopped spare clone of the pool's current image is ready: the next cold runner skips
+       * `tart clone` and `tart set`. Absent from agents older than spare clones. */
+      spare: z.boolean().optional(),
     }),
   ),
   images: z.array(z.string()),

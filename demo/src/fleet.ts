@@ -14,6 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { createAgentClient, type AgentClient } from '../../core/agent-api/client';
 import type { RunnerRecord } from '../../core/agent-api/contract';
+import { isSpareVmName } from '../../core/names';
 import { startFakeGitHub, type FakeGitHubOptions, type RunningFakeGitHub } from '../../test/fake-github/src';
 import { startProc, type Proc } from './proc';
 
@@ -91,8 +92,9 @@ export interface Fleet {
   killAgent(index: number): Promise<void>;
   /** Start that agent again, on the same port with the same secret and state. */
   restartAgent(index: number): Promise<FleetAgent>;
-  /** VM names per host right now (`tart list`). */
-  vms(): Promise<Map<string, string[]>>;
+  /** VM names per host right now (`tart list`), without the stopped spare clones the agents keep on
+   * purpose (`tf-<pool>-c<hex>`; one a runner took runs, and counts) unless `withSpares`. */
+  vms(options?: { withSpares?: boolean }): Promise<Map<string, string[]>>;
   records(): Promise<Map<string, RunnerRecord[]>>;
   /** Runner registrations whose names are ours. */
   registrations(): string[];
@@ -279,13 +281,15 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     await startDispatcher();
 
     const ours = () => gh.runners().filter((r) => /^tf-[a-z0-9-]+-j\d+a\d+$/.test(r.name)).map((r) => r.name);
-    const vms = async (): Promise<Map<string, string[]>> => {
+    const vms = async (options: { withSpares?: boolean } = {}): Promise<Map<string, string[]>> => {
       const out = new Map<string, string[]>();
       await Promise.all(
         agents.map(async (a) => {
           const { stdout } = await run(tart, ['list', '--format', 'json', '--source', 'local'], { env: { ...process.env, TART_HOME: a.tartHome } });
-          const list = JSON.parse(stdout) as { Name: string }[];
-          out.set(a.id, list.map((v) => v.Name).filter((n) => !n.startsWith('base-')));
+          const list = JSON.parse(stdout) as { Name: string; Running?: boolean }[];
+          // A spare a runner took runs under its own name: only a stopped one is a spare in waiting.
+          const waitingSpare = (v: { Name: string; Running?: boolean }) => isSpareVmName(v.Name) && v.Running !== true;
+          out.set(a.id, list.filter((v) => !v.Name.startsWith('base-') && (options.withSpares === true || !waitingSpare(v))).map((v) => v.Name));
         }),
       );
       return out;
@@ -335,7 +339,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       async close() {
         const left = await leftovers().catch((): Leftovers => ({ vms: [], registrations: [], processes: [] }));
         await closeAll();
-        left.vmsAfterStop = [...(await vms().catch(() => new Map<string, string[]>())).values()].flat();
+        // Stopped agents keep no spare clone (drain and shutdown delete them): any left is a leak.
+        left.vmsAfterStop = [...(await vms({ withSpares: true }).catch(() => new Map<string, string[]>())).values()].flat();
         // Guests and runners exit shortly after their `tart run`; give them a moment, then report and
         // kill (by pid) whatever of ours is still there.
         let alive = await processesMentioning(workDir);

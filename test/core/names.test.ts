@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatName, isRunRunnerName, isWarmVmName, jobRunnerName, parseJobRunnerName, parseName, runRunnerName, RUNNER_NAME, warmVmName } from '../../core/names';
+import { formatName, isRunRunnerName, isSpareVmName, isWarmVmName, jobRunnerName, parseJobRunnerName, parseName, runRunnerName, RUNNER_NAME, spareVmName, warmVmName } from '../../core/names';
 
 describe('runner and VM names', () => {
   it('round-trips pool and id, including pools with dashes', () => {
@@ -61,5 +61,16 @@ describe('run runner and warm VM names', () => {
     expect(isWarmVmName(warm)).toBe(true);
     expect(isWarmVmName(name)).toBe(false);
     expect(isWarmVmName(jobRunnerName('mac', 1, 0))).toBe(false);
+  });
+
+  it('names spare clones tf-<pool>-c<hex>, apart from warm VMs and runners', () => {
+    const spare = spareVmName('mac-arm', '0a1b2c3d4e');
+    expect(spare).toBe('tf-mac-arm-c0a1b2c3d4e');
+    expect(parseName(spare)).toEqual({ pool: 'mac-arm', id: 'c0a1b2c3d4e' });
+    expect(isSpareVmName(spare)).toBe(true);
+    expect(isWarmVmName(spare)).toBe(false);
+    expect(isSpareVmName(warmVmName('mac', '0a1b2c3d4e'))).toBe(false);
+    expect(isSpareVmName(jobRunnerName('mac', 1, 0))).toBe(false);
+    expect(isSpareVmName('cfoo')).toBe(false);
   });
 });

@@ -105,7 +105,9 @@ export async function createSimEnv(options: { bootMs?: number; env?: Record<stri
         tart: { bin: tartBin, home: tartHome },
         stateDir,
         maxVms: 2,
-        pools: [{ name: 'mac', image: 'base', labels: ['self-hosted', 'macos'], cpu: 4, memoryMb: 8192 }],
+        // No spare clone: these tests follow each runner's own clone of `base` (`tf-mac-<id>`) and
+        // an empty host at the end; spare clones have their own tests (spare-clones*.test.ts).
+        pools: [{ name: 'mac', image: 'base', labels: ['self-hosted', 'macos'], cpu: 4, memoryMb: 8192, spareClones: 0 }],
         // The base image's real host key, pinned as on a host (the simulator keeps it in every clone).
         ssh: { user: 'admin', password: 'admin', hostKeyFingerprint: simHostKeyFingerprint(tartHome, 'base') },
         deadlines: { cloneMs: 20_000, bootMs: 20_000, sshMs: 15_000, onlineMs: 20_000, jobMs: 60_000, teardownMs: 20_000 },

@@ -48,8 +48,11 @@ export interface ImageServiceDeps {
   /** TART_HOME: free disk is measured there and tag symlinks are read there. */
   tartHome: string;
   freeBytes: (path: string) => Promise<number>;
-  /** Names of runners that still own (or may own) a VM. */
-  activeRunners: () => string[];
+  /** VMs that still exist (or may), by VM name, with who uses each (`runner tf-…`, `warm VM`,
+   * `spare clone`): what `usedBy` says. */
+  activeVms: () => ReadonlyMap<string, string>;
+  /** A pool's image changed (switch or rollback): called before pruning looks at users. */
+  poolImageSwitched?: () => void;
   /** Takes a VM slot from the lifecycle for a smoke VM; undefined when none is free. */
   reserveSlot: () => (() => void) | undefined;
   clock: Clock;
@@ -87,7 +90,8 @@ export function createImageService(deps: ImageServiceDeps): ImageService {
       add(p.current, `pool ${p.pool} current`);
       if (p.previous !== null) add(p.previous, `pool ${p.pool} previous`);
     }
-    for (const [runner, image] of store.clonedFrom(new Set(deps.activeRunners()))) add(image, `runner ${runner}`);
+    const vms = deps.activeVms();
+    for (const [vm, image] of store.clonedFrom(new Set(vms.keys()))) add(image, vms.get(vm) ?? `VM ${vm}`);
     for (const image of smoking.keys()) add(image, 'smoke');
     // The last prefetch is for a rollout that has not switched a pool yet: keep it until the next.
     if (pull?.state === 'pulling') add(pull.image, 'pull');
@@ -242,6 +246,7 @@ export function createImageService(deps: ImageServiceDeps): ImageService {
       await requirePresent(image, `switching pool '${pool.name}' to it`);
       const result = await store.switchTo(pool, image);
       log.info({ pool: pool.name, current: result.current, previous: result.previous }, 'pool image switched');
+      deps.poolImageSwitched?.();
       pruneQuietly();
       return result;
     },
@@ -255,6 +260,7 @@ export function createImageService(deps: ImageServiceDeps): ImageService {
       await requirePresent(previous, `rolling pool '${pool.name}' back to it`);
       const result = await store.rollback(pool);
       log.info({ pool: pool.name, current: result.current, previous: result.previous }, 'pool image rolled back');
+      deps.poolImageSwitched?.();
       return result;
     },
 

@@ -10,6 +10,7 @@ import type { TartCli, TartRunExit, TartRunHandle } from '../tart/tart-cli';
 import type { DeleteQueue } from '../vm/delete-queue';
 import type { VmDeps } from '../vm/vm-session';
 import type { SlotBook } from './slots';
+import type { SpareClones } from '../spare/spare-clones';
 import type { WarmPool } from '../warm/warm-pool';
 
 /** Tunables that are not operator settings (tests shorten them). */
@@ -86,7 +87,7 @@ export interface RunnerState {
   countsAsJob: boolean;
 }
 
-/** The VM a runner lives in: its own name, or the warm VM it took over. */
+/** The VM a runner lives in: its own name, or the warm VM or spare clone it took over. */
 export const vmNameOf = (r: RunnerState): string => r.record.vm ?? r.record.name;
 
 /** The shared state and helpers the lifecycle modules work on. */
@@ -102,6 +103,8 @@ export interface LifecycleContext {
   slots: SlotBook;
   /** Warm capacity (set right after the context is built: it works on the context). */
   warm: WarmPool;
+  /** Stopped spare clones cold runners take instead of cloning (set right after, like `warm`). */
+  spares: SpareClones;
   /** Deletes of stopped VMs (runners' and warm), bounded. */
   deletes: DeleteQueue;
   /** A VM stopped: warm capacity refills, then `deps.slotFreed` (unless draining). */

@@ -13,6 +13,7 @@ import type { LifecycleContext, RunnerState } from './context';
 import { markVmStopped } from './vm-stopped';
 import { registerRunner, type BootstrapEnd } from './register-runner';
 import type { WarmVm } from '../warm/warm-pool';
+import type { SpareVm } from '../spare/spare-clones';
 
 /** The VM's `tart run` ending interrupts whatever stage the runner is in. */
 export function watchRun(ctx: LifecycleContext, r: RunnerState, run: TartRunHandle): void {
@@ -28,22 +29,24 @@ export function watchRun(ctx: LifecycleContext, r: RunnerState, run: TartRunHand
 
 /** How a runner gets its VM, decided when it was admitted. */
 export type Handoff =
-  /** Clone and boot into a free slot. */
-  | { kind: 'cold' }
+  /** Clone (or take the spare clone, cloned and set up ahead) and boot into a free slot. */
+  | { kind: 'cold'; spare?: SpareVm }
   /** Take over this ready warm VM (claimed from the warm pool). */
   | { kind: 'warm'; warm: WarmVm }
   /** Clone now, but run only once the VM whose slot this runner took (an evicted warm VM) has stopped. */
-  | { kind: 'cold-after'; slotFreed: Promise<void> };
+  | { kind: 'cold-after'; slotFreed: Promise<void>; spare?: SpareVm };
 
-/** A fresh VM for the runner: clone, boot, SSH. */
-async function coldVm(ctx: LifecycleContext, r: RunnerState, slotFreed: Promise<void> | undefined): Promise<BootedVm> {
+/** A fresh VM for the runner: clone (or take the spare clone), boot, SSH. */
+async function coldVm(ctx: LifecycleContext, r: RunnerState, slotFreed: Promise<void> | undefined, spare?: SpareVm): Promise<BootedVm> {
   const pool = r.pool;
   if (!pool) throw new StageFailure('requested', 'internal', `pool '${r.record.pool}' is not configured`);
-  const name = r.record.name;
+  // The spare keeps its own name (the record's `vm`); it was cloned from the pool's current image.
+  const name = spare?.name ?? r.record.name;
   const cloneStarted = ctx.clock.now();
   // The pool's current image (a rollout may have switched it since the config was written).
-  const image = ctx.deps.poolImages?.imageFor(pool, name) ?? pool.image;
-  const vm = await bootVm(ctx.vm, { name, image, cpu: pool.cpu, memoryMb: pool.memoryMb, runArgs: tartDirArgs(pool.dirs), logFile: ctx.logFileOf(name) }, r.controller.signal, {
+  const image = spare?.image ?? ctx.deps.poolImages?.imageFor(pool, name) ?? pool.image;
+  const spec = { name, image, cpu: pool.cpu, memoryMb: pool.memoryMb, runArgs: tartDirArgs(pool.dirs), logFile: ctx.logFileOf(name), prepared: spare !== undefined };
+  const vm = await bootVm(ctx.vm, spec, r.controller.signal, {
     stage: (stage) => ctx.enter(r, stage),
     ...(slotFreed ? { beforeRun: () => slotFreed } : {}),
     started: (run) => {
@@ -74,8 +77,8 @@ function takeOver(ctx: LifecycleContext, r: RunnerState, w: WarmVm, vm: BootedVm
 
 /** The runner's VM: the claimed warm VM when it is alive, else a cold start. */
 async function acquireVm(ctx: LifecycleContext, r: RunnerState, handoff: Handoff): Promise<BootedVm> {
-  if (handoff.kind === 'cold') return coldVm(ctx, r, undefined);
-  if (handoff.kind === 'cold-after') return coldVm(ctx, r, handoff.slotFreed);
+  if (handoff.kind === 'cold') return coldVm(ctx, r, undefined, handoff.spare);
+  if (handoff.kind === 'cold-after') return coldVm(ctx, r, handoff.slotFreed, handoff.spare);
   const w = handoff.warm;
   if (w.vm && (await ctx.warm.alive(w))) {
     ctx.deps.observer.warmHandoff(r.record.pool, 'hit');

@@ -4,10 +4,11 @@
  * - any other managed VM without a live task → torn down (interrupted teardowns are finished,
  *   VMs without a record are orphans and reaped);
  * - a record without a task whose VM is gone → closed;
+ * - a stopped spare clone that is not ours (a previous life's) → deleted without a record;
  * - names that do not parse are never touched.
  */
 import type { RunnerRecord } from '../../../core/agent-api/contract';
-import { parseName } from '../../../core/names';
+import { isSpareVmName, parseName } from '../../../core/names';
 import { errorMessage } from '../../../core/errors';
 import { vmNameOf, type LifecycleContext, type RunnerState } from './context';
 
@@ -45,10 +46,17 @@ export async function reconcile(ctx: LifecycleContext, actions: ReconcileActions
   for (const vm of present.values()) {
     const r = byVm.get(vm.name);
     if (r?.task) continue;
-    if (!r && ctx.warm.owns(vm.name)) continue;
+    if (!r && (ctx.warm.owns(vm.name) || ctx.spares.owns(vm.name))) continue;
     if (!r) {
       const parsed = parseName(vm.name);
       if (!parsed) continue;
+      if (isSpareVmName(vm.name) && vm.state !== 'running') {
+        // A spare clone of a previous life (spares are not journaled): stopped, it holds no slot and
+        // has no runner; deleted without a record. A fresh spare of the current image replaces it.
+        ctx.log.info({ vm: vm.name }, 'reconcile: spare clone left by a previous agent life; deleting it');
+        ctx.spares.reap(vm.name);
+        continue;
+      }
       ctx.log.warn({ runner: vm.name, state: vm.state }, 'reconcile: managed VM without a record; tearing it down');
       ctx.deps.observer.orphanReaped();
       actions.teardown(actions.orphan(vm.name, parsed.pool, vm.state === 'running'));

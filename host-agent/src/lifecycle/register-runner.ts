@@ -5,6 +5,7 @@
 import type { RemoteExecResult, RemoteSession } from '../ssh/remote-shell';
 import { runnerEnvForVm } from '../cache/mirror-env';
 import { errorMessage } from '../../../core/errors';
+import { isWarmVmName } from '../../../core/names';
 import { withDeadline } from '../../../core/deadline';
 import { vmFailure } from '../vm/vm-session';
 import { StageFailure } from '../vm/stage-failure';
@@ -73,7 +74,7 @@ export async function registerRunner(ctx: LifecycleContext, r: RunnerState, sess
         if (r.record.stage === 'registering') {
           ctx.enter(r, 'online');
           const requested = Date.parse(r.record.timestamps.requested ?? '');
-          if (Number.isFinite(requested)) ctx.deps.observer.runnerOnline(r.record.pool, r.record.vm ? 'warm' : 'cold', (ctx.clock.now() - requested) / 1000);
+          if (Number.isFinite(requested)) ctx.deps.observer.runnerOnline(r.record.pool, r.record.vm && isWarmVmName(r.record.vm) ? 'warm' : 'cold', (ctx.clock.now() - requested) / 1000);
         }
         online();
       }

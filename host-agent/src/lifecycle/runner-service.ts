@@ -17,6 +17,7 @@ import { createDeleteQueue } from '../vm/delete-queue';
 import { Interrupt } from '../vm/stage-failure';
 import { createWarmPool, type WarmPool } from '../warm/warm-pool';
 import { openWarmTargets } from '../warm/warm-targets';
+import { createSpareClones, type SpareClones } from '../spare/spare-clones';
 import { admit } from './admission';
 
 export type { RunnerServiceDeps } from './context';
@@ -27,11 +28,15 @@ export interface LifecycleRunnerService extends RunnerService {
   readonly ready: Promise<void>;
   /** Runs a reconcile pass now. */
   reconcileNow(): Promise<void>;
+  /** A pool's image was switched (rollout, rollback): warm VMs and spare clones of the old image go
+   * now, not at the next beat, so a prune right after no longer sees them as users of it. */
+  poolImageSwitched(): void;
   /** Takes one VM slot for a VM outside the runner lifecycle (an image smoke test); returns its
    * release, or undefined when no slot is free (or the host is draining). */
   reserveSlot(): (() => void) | undefined;
-  /** VMs that are runners' or warm: their images must not be pruned. */
-  activeVms(): string[];
+  /** VMs that are runners', warm or spare clones, with who uses each: their images must not be
+   * pruned. */
+  activeVms(): ReadonlyMap<string, string>;
   /** Slot counts now (what `GET /v1/host` reports as `slots`). */
   slotCounts(): SlotCounts;
 }
@@ -67,8 +72,9 @@ function createContext(deps: RunnerServiceDeps): LifecycleContext {
       busy: () => [...runners.values()].filter((r) => r.record.stage !== 'gone' && !r.vmStopped).length + ctx.deletes.waiting(),
       warm: () => ctx.warm.held(),
     }),
-    // Set by createRunnerService right after: the warm pool works on this context.
+    // Set by createRunnerService right after: the warm pool and the spares work on this context.
     warm: undefined as unknown as WarmPool,
+    spares: undefined as unknown as SpareClones,
     // As many deletes at once as VMs may run: deletes keep pace with the VMs that stop.
     deletes: createDeleteQueue({ concurrency: config.maxVms, maxWaiting: MAX_WAITING_DELETES, onWaitingShrunk: () => ctx.slotFreed() }),
     // Set by createRunnerService right after: it knows whether the host is draining.
@@ -123,6 +129,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
   const imageOf = (p: (typeof config.pools)[number]): string => deps.poolImages?.currentOf(p) ?? p.image;
   const actions = reconcileActions(ctx);
   ctx.warm = createWarmPool({ ctx, targets: openWarmTargets({ stateDir: config.stateDir, clock, logger: log }), draining: () => draining || shuttingDown });
+  ctx.spares = createSpareClones({ ctx, draining: () => draining || shuttingDown });
   ctx.slotFreed = () => {
     ctx.countsChanged();
     // Warm capacity first: the dispatcher hears of what is left after the refill.
@@ -147,6 +154,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
         await reconcile(ctx, actions, { allowAdopt: !shuttingDown });
         pruneFinished(ctx);
         ctx.warm.tick();
+        ctx.spares.tick();
         await refreshHostFacts();
         ctx.countsChanged();
       } finally {
@@ -161,21 +169,29 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
     timer = clock.setTimer(config.reconcileIntervalMs, () => void reconcileNow().finally(() => !shuttingDown && schedule()), { unref: true });
   };
   schedule();
-  // Warm capacity's own beat: override expiry, idle age and refills need no tart call.
+  // Warm capacity's own beat: override expiry, idle age and refills need no tart call; spares of
+  // a switched image go and a failed spare clone is retried on it too.
   let warmTimer: Timer | undefined;
   const warmBeat = (): void => {
     warmTimer = clock.setTimer(WARM_TICK_MS, () => {
       ctx.warm.tick();
+      ctx.spares.tick();
       if (!shuttingDown) warmBeat();
     }, { unref: true });
   };
-  void ready.then(() => !shuttingDown && (ctx.warm.tick(), warmBeat()));
+  void ready.then(() => !shuttingDown && (ctx.warm.tick(), ctx.spares.tick(), warmBeat()));
 
   return {
     ready,
     reconcileNow,
 
-    activeVms: () => [...[...ctx.runners.values()].filter((r) => r.record.stage !== 'gone').map(vmNameOf), ...ctx.warm.names()],
+    activeVms: () =>
+      new Map([
+        ...ctx.warm.names().map((vm) => [vm, `warm VM ${vm}`] as const),
+        ...ctx.spares.names().map((vm) => [vm, `spare clone ${vm}`] as const),
+        // Last: a warm VM or spare a runner took is named by the runner.
+        ...[...ctx.runners.values()].filter((r) => r.record.stage !== 'gone').map((r) => [vmNameOf(r), `runner ${r.record.name}`] as const),
+      ]),
 
     slotCounts: () => ctx.slots.counts(),
 
@@ -201,7 +217,8 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
         timestamps: { requested: isoOf(clock.now()) },
         registrationLeftBehind: false,
         adopted: false,
-        ...(handoff.kind === 'warm' ? { vm: handoff.warm.name } : {}),
+        // A warm VM or a spare clone serves the runner under its own name (teardown deletes that one).
+        ...(handoff.kind === 'warm' ? { vm: handoff.warm.name } : handoff.spare ? { vm: handoff.spare.name } : {}),
       };
       const r = newRunnerState(ctx, record);
       ctx.runners.set(record.name, r);
@@ -233,8 +250,14 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
 
     drain() {
       draining = true;
-      log.info({}, 'draining: no new runners; warm VMs torn down');
+      log.info({}, 'draining: no new runners; warm VMs torn down, spare clones deleted');
       void ctx.warm.retireAll('the host is draining');
+      void ctx.spares.retireAll('the host is draining');
+    },
+
+    poolImageSwitched() {
+      ctx.warm.tick();
+      ctx.spares.tick();
     },
 
     resume() {
@@ -242,6 +265,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
       draining = false;
       log.info({}, 'resumed: taking runners');
       ctx.warm.tick();
+      ctx.spares.tick();
     },
 
     async setWarmTarget(name, count, untilMs, source = 'manual') {
@@ -262,7 +286,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
         slotCallbacks: config.dispatcher !== undefined,
         pools: config.pools.map((p) => {
           const w = ctx.warm.stateOf(p);
-          return { name: p.name, image: imageOf(p), labels: [...p.labels], warm: p.warm, warmTarget: w.target, ...(w.until ? { warmUntil: w.until } : {}), warmReady: w.ready, warmBooting: w.booting };
+          return { name: p.name, image: imageOf(p), labels: [...p.labels], warm: p.warm, warmTarget: w.target, ...(w.until ? { warmUntil: w.until } : {}), warmReady: w.ready, warmBooting: w.booting, spare: ctx.spares.ready(p.name) };
         }),
         // Each pool's current image, when present: a rollout's switch shows at once.
         images: [...new Set(config.pools.map(imageOf))].filter((image) => presentImages.has(image)),
@@ -275,7 +299,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
       timer?.cancel();
       warmTimer?.cancel();
       await reconciling?.catch(() => undefined);
-      await Promise.all([shutdownRunners(ctx, timeoutMs), ctx.warm.retireAll('the agent is shutting down')]);
+      await Promise.all([shutdownRunners(ctx, timeoutMs), ctx.warm.retireAll('the agent is shutting down'), ctx.spares.retireAll('the agent is shutting down')]);
       await deps.journal.flush();
       log.info({}, 'lifecycle stopped');
     },

@@ -39,6 +39,9 @@ export interface VmSpec {
   runArgs?: readonly string[];
   /** Where `tart run` writes its output. */
   logFile: string;
+  /** `name` already exists, cloned from `image` and set up (CPU, memory, a fresh MAC) ahead of time:
+   * a spare clone. No `tart clone` and no `tart set` then. */
+  prepared?: boolean;
 }
 
 /** A VM up to a ready SSH session. */
@@ -84,9 +87,16 @@ export function vmFailure(stage: RunnerStage, error: unknown, exit: TartRunExit 
   return new StageFailure(stage, reasons.other, errorMessage(error), { cause: error });
 }
 
+/** `tart clone`, then `tart set`: the pool's CPU and memory, and a fresh MAC (a clone may carry its
+ * source's, and two guests with one MAC collide in DHCP and ARP). Within the caller's deadline. */
+export async function cloneVm(tart: Pick<TartCli, 'clone' | 'set'>, spec: Pick<VmSpec, 'name' | 'image' | 'cpu' | 'memoryMb'>, signal: AbortSignal, timeoutMs: number): Promise<void> {
+  await tart.clone(spec.image, spec.name, { signal, timeoutMs });
+  await tart.set(spec.name, { cpu: spec.cpu, memoryMb: spec.memoryMb, randomMac: true }, { signal });
+}
+
 /**
- * Clones `spec.image` to `spec.name`, starts it and connects over SSH. Throws StageFailure (stage
- * `cloning` or `booting`) on any failure, deadline or abort of `parent`. Never tears down: the
+ * Clones `spec.image` to `spec.name` (unless `spec.prepared`), starts it and connects over SSH.
+ * Throws StageFailure (stage `cloning` or `booting`) on any failure, deadline or abort of `parent`. Never tears down: the
  * caller destroys the VM on every path, also after a failure here.
  */
 export async function bootVm(deps: VmDeps, spec: VmSpec, parent: AbortSignal, hooks: BootHooks = {}): Promise<BootedVm> {
@@ -94,10 +104,8 @@ export async function bootVm(deps: VmDeps, spec: VmSpec, parent: AbortSignal, ho
   const { deadlines, ssh } = deps.config;
   hooks.stage?.('cloning');
   try {
-    await withDeadline(clock, `clone of ${spec.name}`, deadlines.cloneMs, parent, async (signal) => {
-      await tart.clone(spec.image, spec.name, { signal, timeoutMs: deadlines.cloneMs });
-      await tart.set(spec.name, { cpu: spec.cpu, memoryMb: spec.memoryMb, randomMac: true }, { signal });
-    });
+    if (spec.prepared) parent.throwIfAborted();
+    else await withDeadline(clock, `clone of ${spec.name}`, deadlines.cloneMs, parent, (signal) => cloneVm(tart, spec, signal, deadlines.cloneMs));
   } catch (error: unknown) {
     throw vmFailure('cloning', error, undefined, { deadline: 'clone-failed', other: 'clone-failed' });
   }

@@ -40,7 +40,7 @@ describe('image routes', () => {
       store: openPoolImageStore(dir, config.pools),
       tartHome: path.join(dir, 'tart'),
       freeBytes: async () => free,
-      activeRunners: () => [],
+      activeVms: () => new Map(),
       reserveSlot: () => () => {},
       clock: systemClock,
       logger: silentLogger,

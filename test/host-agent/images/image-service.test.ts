@@ -23,6 +23,8 @@ describe('image service', () => {
   let slots: number;
   let shell: FakeRemoteShell;
   let smokeExit: number;
+  /** Pool images switched, as the lifecycle hears of them. */
+  let switched: number;
   const config = () =>
     agentConfigSchema.parse({
       hostId: 'mini-t',
@@ -40,7 +42,8 @@ describe('image service', () => {
       store,
       tartHome: path.join(dir, 'tart'),
       freeBytes: async () => free,
-      activeRunners: () => active,
+      activeVms: () => new Map(active.map((vm) => [vm, `runner ${vm}`])),
+      poolImageSwitched: () => void switched++,
       reserveSlot: () => {
         if (slots <= 0) return undefined;
         slots -= 1;
@@ -60,6 +63,7 @@ describe('image service', () => {
     active = [];
     slots = 1;
     smokeExit = 0;
+    switched = 0;
     shell = createFakeRemoteShell(async (_command, _stdin, io) => {
       io.line('ok: runner installed');
       return smokeExit;
@@ -117,6 +121,8 @@ describe('image service', () => {
     tart.addOci(REPO, 'v2', 'sha256:bb');
     expect(await images.switchPool('macos', `${REPO}:v2`)).toEqual({ pool: 'macos', current: `${REPO}:v2`, previous: 'base' });
     expect(JSON.parse(readFileSync(path.join(dir, 'pool-images.json'), 'utf8')).pools.macos).toEqual({ current: `${REPO}:v2`, previous: 'base' });
+    // The lifecycle hears of it (warm VMs and spare clones of the old image go at once); not of a refusal.
+    expect(switched).toBe(1);
 
     // A new agent life reads the same state; new runners clone the switched image.
     store = openPoolImageStore(dir, config().pools);
@@ -124,6 +130,7 @@ describe('image service', () => {
     expect(store.imageFor(config().pools[0]!, 'tf-macos-abc')).toBe(`${REPO}:v2`);
     expect(store.currentOf(config().pools[1]!)).toBe('base');
     expect(await images.rollback('macos')).toEqual({ pool: 'macos', current: 'base', previous: `${REPO}:v2` });
+    expect(switched).toBe(2);
     const none = await refusal(images.rollback('xl'));
     expect(none.message).toContain("pool 'xl' has no previous image to roll back to (current: base)");
     const unknown = await refusal(images.switchPool('nope', 'base'));

@@ -33,7 +33,7 @@ function build(): ImageService {
     store: openPoolImageStore(env.stateDir, config.pools),
     tartHome: env.tartHome,
     freeBytes,
-    activeRunners: () => [],
+    activeVms: () => new Map(),
     reserveSlot: () => {
       if (slots <= 0) return undefined;
       slots -= 1;

@@ -8,7 +8,7 @@ import type { PoolConfig } from '../../../host-agent/src/config/schema';
 import { createMemoryLogger } from '../../fakes/memory-logger';
 import { useTempDirs } from '../../helpers/temp-dir';
 
-const POOL = { name: 'macos', image: 'base', os: 'darwin', labels: ['macOS'], warm: 0, dirs: [], network: { mode: 'softnet', allow: [], block: [] } } satisfies PoolConfig;
+const POOL = { name: 'macos', image: 'base', os: 'darwin', labels: ['macOS'], warm: 0, spareClones: 0, dirs: [], network: { mode: 'softnet', allow: [], block: [] } } satisfies PoolConfig;
 const AT = Date.parse('2026-03-04T05:06:07.089Z');
 
 const dirs: string[] = [];

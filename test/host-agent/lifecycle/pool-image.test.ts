@@ -37,7 +37,7 @@ describe('lifecycle and pool images', () => {
       secrets: ['s'.repeat(32)],
       stateDir: dir,
       maxVms: 2,
-      pools: [{ name: 'mac', image: 'base', labels: ['macos'] }],
+      pools: [{ name: 'mac', image: 'base', labels: ['macos'], spareClones: 0 }],
       ssh: { password: 'admin' },
       deadlines: { cloneMs: 2_000, bootMs: 2_000, sshMs: 1_000, onlineMs: 2_000, jobMs: 5_000, teardownMs: 2_000 },
       reconcileIntervalMs: 60_000,

@@ -72,7 +72,7 @@ describe('reconcile after a restart (fakes)', () => {
       hostId: 'h',
       secrets: ['s'.repeat(32)],
       stateDir: dir,
-      pools: [{ name: 'mac', image: 'base', labels: ['macos'] }],
+      pools: [{ name: 'mac', image: 'base', labels: ['macos'], spareClones: 0 }],
       ssh: { password: 'admin' },
       maxVms: 8,
     });
@@ -117,7 +117,7 @@ describe('reconcile of VMs stopped but not deleted (kill -9 during a delete)', (
       await io.closed;
       return null;
     });
-    const config = agentConfigSchema.parse({ hostId: 'h', secrets: ['s'.repeat(32)], stateDir: dir, pools: [{ name: 'mac', image: 'base', labels: ['macos'] }], ssh: { password: 'admin' }, maxVms: 2 });
+    const config = agentConfigSchema.parse({ hostId: 'h', secrets: ['s'.repeat(32)], stateDir: dir, pools: [{ name: 'mac', image: 'base', labels: ['macos'], spareClones: 0 }], ssh: { password: 'admin' }, maxVms: 2 });
     service = createRunnerService({ config, tart, shell, journal, observer: createRecordingObserver(), logger, clock, version: 't', timing: { adoptPollMs: 20, stopTimeoutSeconds: 1 } });
     // Before the first reconcile only the journal speaks: run2 may still run, tear2 does not.
     expect(service.slotCounts()).toMatchObject({ busy: 1, free: 1 });

@@ -60,7 +60,7 @@ function setup(options: { guest?: Guest; slotFreed?: () => void; dispatcherUrl?:
     secrets: ['s'.repeat(32)],
     stateDir,
     maxVms: options.maxVms ?? 2,
-    pools: [{ name: 'mac', image: 'base', labels: ['macos'], cpu: 6, memoryMb: 12288, ...options.pool }],
+    pools: [{ name: 'mac', image: 'base', labels: ['macos'], spareClones: 0, cpu: 6, memoryMb: 12288, ...options.pool }],
     ssh: { password: 'admin', hostKeyFingerprint: IMAGE_HOST_KEY },
     ...(options.cache ? { cache: options.cache } : {}),
     ...(options.dispatcherUrl ? { dispatcher: { url: options.dispatcherUrl } } : {}),

@@ -7,17 +7,11 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../core/logger';
 import { createApp } from '../../../host-agent/src/app';
-import { agentConfigSchema } from '../../../host-agent/src/config/schema';
-import type { PoolImageResolver } from '../../../host-agent/src/images/pool-image-store';
-import { createFileJournal } from '../../../host-agent/src/journal/journal';
-import { createRunnerService, type LifecycleRunnerService } from '../../../host-agent/src/lifecycle/runner-service';
 import { createMetrics } from '../../../host-agent/src/metrics/create-metrics';
 import { createRequestSigner } from '../../../core/agent-api/auth';
 import { createFakeClock, type FakeClock } from '../../fakes/fake-clock';
-import { createFakeRemoteShell, type FakeRemoteShell } from '../../fakes/fake-remote-shell';
-import { createFakeTart, type FakeTart } from '../../fakes/fake-tart';
-import { createMemoryLogger } from '../../fakes/memory-logger';
-import { createRecordingObserver, type RecordingObserver } from '../../fakes/recording-observer';
+import type { FakeTart } from '../../fakes/fake-tart';
+import { fakeLifecycleHost, type FakeLifecycleHost } from '../../helpers/fake-lifecycle-host';
 
 const JIT = 'ZmFrZS1qaXQtY29uZmln';
 const SECRET = 's'.repeat(32);
@@ -28,71 +22,12 @@ afterEach(async () => {
   cleanups = [];
 });
 
-interface World {
-  clock: FakeClock;
-  tart: FakeTart;
-  shell: FakeRemoteShell;
-  observer: RecordingObserver;
-  service: LifecycleRunnerService;
-  stateDir: string;
-  /** Guest addresses whose liveness probe fails. */
-  dead: Set<string>;
-  image: { current: string };
-  journal: ReturnType<typeof createFileJournal>;
-}
+type World = FakeLifecycleHost;
 
 /** A host with pools `mac` (warm baseline `macWarm`) and `linux`; every VM gets its own address. */
 function world(options: { macWarm?: number; maxVms?: number; stateDir?: string; clock?: FakeClock; tart?: FakeTart; jobMs?: number } = {}): World {
-  const stateDir = options.stateDir ?? mkdtempSync(path.join(tmpdir(), 'tf-warm-'));
-  const clock = options.clock ?? createFakeClock();
-  const tart = options.tart ?? createFakeTart({ clock });
-  tart.vms.set('base2', { name: 'base2', state: 'stopped', cpu: 4, memoryMb: 8192 });
-  const addresses = new Map<string, string>();
-  tart.ipOf = (name) => {
-    if (tart.vms.get(name)?.state !== 'running') return undefined;
-    if (!addresses.has(name)) addresses.set(name, `127.9.${Math.floor(addresses.size / 250)}.${(addresses.size % 250) + 1}`);
-    return addresses.get(name);
-  };
-  const dead = new Set<string>();
-  const ipToName = (ip: string) => [...addresses].find(([, a]) => a === ip)?.[0] ?? '';
-  // The guest: `true` answers the liveness probe; the bootstrap runs one job and powers off.
-  const shell = createFakeRemoteShell(async (command, _stdin, io, host) => {
-    if (command === 'true') return dead.has(host) ? 1 : 0;
-    io.line('Listening for Jobs');
-    await clock.sleep(1_000);
-    io.line('Running job: build');
-    await clock.sleep(options.jobMs ?? 2_000);
-    io.line('Job build completed with result: Succeeded');
-    tart.powerOff(ipToName(host));
-    return null;
-  });
-  const observer = createRecordingObserver();
-  const config = agentConfigSchema.parse({
-    hostId: 'h1',
-    secrets: [SECRET],
-    stateDir,
-    maxVms: options.maxVms ?? 2,
-    pools: [
-      { name: 'mac', image: 'base', labels: ['macos'], warm: options.macWarm ?? 1 },
-      { name: 'linux', image: 'base2', labels: ['linux'] },
-    ],
-    ssh: { password: 'admin' },
-    deadlines: { cloneMs: 5_000, bootMs: 5_000, sshMs: 5_000, onlineMs: 5_000, jobMs: 60_000, teardownMs: 5_000 },
-    reconcileIntervalMs: 60_000,
-  });
-  const image = { current: 'base' };
-  const poolImages: PoolImageResolver = {
-    imageFor: (pool) => (pool.name === 'mac' ? image.current : pool.image),
-    currentOf: (pool) => (pool.name === 'mac' ? image.current : pool.image),
-  };
-  const logger = createMemoryLogger();
-  const journal = createFileJournal({ stateDir, logger });
-  const service = createRunnerService({ config, tart, shell, journal, observer, logger, clock, version: 't', poolImages, timing: { stopTimeoutSeconds: 1, poweroffGraceMs: 200 } });
-  cleanups.push(async () => {
-    await clock.settle(service.shutdown(1_000)).catch(() => undefined);
-    if (!options.stateDir) rmSync(stateDir, { recursive: true, force: true });
-  });
-  return { clock, tart, shell, observer, service, stateDir, dead, image, journal };
+  const { macWarm, ...rest } = options;
+  return fakeLifecycleHost({ ...rest, mac: { warm: macWarm ?? 1 }, cleanups });
 }
 
 const warmOf = (w: World, pool = 'mac') => w.service.hostInfo().then((h) => h.pools.find((p) => p.name === pool));
@@ -160,7 +95,8 @@ describe('warm capacity', () => {
     expect(start(w, 'j2a0', 'linux')).toMatchObject({ stage: 'requested' });
     const done = await gone(w, 'tf-linux-j2a0');
     expect(done).toMatchObject({ jobResult: 'Succeeded' });
-    expect(done.vm).toBeUndefined();
+    // Not a warm VM: a cold start, in the linux pool's spare clone (cloned while it was stopped).
+    expect(done.vm).toMatch(/^tf-linux-c[0-9a-f]{10}$/);
     expect(w.observer.handoffs).toEqual([{ pool: 'linux', result: 'evicted' }]);
     expect(w.tart.maxRunning).toBeLessThanOrEqual(2);
     // Refilled once the linux VM was gone.

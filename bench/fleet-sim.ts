@@ -41,7 +41,9 @@ const slots = hosts * SLOTS_PER_HOST;
 const root = process.env.TARTFLEET_ROOT ?? process.cwd();
 const round = (x: number): number => Math.round(x * 100) / 100;
 
-const fleet = await startFleet({ root, hosts, pools: [{ name: 'macos', labels: ['macOS'] }], bootMs, dispatcher: { intervalMs: 30_000, busyIntervalMs: 30_000 } });
+// One spare clone per slot: a burst frees both slots of a host at once, and each next runner should
+// find its VM cloned already.
+const fleet = await startFleet({ root, hosts, pools: [{ name: 'macos', labels: ['macOS'], spareClones: SLOTS_PER_HOST }], bootMs, dispatcher: { intervalMs: 30_000, busyIntervalMs: 30_000 } });
 try {
   const t0 = Date.now();
   const jobIds = fleet.github.enqueueRun({ jobs: Array.from({ length: jobs }, (_, i) => ({ name: `job-${i}`, labels: ['self-hosted', 'macOS'], durationMs: jobMs })) }).jobIds;

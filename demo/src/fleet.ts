@@ -24,6 +24,8 @@ export interface FleetPool {
   name: string;
   /** Runner labels (besides `self-hosted`). */
   labels: string[];
+  /** The agents' `pools[].spareClones` (their default when absent). */
+  spareClones?: number;
 }
 
 export interface FleetOptions {
@@ -198,7 +200,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
           tart: { bin: tart, home: tartHome },
           stateDir,
           maxVms: options.slotsPerHost ?? 2,
-          pools: options.pools.map((p) => ({ name: p.name, image: `base-${p.name}`, labels: ['self-hosted', ...p.labels] })),
+          pools: options.pools.map((p) => ({ name: p.name, image: `base-${p.name}`, labels: ['self-hosted', ...p.labels], ...(p.spareClones === undefined ? {} : { spareClones: p.spareClones }) })),
           ssh: { user: 'admin', port, hostKeyPolicy: 'accept-new' },
           deadlines: { cloneMs: 30_000, bootMs: 30_000, sshMs: 30_000, onlineMs: 30_000, jobMs: 120_000, teardownMs: 30_000 },
           reconcileIntervalMs: 5_000,

@@ -170,6 +170,9 @@ export function loadConfig(options: LoadConfigOptions): Readonly<AgentConfig> {
         "ssh.hostKeyFingerprint: required when ssh.hostKeyPolicy is 'pinned' (the default): the SHA256:… of the image's host key, its metadata's sshHostKeyFingerprint; ssh.hostKeyPolicy 'accept-new' trusts any key and is for development only",
       );
     }
+    for (const [i, p] of config.pools.entries()) {
+      if (p.spareClones > config.maxVms) problems.push(`pools[${i}].spareClones: at most the host's ${config.maxVms} slot(s) (maxVms): no more runners can take one at once; got ${p.spareClones}`);
+    }
     const warmTotal = config.pools.reduce((sum, p) => sum + p.warm, 0);
     if (warmTotal > config.maxVms) {
       problems.push(`pools[].warm: the warm baselines add up to ${warmTotal}, more than the host's ${config.maxVms} slot(s) (maxVms)`);

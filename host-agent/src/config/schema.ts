@@ -16,7 +16,7 @@ import { BRIDGE_INTERFACE_PATTERN, DEFAULT_BRIDGE_INTERFACE } from '../net/pf-an
  * (docs/reference/tart-cli.md §4): a third `tart run` fails. So macOS capacity can be configured lower, never higher. */
 export const MACOS_VM_LIMIT = 2;
 
-const SPARE_CLONES_RULE = 'spareClones must be 0 (no spare clone) or 1 (keep one stopped clone of the pool image ready)';
+const SPARE_CLONES_RULE = 'spareClones must be a whole number from 0 (no spare clone) to 64, and at most the host\'s maxVms (stopped clones of the pool image kept ready)';
 
 export const poolConfigSchema = z.strictObject({
   name: poolNameSchema,
@@ -29,13 +29,14 @@ export const poolConfigSchema = z.strictObject({
   /** Warm VMs kept booted, SSH-ready and unregistered for this pool (the baseline; the API can
    * override it for a while). They hold slots like any VM. */
   warm: z.number().int().min(0).max(64).default(0),
-  /** Stopped VMs kept already cloned from the pool's current image (0 or 1): a cold runner takes one
-   * instead of cloning and the agent clones the next while the job runs. A stopped VM holds no slot. */
+  /** Stopped VMs kept already cloned from the pool's current image (0 to maxVms): a cold runner takes
+   * one instead of cloning and the agent clones the next while the job runs. A stopped VM holds no
+   * slot. As many as the host's slots when a burst frees them all at once. */
   spareClones: z
     .number({ error: SPARE_CLONES_RULE })
     .int(SPARE_CLONES_RULE)
     .min(0, SPARE_CLONES_RULE)
-    .max(1, SPARE_CLONES_RULE)
+    .max(64, SPARE_CLONES_RULE)
     .default(1),
   /** Host folders shared into the pool's VMs (`tart run --dir`), read-only unless marked writable. */
   dirs: hostDirsSchema,

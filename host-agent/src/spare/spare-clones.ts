@@ -1,7 +1,7 @@
 /**
- * Spare clones (issue #16): per pool (`pools[].spareClones`, 0 or 1), one stopped VM already cloned
- * from the pool's current image and set up (CPU, memory, a fresh MAC), so a cold runner skips
- * `tart clone` and `tart set` and only boots it. Apple's 2-VM limit counts running VMs, so a stopped spare holds no slot; it
+ * Spare clones (issue #16): per pool (`pools[].spareClones`, 0 to maxVms), stopped VMs already
+ * cloned from the pool's current image and set up (CPU, memory, a fresh MAC), so a cold runner skips
+ * `tart clone` and `tart set` and only boots one. Apple's 2-VM limit counts running VMs, so a stopped spare holds no slot; it
  * never boots on its own. A runner takes it at admission and the next one is cloned at once, in the
  * background, while that runner's job runs. One spare clone runs at a time (it competes with runners'
  * clones for the disk), none while the host drains or shuts down. A spare of an old image (rollout,
@@ -24,8 +24,8 @@ export interface SpareVm {
 }
 
 export interface SpareClones {
-  /** Takes the pool's spare, synchronously (no other start can take it), when it was cloned from
-   * `image`; a spare of another image is deleted instead. Starts cloning the next one. */
+  /** Takes the pool's oldest spare, synchronously (no other start can take it), when it was cloned
+   * from `image`; spares of another image are deleted instead. Starts cloning the next one. */
   take(pool: PoolConfig, image: string): SpareVm | undefined;
   /** Whether the pool has a spare ready now (`GET /v1/host`). */
   ready(pool: string): boolean;
@@ -54,8 +54,11 @@ export function createSpareClones(deps: SpareClonesDeps): SpareClones {
   const { ctx } = deps;
   const { clock } = ctx;
   const log = ctx.log.child({ module: 'spare' });
-  /** The ready spare per pool: one key per configured pool at most. */
-  const ready = new Map<string, SpareVm>();
+  /** The ready spares per pool, oldest first: one key per configured pool at most, each list at most
+   * the pool's `spareClones` long. */
+  const ready = new Map<string, SpareVm[]>();
+  const readyOf = (pool: string): SpareVm[] => ready.get(pool) ?? [];
+  const allReady = (): SpareVm[] => [...ready.values()].flat();
   /** The one clone in progress. */
   let cloning: { vm: SpareVm; controller: AbortController; done: Promise<void> } | undefined;
   /** Spares being deleted: still ours, so the reconciler leaves them alone. */
@@ -79,7 +82,7 @@ export function createSpareClones(deps: SpareClonesDeps): SpareClones {
   function replenish(): void {
     if (cloning || deps.draining()) return;
     const now = clock.now();
-    const p = ctx.config.pools.find((x) => x.spareClones > 0 && !ready.has(x.name) && (backoffUntil.get(x.name) ?? 0) <= now);
+    const p = ctx.config.pools.find((x) => readyOf(x.name).length < x.spareClones && (backoffUntil.get(x.name) ?? 0) <= now);
     if (!p) return;
     const name = spareVmName(p.name, randomBytes(5).toString('hex'));
     // Recorded as cloned from this image, so pruning keeps it while the clone runs.
@@ -107,7 +110,7 @@ export function createSpareClones(deps: SpareClonesDeps): SpareClones {
       if (controller.signal.aborted || deps.draining()) remove(vm, 'the host drains or shuts down');
       else if (vm.image !== currentOf(p)) remove(vm, `the pool's image is now ${currentOf(p)}`);
       else {
-        ready.set(p.name, vm);
+        ready.set(p.name, [...readyOf(p.name), vm]);
         log.info({ vm: name, pool: p.name, seconds: (clock.now() - started) / 1000 }, 'spare clone ready');
       }
       replenish();
@@ -117,38 +120,37 @@ export function createSpareClones(deps: SpareClonesDeps): SpareClones {
 
   return {
     take(p, image) {
-      const vm = ready.get(p.name);
-      if (!vm) return undefined;
-      ready.delete(p.name);
-      const stale = vm.image !== image;
-      if (stale) remove(vm, `the pool's image is now ${image}`);
+      const list = readyOf(p.name);
+      if (list.length === 0) return undefined;
+      for (const vm of list.filter((x) => x.image !== image)) remove(vm, `the pool's image is now ${image}`);
+      const [vm, ...rest] = list.filter((x) => x.image === image);
+      ready.set(p.name, rest);
       // The next runner's spare is cloned now, while this one boots and runs its job.
       replenish();
-      return stale ? undefined : vm;
+      return vm;
     },
-    ready: (pool) => ready.has(pool),
-    owns: (vmName) => cloning?.vm.name === vmName || deleting.has(vmName) || [...ready.values()].some((vm) => vm.name === vmName),
-    names: () => [...ready.values(), ...(cloning ? [cloning.vm] : [])].map((vm) => vm.name),
+    ready: (pool) => readyOf(pool).length > 0,
+    owns: (vmName) => cloning?.vm.name === vmName || deleting.has(vmName) || allReady().some((vm) => vm.name === vmName),
+    names: () => [...allReady(), ...(cloning ? [cloning.vm] : [])].map((vm) => vm.name),
     reap(vmName) {
       remove({ name: vmName, pool: parseName(vmName)?.pool ?? '', image: '' }, 'left by a previous agent life');
     },
     tick() {
       for (const p of ctx.config.pools) {
-        const vm = ready.get(p.name);
-        if (vm && vm.image !== currentOf(p)) {
-          ready.delete(p.name);
-          remove(vm, `the pool's image is now ${currentOf(p)}`);
-        }
+        const list = readyOf(p.name);
+        const stale = list.filter((vm) => vm.image !== currentOf(p));
+        if (stale.length === 0) continue;
+        ready.set(p.name, list.filter((vm) => vm.image === currentOf(p)));
+        for (const vm of stale) remove(vm, `the pool's image is now ${currentOf(p)}`);
       }
       replenish();
     },
     async retireAll(why) {
       const inFlight = cloning;
       inFlight?.controller.abort(new Error(why));
-      for (const [pool, vm] of [...ready]) {
-        ready.delete(pool);
-        remove(vm, why);
-      }
+      const all = allReady();
+      ready.clear();
+      for (const vm of all) remove(vm, why);
       await inFlight?.done;
       await Promise.all(deleting.values());
     },

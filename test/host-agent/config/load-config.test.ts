@@ -110,6 +110,9 @@ pools:
       "ssh.hostKeyFingerprint: required when ssh.hostKeyPolicy is 'pinned' (the default): the SHA256:… of the image's host key, its metadata's sshHostKeyFingerprint; ssh.hostKeyPolicy 'accept-new' trusts any key and is for development only",
       "pools: pool names must be unique, 'macos' appears more than once",
     ]);
+    // Spare clones: no more than the host's slots (no more runners can take one at once).
+    const spares = tempFile('agent.yaml', YAML.replace('  - name: macos\n', '  - name: macos\n    spareClones: 3\n'));
+    expect(problemsOf(() => loadConfig({ file: spares, env: { TARTFLEET_AGENT_SECRET: SECRET } }))).toEqual(["pools[0].spareClones: at most the host's 2 slot(s) (maxVms): no more runners can take one at once; got 3"]);
   });
 
   it('pins guest host keys by default: one fingerprint or several (a rollout), accept-new only when asked', () => {

@@ -198,6 +198,22 @@ describe('spare clones', () => {
     expect(spares(b)[0]).not.toBe(old);
   });
 
+  it('spareClones: 2 keeps two ready, so two runners started at once both skip the clone', async () => {
+    const w = world({ spareClones: 2 });
+    await w.clock.settle(w.service.ready);
+    await w.clock.runUntil('two spares of mac', () => spares(w).length === 2);
+    const ready = spares(w);
+    const a = start(w, 'j1a0');
+    const b = start(w, 'j2a0');
+    expect([a.vm, b.vm].sort()).toEqual([...ready].sort());
+    await stageIs(w, 'tf-mac-j1a0', 'running');
+    await stageIs(w, 'tf-mac-j2a0', 'running');
+    expect(w.tart.calls.filter((c) => /^clone base tf-mac-j/.test(c))).toEqual([]);
+    // Both are cloned again, one at a time, while the jobs run.
+    await w.clock.runUntil('two fresh spares of mac', () => spares(w).length === 2);
+    expect(w.maxConcurrentSpareClones()).toBe(1);
+  });
+
   it('spareClones: 0 keeps the plain cold start; other values are refused with the rule', async () => {
     const w = world({ spareClones: 0 });
     await w.clock.settle(w.service.ready);
@@ -208,10 +224,10 @@ describe('spare clones', () => {
     expect(w.tart.calls.filter((c) => c.startsWith('clone '))).toEqual(['clone base tf-mac-j1a0']);
     expect(spares(w)).toEqual([]);
     expect(await spareOf(w)).toBe(false);
-    for (const bad of [2, -1, 0.5, 'one']) {
+    for (const bad of [65, -1, 0.5, 'one']) {
       const parsed = agentConfigSchema.safeParse({ hostId: 'h1', secrets: ['s'.repeat(32)], stateDir: '/tmp/x', pools: [{ name: 'mac', image: 'base', labels: ['macos'], spareClones: bad }] });
       expect(parsed.success).toBe(false);
-      expect(parsed.error?.issues[0]).toMatchObject({ path: ['pools', 0, 'spareClones'], message: expect.stringContaining('spareClones must be 0 (no spare clone) or 1') });
+      expect(parsed.error?.issues[0]).toMatchObject({ path: ['pools', 0, 'spareClones'], message: expect.stringContaining('spareClones must be a whole number from 0 (no spare clone) to 64') });
     }
     expect(agentConfigSchema.parse({ hostId: 'h1', secrets: ['s'.repeat(32)], stateDir: '/tmp/x', pools: [{ name: 'mac', image: 'base', labels: ['macos'] }] }).pools[0]?.spareClones).toBe(1);
   });

@@ -5,10 +5,13 @@
  *  2. throughput — signed webhooks/s verified and answered by the dispatcher process (target ≥ 1,000/s),
  *     driven by autocannon; the dispatcher's RSS under that load (target ≤ 120 MB);
  *  3. burst — 200 queued jobs at once against GitHub's secondary limit (900 points/min per endpoint):
- *     200 runners minted, counting 403/429 answers (target: no storm).
+ *     200 runners minted, counting 403/429 answers (target: no storm);
+ *  4. backlog — the dispatcher process, run as deploy/node runs it (its NODE_OPTIONS), with 100 hosts
+ *     and 10,000 queued jobs (200 placed at the write budget's pace, the rest pending demand in
+ *     SQLite): its peak RSS (target ≤ 150 MB).
  * Prints a table and writes bench/results/dispatcher.json.
  *
- * Run: npm run bench:dispatcher -- [--latency-jobs 200] [--seconds 10] [--connections 8] [--burst 200] [--only latency|throughput|burst]
+ * Run: npm run bench:dispatcher -- [--latency-jobs 200] [--seconds 10] [--connections 8] [--burst 200] [--backlog-jobs 10000] [--backlog-hosts 100] [--backlog-seconds 20] [--only latency|throughput|burst|backlog]
  */
 import { sign } from '@octokit/webhooks-methods';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +29,7 @@ import { startFakeGitHub } from '../test/fake-github/src';
 import { startStubAgentServer } from '../test/fakes/stub-agent-server';
 import { queuedPayload } from '../test/helpers/dispatcher-harness';
 import { resultsFile, size } from './bench-env';
+import { deployedNodeOptions } from './deployed-node-options';
 
 const root = process.env.TARTFLEET_ROOT ?? process.cwd();
 
@@ -194,12 +198,72 @@ async function burst(n: number) {
   return { jobs: n, placed, answeredAllMs: Math.round(answeredMs), seconds: Number(seconds.toFixed(1)), mintsPerMinute: Number(((placed / seconds) * 60).toFixed(0)), rateLimited403or429: (statuses.get(403) ?? 0) + (statuses.get(429) ?? 0) };
 }
 
+/** Peak RSS (VmHWM) and current RSS of a process, in MB. */
+function memoryOf(pid: number): { hwmMb: number; rssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+  return { hwmMb: Math.round(kb('VmHWM') / 1024), rssMb: Math.round(kb('VmRSS') / 1024) };
+}
+
+/**
+ * 4. The dispatcher process at fleet scale: 100 hosts (the agent's real HTTP app over stub services,
+ * 2 slots each, no slot-free callbacks, so reconcile passes run at the busy pace) and a backlog of
+ * 10,000 queued jobs delivered as signed webhooks by the fake GitHub: 200 placed, the rest in pending
+ * demand (SQLite). Its peak RSS (VmHWM) over the burst and `seconds` of passes after it.
+ */
+async function backlog(jobs: number, hostCount: number, seconds: number) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tf-dispatcher-backlog-'));
+  const gh = await startFakeGitHub({ jitKeyBits: 512 });
+  const agents = await Promise.all(Array.from({ length: hostCount }, (_, i) => startStubAgentServer({ secret: AGENT_SECRET, slots: 2, hostId: `mini-${i}` })));
+  const file = path.join(dir, 'dispatcher.json');
+  await writeFile(
+    file,
+    JSON.stringify({
+      github: { apiUrl: gh.url, auth: { token: 'test-token' }, org: 'acme', repos: ['acme/app'] },
+      webhook: { secrets: [WEBHOOK_SECRET] },
+      pools: [{ name: 'macos', labels: ['macOS'], image: 'img', hosts: agents.map((a) => ({ url: a.url, secret: AGENT_SECRET })) }],
+      demand: { sqlitePath: path.join(dir, 'pending-demand.sqlite') },
+      listen: { port: 0 },
+    }),
+  );
+  // As deployed: the templates' NODE_OPTIONS (a small heap).
+  const nodeOptions = deployedNodeOptions(root);
+  const proc = startProc(process.execPath, [path.join(root, 'build/dispatcher/tartfleet-dispatcher.mjs'), 'serve', '--config', file], { env: { PATH: process.env.PATH, NODE_OPTIONS: nodeOptions } });
+  try {
+    const url = (JSON.parse((await proc.waitForLine(/"msg":"listening"/, 30_000)).input) as { url: string }).url;
+    const pid = proc.child.pid as number;
+    const idle = memoryOf(pid);
+    gh.addWebhook({ org: 'acme', url: `${url}/webhook`, secret: WEBHOOK_SECRET });
+    const t0 = performance.now();
+    for (let first = 0; first < jobs; first += 100) {
+      gh.enqueueRun({ jobs: Array.from({ length: Math.min(100, jobs - first) }, (_, i) => ({ name: `j${first + i}`, labels: ['self-hosted', 'macOS'] })) });
+    }
+    const pending = async () => Number(/dispatcher_pending_demand\{pool="macos"\} (\d+)/.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
+    const placed = () => agents.reduce((sum, a) => sum + a.started.length, 0);
+    const want = jobs - hostCount * 2;
+    while ((await pending()) < want && performance.now() - t0 < 300_000) await sleep(250);
+    const burstS = (performance.now() - t0) / 1000;
+    await sleep(seconds * 1000);
+    const after = memoryOf(pid);
+    // The JavaScript heap in use, from the dispatcher's own metrics: what RSS holds beyond it is the
+    // runtime, SQLite and memory V8 has not returned yet.
+    const heapUsedMb = Math.round(Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? NaN) / 1024 / 1024);
+    return { hosts: hostCount, jobs, nodeOptions, placed: placed(), pendingDemand: await pending(), burstSeconds: Number(burstS.toFixed(1)), idleRssMb: idle.rssMb, rssMb: after.rssMb, peakRssMb: after.hwmMb, heapUsedMb };
+  } finally {
+    await proc.stop(5_000);
+    for (const a of agents) await a.close();
+    await gh.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : undefined;
 const results = {
   latency: only && only !== 'latency' ? undefined : await latency(option('latency-jobs', size(200, 5))),
   throughput: only && only !== 'throughput' ? undefined : await throughput(option('seconds', size(10, 1))),
   burst: only && only !== 'burst' ? undefined : await burst(option('burst', size(200, 8))),
+  backlog: only && only !== 'backlog' ? undefined : await backlog(option('backlog-jobs', size(10_000, 60)), option('backlog-hosts', size(100, 5)), option('backlog-seconds', size(20, 2))),
 };
 const rows: [string, string, string][] = [];
 if (results.latency) {
@@ -213,6 +277,10 @@ if (results.throughput) {
 }
 if (results.burst) {
   rows.push([`${results.burst.jobs}-job burst`, `${results.burst.placed}/${results.burst.jobs} placed in ${results.burst.seconds} s (${results.burst.mintsPerMinute}/min), 403/429: ${results.burst.rateLimited403or429}`, 'no 403/429 storm']);
+}
+if (results.backlog) {
+  const b = results.backlog;
+  rows.push([`dispatcher at ${b.hosts} hosts, ${b.jobs} queued`, `peak RSS ${b.peakRssMb} MB (idle ${b.idleRssMb} MB, ${b.rssMb} MB after, heap in use ${b.heapUsedMb} MB); ${b.placed} placed, ${b.pendingDemand} pending after ${b.burstSeconds} s`, 'peak ≤ 150 MB']);
 }
 const w0 = Math.max(...rows.map((r) => r[0].length));
 const w1 = Math.max(...rows.map((r) => r[1].length));

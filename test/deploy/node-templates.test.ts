@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import * as plist from 'plist';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeOptionsOf } from '../../bench/deployed-node-options';
 import { parseConfig } from '../../dispatcher/src/config';
 import { startProc } from '../../demo/src/proc';
 import { repoRoot } from '../helpers/sim-env';
@@ -53,6 +54,14 @@ describe('deploy/node', () => {
     const doc = parseYaml(await readFile(path.join(dir, 'dispatcher.yaml'), 'utf8')) as unknown;
     expect(() => parseConfig(doc, secrets)).not.toThrow();
     expect(() => parseConfig(doc, {})).toThrow(/WEBHOOK_SECRET/);
+  });
+
+  it('every template runs the dispatcher with the same small heap (the one bench:dispatcher measures)', async () => {
+    const heap = nodeOptionsOf(await readFile(path.join(dir, 'tartfleet-dispatcher.service'), 'utf8'));
+    expect(heap).toMatch(/--max-old-space-size=\d+/);
+    const job = plist.parse(await readFile(path.join(dir, 'dev.tartfleet.dispatcher.plist'), 'utf8')) as { EnvironmentVariables?: Record<string, string> };
+    expect(job.EnvironmentVariables?.NODE_OPTIONS).toBe(heap);
+    expect(await readFile(path.join(dir, 'Dockerfile'), 'utf8')).toContain(`ENV NODE_OPTIONS="${heap}"`);
   });
 
   it('the systemd unit passes systemd-analyze verify', async () => {

@@ -4,6 +4,7 @@
  * (test/fakes/fake-tart.ts, a VM "boots" for `bootMs`: its `tart ip` answers after that long), SSH
  * (test/fakes/fake-remote-shell.ts with the guest double of guest-runner.ts) and the journal.
  */
+import { isSpareVmName } from '../../core/names';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import type { Clock } from '../../core/clock';
@@ -30,7 +31,7 @@ export interface SimHost {
   url: string;
   secret: string;
   service: LifecycleRunnerService;
-  /** Runner VMs the tart double still holds (the base image not counted). */
+  /** Runner VMs the tart double still holds (the base image and waiting spare clones not counted). */
   vms(): number;
   shutdown(): Promise<void>;
 }
@@ -98,7 +99,8 @@ export function createSimHost(options: SimHostOptions): SimHost {
     url,
     secret,
     service,
-    vms: () => [...tart.vms.keys()].filter((name) => name !== 'base').length,
+    // A stopped spare clone is kept on purpose (pools[].spareClones), not left behind.
+    vms: () => [...tart.vms.values()].filter((vm) => vm.name !== 'base' && !(isSpareVmName(vm.name) && vm.state !== 'running')).length,
     shutdown: () => service.shutdown(10_000),
   };
 }

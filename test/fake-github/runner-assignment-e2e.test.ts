@@ -70,8 +70,14 @@ describe('JIT runners started by hand take jobs exactly by GitHub’s label rule
     let n = 0;
     await waitFor('all 20 jobs to complete', async () => {
       const queued = fake.jobs().filter((j) => j.status === 'queued');
-      // Runners registered but idle (or still starting) that could take one of the queued jobs.
-      const useful = fake.runners().filter((r) => r.jobId === null && !r.consumed && queued.some((j) => runnerMatchesJob(r, j))).length;
+      // Runners registered but idle (or still starting) that could take one of the queued jobs. One
+      // whose process has exited takes nothing any more (a reconciler sees its VM gone): it does not
+      // count, or a runner that died under load would stall the loop until the deadline.
+      const alive = (name: string) => {
+        const child = procs.get(name)?.child;
+        return child !== undefined && child.exitCode === null && child.signalCode === null;
+      };
+      const useful = fake.runners().filter((r) => r.jobId === null && !r.consumed && alive(r.name) && queued.some((j) => runnerMatchesJob(r, j))).length;
       if (useful === 0) {
         for (const job of queued) {
           const name = `mac-${n++}`;

@@ -57,7 +57,8 @@ export function createSimHost(options: SimHostOptions): SimHost {
     secrets: [secret],
     stateDir: path.join(options.stateRoot, hostId),
     maxVms: SLOTS_PER_HOST,
-    pools: [{ name: POOL.name, image: POOL.image, labels: [...POOL.labels], cpu: 4, memoryMb: 8192 }],
+    // One spare clone per pool, as measured in the issue #16 note.
+    pools: [{ name: POOL.name, image: POOL.image, labels: [...POOL.labels], cpu: 4, memoryMb: 8192, spareClones: 1 }],
     ssh: { password: 'admin', hostKeyFingerprint: `SHA256:${'f'.repeat(43)}` },
     ...(options.dispatcherUrl ? { dispatcher: { url: options.dispatcherUrl } } : {}),
   });

@@ -7,7 +7,7 @@
  * in one place, since each step depends on what the others started.
  */
 import { execFile } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -121,16 +121,22 @@ function randomSecret(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** A loopback port free right now (the dispatcher binds it moments later). */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
+/**
+ * A loopback port free right now (the dispatcher binds it moments later), drawn below Linux's
+ * ephemeral range (32768–60999): a port the kernel handed out for `listen(0)` is soon handed to
+ * another process's `listen(0)` or outgoing connection, and the dispatcher then met EADDRINUSE.
+ */
+async function freeLoopbackPort(): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+    if (attempt >= 50) throw new Error('no free loopback port found in 20000-31999 after 50 tries');
+  }
 }
 
 /** Processes whose command line or environment mentions `marker` (our work dir), except ourselves. */

@@ -29,15 +29,17 @@ export const poolConfigSchema = z.strictObject({
   /** Warm VMs kept booted, SSH-ready and unregistered for this pool (the baseline; the API can
    * override it for a while). They hold slots like any VM. */
   warm: z.number().int().min(0).max(64).default(0),
-  /** Stopped VMs kept already cloned from the pool's current image (0 to maxVms): a cold runner takes
-   * one instead of cloning and the agent clones the next while the job runs. A stopped VM holds no
-   * slot. As many as the host's slots when a burst frees them all at once. */
+  /** Stopped VMs kept already cloned from the pool's current image (0 to maxVms, default 0): a cold
+   * runner takes one instead of cloning and the agent clones the next while the job runs. A stopped
+   * VM holds no slot. As many as the host's slots when a burst frees them all at once. */
   spareClones: z
     .number({ error: SPARE_CLONES_RULE })
     .int(SPARE_CLONES_RULE)
     .min(0, SPARE_CLONES_RULE)
     .max(64, SPARE_CLONES_RULE)
-    .default(1),
+    // Off unless asked for: each spare is one more `tart clone` and `tart set` while jobs run, work
+    // that competes with the jobs on a busy host.
+    .default(0),
   /** Host folders shared into the pool's VMs (`tart run --dir`), read-only unless marked writable. */
   dirs: hostDirsSchema,
   /** The VMs' networking: Softnet isolation unless the operator opts out (docs/security.md). */

@@ -27,7 +27,7 @@ interface World extends FakeLifecycleHost {
   maxConcurrentSpareClones: () => number;
 }
 
-/** A host with pools `mac` and `linux` (`spareClones` for both, the default when absent); jobs last `jobMs`. */
+/** A host with pools `mac` and `linux` (`spareClones` for both, 1 when absent); jobs last `jobMs`. */
 function world(options: { spareClones?: number; jobMs?: number; stateDir?: string; clock?: FakeClock; tart?: FakeTart } = {}): World {
   const clock = options.clock ?? createFakeClock();
   const tart = options.tart ?? createFakeTart({ clock });
@@ -44,7 +44,7 @@ function world(options: { spareClones?: number; jobMs?: number; stateDir?: strin
       spareClones -= 1;
     }
   };
-  const spare = options.spareClones === undefined ? {} : { spareClones: options.spareClones };
+  const spare = { spareClones: options.spareClones ?? 1 };
   const host = fakeLifecycleHost({
     ...(options.stateDir ? { stateDir: options.stateDir } : {}),
     clock,
@@ -229,6 +229,6 @@ describe('spare clones', () => {
       expect(parsed.success).toBe(false);
       expect(parsed.error?.issues[0]).toMatchObject({ path: ['pools', 0, 'spareClones'], message: expect.stringContaining('spareClones must be a whole number from 0 (no spare clone) to 64') });
     }
-    expect(agentConfigSchema.parse({ hostId: 'h1', secrets: ['s'.repeat(32)], stateDir: '/tmp/x', pools: [{ name: 'mac', image: 'base', labels: ['macos'] }] }).pools[0]?.spareClones).toBe(1);
+    expect(agentConfigSchema.parse({ hostId: 'h1', secrets: ['s'.repeat(32)], stateDir: '/tmp/x', pools: [{ name: 'mac', image: 'base', labels: ['macos'] }] }).pools[0]?.spareClones).toBe(0);
   });
 });

@@ -4,17 +4,14 @@
  * Samples /proc/<pid>/status VmRSS every 200 ms for the whole time both jobs run; prints the median
  * and the maximum, and writes bench/results/agent-rss.json. Run: npm run bench:agent-rss
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { startFleet } from '../demo/src/fleet';
 import { waitFor } from '../demo/src/proc';
-import { resultsFile, size } from './bench-env';
+import { procMemoryMb, resultsFile, size } from './bench-env';
 
 const root = process.env.TARTFLEET_ROOT ?? process.cwd();
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
+const rssMb = (pid: number): number => procMemoryMb(pid, 'VmRSS');
 
 const fleet = await startFleet({ root, hosts: 1, pools: [{ name: 'macos', labels: ['macOS'] }], bootMs: size(1_000, 200) });
 try {

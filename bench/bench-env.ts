@@ -5,8 +5,9 @@
  * - `BENCH_QUICK=1` shrinks every workload to seconds. It only shows that a benchmark runs end to
  *   end (CI does this on every change, test/bench/benches-run.test.ts); its numbers mean nothing and
  *   targets are not enforced.
+ * - A process's memory, read from /proc.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const quick = process.env.BENCH_QUICK === '1';
@@ -27,4 +28,10 @@ export function resultsFile(file: string): string {
 export function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+}
+
+/** A memory field of /proc/<pid>/status (`VmRSS`, `VmHWM`: the peak), in MB; NaN when absent. */
+export function procMemoryMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const kb = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return kb === undefined ? NaN : Number(kb) / 1024;
 }

@@ -14,7 +14,7 @@
  * Run: npm run bench:dispatcher -- [--latency-jobs 200] [--seconds 10] [--connections 8] [--burst 200] [--backlog-jobs 10000] [--backlog-hosts 100] [--backlog-seconds 20] [--only latency|throughput|burst|backlog]
  */
 import { sign } from '@octokit/webhooks-methods';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,7 +28,7 @@ import { percentile } from '../demo/src/report';
 import { startFakeGitHub } from '../test/fake-github/src';
 import { startStubAgentServer } from '../test/fakes/stub-agent-server';
 import { queuedPayload } from '../test/helpers/dispatcher-harness';
-import { resultsFile, size } from './bench-env';
+import { procMemoryMb, resultsFile, size } from './bench-env';
 import { deployedNodeOptions } from './deployed-node-options';
 
 const root = process.env.TARTFLEET_ROOT ?? process.cwd();
@@ -135,8 +135,8 @@ async function throughput(seconds: number) {
     const pid = proc.child.pid as number;
     let rssMax = 0;
     const sampler = setInterval(() => {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) rssMax = Math.max(rssMax, Number(m[1]) * 1024);
+      const mb = procMemoryMb(pid, 'VmRSS');
+      if (Number.isFinite(mb)) rssMax = Math.max(rssMax, mb * 1024 * 1024);
     }, 200);
     let n = 0;
     const load = await autocannon({
@@ -200,9 +200,7 @@ async function burst(n: number) {
 
 /** Peak RSS (VmHWM) and current RSS of a process, in MB. */
 function memoryOf(pid: number): { hwmMb: number; rssMb: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-  return { hwmMb: Math.round(kb('VmHWM') / 1024), rssMb: Math.round(kb('VmRSS') / 1024) };
+  return { hwmMb: Math.round(procMemoryMb(pid, 'VmHWM')), rssMb: Math.round(procMemoryMb(pid, 'VmRSS')) };
 }
 
 /**

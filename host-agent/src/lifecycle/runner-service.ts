@@ -130,6 +130,11 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
   const actions = reconcileActions(ctx);
   ctx.warm = createWarmPool({ ctx, targets: openWarmTargets({ stateDir: config.stateDir, clock, logger: log }), draining: () => draining || shuttingDown });
   ctx.spares = createSpareClones({ ctx, draining: () => draining || shuttingDown });
+  /** Warm VMs and spare clones catch up with targets, images and drain state (no tart call). */
+  const tickCapacity = (): void => {
+    ctx.warm.tick();
+    ctx.spares.tick();
+  };
   ctx.slotFreed = () => {
     ctx.countsChanged();
     // Warm capacity first: the dispatcher hears of what is left after the refill.
@@ -153,8 +158,7 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
       try {
         await reconcile(ctx, actions, { allowAdopt: !shuttingDown });
         pruneFinished(ctx);
-        ctx.warm.tick();
-        ctx.spares.tick();
+        tickCapacity();
         await refreshHostFacts();
         ctx.countsChanged();
       } finally {
@@ -174,12 +178,11 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
   let warmTimer: Timer | undefined;
   const warmBeat = (): void => {
     warmTimer = clock.setTimer(WARM_TICK_MS, () => {
-      ctx.warm.tick();
-      ctx.spares.tick();
+      tickCapacity();
       if (!shuttingDown) warmBeat();
     }, { unref: true });
   };
-  void ready.then(() => !shuttingDown && (ctx.warm.tick(), ctx.spares.tick(), warmBeat()));
+  void ready.then(() => !shuttingDown && (tickCapacity(), warmBeat()));
 
   return {
     ready,
@@ -255,17 +258,13 @@ export function createRunnerService(deps: RunnerServiceDeps): LifecycleRunnerSer
       void ctx.spares.retireAll('the host is draining');
     },
 
-    poolImageSwitched() {
-      ctx.warm.tick();
-      ctx.spares.tick();
-    },
+    poolImageSwitched: tickCapacity,
 
     resume() {
       if (shuttingDown) return;
       draining = false;
       log.info({}, 'resumed: taking runners');
-      ctx.warm.tick();
-      ctx.spares.tick();
+      tickCapacity();
     },
 
     async setWarmTarget(name, count, untilMs, source = 'manual') {

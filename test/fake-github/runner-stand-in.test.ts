@@ -179,7 +179,8 @@ describe('runner stand-in (~/actions-runner/run.sh)', () => {
     expect(await runnerStatus(id)).toMatchObject({ status: 'offline' });
     expect(await runnerStatus(id2)).toMatchObject({ status: 'online' });
     proc.kill('SIGINT');
-    expect(await proc.exited).toBe(0);
+    const code = await proc.exited;
+    expect(code, `run.sh ended by ${String(proc.child.signalCode)}; stdout:\n${proc.stdout()}`).toBe(0);
     expect(proc.stdout()).toContain('Exiting...');
     await waitFor('offline after session delete', async () => ((await runnerStatus(id2)) as { status: string }).status === 'offline');
     expect(existsSync(path.join(home, '.runner'))).toBe(false);

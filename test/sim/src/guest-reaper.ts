@@ -42,6 +42,8 @@ export class GuestReaper {
 
   /** For an orderly stop, after we killed the guest ourselves: the reaper has nothing left to do. */
   dismiss(): void {
+    // Only while unreaped: the pid of a reaped child may belong to another process by now.
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     try {
       if (this.child.pid !== undefined) process.kill(this.child.pid, 'SIGKILL');
     } catch {

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../demo/src/fleet';
 import { waitFor } from '../../demo/src/proc';
 import { refillDelays } from '../../demo/src/refill-delays';
+import { sample } from '../helpers/promtool';
 
 const root = path.resolve(__dirname, '../..');
 const TEN_MINUTES = 600_000;
@@ -29,8 +30,10 @@ describe('event-driven refill', () => {
       dispatcher: { intervalMs: TEN_MINUTES, busyIntervalMs: TEN_MINUTES, offlineGraceMs: TEN_MINUTES, idleGraceMs: TEN_MINUTES },
     });
     fleet = f;
-    // The dispatcher's first pass runs at start; wait for it, so what follows is the burst alone.
-    await waitFor('first reconcile pass', () => [...f.github.requests.keys()].some((k) => k.startsWith('GET /repos/acme/app/actions/runs')), 30_000, 100);
+    // The dispatcher's first pass runs at start; wait for it to end (not just to begin: its runner
+    // list may reach GitHub after its run lists), so what follows is the burst alone.
+    const passes = async () => sample(await (await fetch(`${f.dispatcherUrl()}/metrics`)).text(), 'dispatcher_reconcile_duration_seconds_count{outcome="ok"}');
+    await waitFor('first reconcile pass to end', async () => ((await passes()) ?? 0) >= 1, 30_000, 100);
     f.github.requests.clear();
 
     const slots = 4;
@@ -54,7 +57,7 @@ describe('event-driven refill', () => {
     // (the only reads are the webhook path's check that a delivered job is still queued, and the
     // runner group's id, looked up once for the first mint and kept).
     const reads = [...f.github.requests.entries()].filter(([key]) => key.startsWith('GET ') && !/^GET \/repos\/acme\/app\/actions\/jobs\/\{id\} /.test(key));
-    expect(reads.filter(([key]) => !key.startsWith('GET /orgs/acme/actions/runner-groups '))).toEqual([]);
+    expect(reads.filter(([key]) => !key.startsWith('GET /orgs/acme/actions/runner-groups ')).map(([key, n]) => `${key} ×${n}`)).toEqual([]);
     expect(reads.reduce((n, [, count]) => n + count, 0)).toBeLessThanOrEqual(1);
     const left = await f.settle(30_000);
     expect([left.vms, left.registrations]).toEqual([[], []]);

@@ -95,7 +95,8 @@ export function fakeLifecycleHost(options: FakeLifecycleHostOptions): FakeLifecy
   const service = createRunnerService({ config, tart, shell, journal, observer, logger, clock, version: 't', poolImages, timing: { stopTimeoutSeconds: 1, poweroffGraceMs: 200 } });
   options.cleanups.push(async () => {
     await clock.settle(service.shutdown(1_000)).catch(() => undefined);
-    if (!options.stateDir) rmSync(stateDir, { recursive: true, force: true });
+    // Retries: a journal write that outlived a shutdown past its deadline can land mid-removal (ENOTEMPTY).
+    if (!options.stateDir) rmSync(stateDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   });
   return { clock, tart, shell, observer, service, stateDir, dead, image, journal };
 }

@@ -7,7 +7,6 @@
  * in one place, since each step depends on what the others started.
  */
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { createAgentClient, type AgentClient } from '../../core/agent-api/client
 import type { RunnerRecord } from '../../core/agent-api/contract';
 import { isSpareVmName } from '../../core/names';
 import { startFakeGitHub, type FakeGitHubOptions, type RunningFakeGitHub } from '../../test/fake-github/src';
+import { freeLoopbackPort } from './free-port';
 import { startProc, type Proc } from './proc';
 
 const run = promisify(execFile);
@@ -119,24 +119,6 @@ function sshPort(): number {
 
 function randomSecret(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/**
- * A loopback port free right now (the dispatcher binds it moments later), drawn below Linux's
- * ephemeral range (32768–60999): a port the kernel handed out for `listen(0)` is soon handed to
- * another process's `listen(0)` or outgoing connection, and the dispatcher then met EADDRINUSE.
- */
-async function freeLoopbackPort(): Promise<number> {
-  for (let attempt = 0; ; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-    if (attempt >= 50) throw new Error('no free loopback port found in 20000-31999 after 50 tries');
-  }
 }
 
 /** Processes whose command line or environment mentions `marker` (our work dir), except ourselves. */

@@ -7,22 +7,13 @@
  * id, so once our leader is reaped, a process with that pid is a newcomer leading a group of its own.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { procStatFields } from '../sim/src/proc-stat';
 
 /** True when some process's group id is `pgid` (/proc/<pid>/stat field 5) and none has it as its pid. */
 function orphanedGroupHasMembers(pgid: number): boolean {
   if (existsSync(`/proc/${pgid}`)) return false;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid) return true;
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return false;
+  return readdirSync('/proc').some((entry) => /^\d+$/.test(entry) && Number(procStatFields(entry)?.[2]) === pgid);
 }
 
 /** Signals the group led by `child` (spawned with `detached: true`); false when it is gone. */

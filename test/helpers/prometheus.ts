@@ -3,9 +3,9 @@
  * its TSDB in a temp directory, for tests that check queries and rules against live scrapes.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freeLoopbackPort } from '../../demo/src/free-port';
 import { startProc, type Proc } from '../../demo/src/proc';
 import { waitFor } from './wait-for';
 
@@ -28,17 +28,6 @@ export interface RunningPrometheus {
   rules(): Promise<{ name: string; rules: { name: string; health: string; lastError?: string; type: string }[] }[]>;
   proc: Proc;
   stop(): Promise<void>;
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function api<T>(url: string): Promise<T> {

@@ -1,4 +1,5 @@
 import { existsSync, linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { procStatFields } from './proc-stat';
 import { sleepSync } from './sleep';
 
 /**
@@ -19,13 +20,8 @@ export interface LockOwner {
 
 /** State letter and start time (clock ticks since boot) of a process; undefined without /proc. */
 function procStat(pid: number): { state: string; start: string } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', start: fields[19] ?? '' };
-  } catch {
-    return undefined;
-  }
+  const fields = procStatFields(pid);
+  return fields === undefined ? undefined : { state: fields[0] ?? '', start: fields[19] ?? '' };
 }
 
 /** Start time of a process in clock ticks since boot, or '' where /proc does not exist. */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { cacheConfigSchema, type CacheConfig, type CacheConfigInput } from '../../../../host-agent/src/cache/cache-config-schema';
 import { HEALTH_PATH, renderNginxConfig } from '../../../../host-agent/src/cache/render-nginx-config';
 import { killGroup } from '../../../helpers/kill-group';
+import { procStatFields } from '../../../sim/src/proc-stat';
 
 export const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 
@@ -83,18 +84,9 @@ function rssOf(pid: number): number {
 }
 
 function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && Number(procStatFields(entry)?.[1]) === pid)
+    .map(Number);
 }
 
 async function waitHealthy(url: string, child: ChildProcess, stderr: () => string, deadlineMs: number): Promise<void> {

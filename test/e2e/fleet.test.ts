@@ -141,7 +141,8 @@ describe('fleet end to end', () => {
     cleanups.push(() => refusing.close());
     // Placement waits 2 s per host: long enough for the refusing stub (served by this busy test
     // process) to answer, so only the black hole times out.
-    const f = await start({ hosts: 2, dispatcher: { intervalMs: 3_000, busyIntervalMs: 500, offlineGraceMs: 15_000, idleGraceMs: 20_000, timeoutMs: 2_000 }, extraHosts: [{ url: `http://127.0.0.1:${port}`, secret: 'h'.repeat(40) }, { url: refusing.url, secret: 'r'.repeat(40) }] });
+    // The surplus runners the staggered starts make (below) go after the idle grace: 8 s here.
+    const f = await start({ hosts: 2, dispatcher: { intervalMs: 3_000, busyIntervalMs: 500, offlineGraceMs: 15_000, idleGraceMs: 8_000, timeoutMs: 2_000 }, extraHosts: [{ url: `http://127.0.0.1:${port}`, secret: 'h'.repeat(40) }, { url: refusing.url, secret: 'r'.repeat(40) }] });
     await f.agents[0]!.adminClient.drain();
     const ids = enqueue(f, 3, ['self-hosted', 'macOS']);
     await allCompleted(f, ids, 90_000);
@@ -194,10 +195,13 @@ describe('fleet end to end', () => {
   it('moves the job of a host killed while its runner is registered but not online, and leaks nothing once the agent restarts', async () => {
     const HOST_GRACE_MS = 3_000;
     const INTERVAL_MS = 3_000;
+    // The stale registration is deleted past this grace (waited for below); mini-2's runner comes
+    // online within ~2 s of its 1 s boot.
+    const OFFLINE_GRACE_MS = 8_000;
     // mini-1's guests take a minute to boot, so its runner is still offline when the agent dies.
     const f = await start({
       agentEnv: (i) => (i === 0 ? { TART_SIM_BOOT_MS: '60000' } : {}),
-      dispatcher: { intervalMs: INTERVAL_MS, busyIntervalMs: 500, offlineGraceMs: 15_000, idleGraceMs: 20_000, hostGraceMs: HOST_GRACE_MS },
+      dispatcher: { intervalMs: INTERVAL_MS, busyIntervalMs: 500, offlineGraceMs: OFFLINE_GRACE_MS, idleGraceMs: 20_000, hostGraceMs: HOST_GRACE_MS },
     });
     await f.agents[1]!.adminClient.drain();
     const [id] = enqueue(f, 1, ['self-hosted', 'macOS']);

@@ -318,15 +318,16 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       registrations: ours,
       async settle(timeoutMs) {
         // Registrations are read in memory; VMs cost a `tart list` (a Node start) per host. So the
-        // VMs are listed only once no registration is left (every VM's runner deregisters or is
-        // deleted before its VM goes), and the wait between checks grows, as waitFor's does.
+        // VMs are listed only once no registration is left (a runner's registration goes before its
+        // VM does), and the wait between checks grows, as waitFor's does.
         const deadline = Date.now() + timeoutMs;
         let wait = 50;
         for (;;) {
-          const registrations = ours();
-          const left: Leftovers = registrations.length > 0 ? { vms: ['(not listed while registrations remain)'], registrations, processes: [] } : await leftovers();
-          if (left.vms.length === 0 && left.registrations.length === 0) return left;
-          if (Date.now() >= deadline) return registrations.length > 0 ? await leftovers() : left;
+          if (ours().length === 0) {
+            const left = await leftovers();
+            if (left.vms.length === 0 && left.registrations.length === 0) return left;
+          }
+          if (Date.now() >= deadline) return leftovers();
           await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))));
           wait = Math.min(400, Math.round(wait * 1.5));
         }

@@ -6,7 +6,12 @@
 // inputs, so a new import shows up through the file that imports it), of the outputs, and of the
 // build scripts themselves. Anything different, or missing, means build again.
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Files that shape every stamped bundle: this check and the esbuild version.
+const stampFiles = [fileURLToPath(import.meta.url), createRequire(import.meta.url).resolve('esbuild/package.json')];
 
 /** size:mtime of a file, or undefined when it does not exist. */
 function fingerprint(file) {
@@ -39,13 +44,25 @@ export function isFresh(stampPath, key) {
   return entries.length > 0 && entries.every(([file, print]) => print !== undefined && fingerprint(file) === print);
 }
 
-/** Records the inputs (from an esbuild metafile, paths relative to `root`) and outputs of a build. */
+/**
+ * Records the inputs (from an esbuild metafile, paths relative to `root`) and outputs of a build,
+ * with `extraFiles` (the script that holds the build's options) and the files every stamp depends on.
+ */
 export function writeStamp(stampPath, key, root, metafile, extraFiles) {
   const inputs = Object.keys(metafile.inputs).map((f) => path.resolve(root, f));
   const outputs = Object.keys(metafile.outputs).map((f) => path.resolve(root, f));
-  const stamp = { key, files: fingerprints([...inputs, ...outputs, ...extraFiles]) };
+  const stamp = { key, files: fingerprints([...inputs, ...outputs, ...extraFiles, ...stampFiles]) };
   mkdirSync(path.dirname(stampPath), { recursive: true });
   const tmp = `${stampPath}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(stamp));
   renameSync(tmp, stampPath);
+}
+
+/**
+ * Runs `build` (which returns esbuild's metafile, with its outputs written) unless the stamp at
+ * `stampPath` is fresh for `key`, then stamps the result. `scriptFile` is the calling build script.
+ */
+export async function buildUnlessFresh(stampPath, key, root, scriptFile, build) {
+  if (isFresh(stampPath, key)) return;
+  writeStamp(stampPath, key, root, await build(), [scriptFile]);
 }

@@ -3,10 +3,9 @@
 // component of docs/architecture.md before each one lands.
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { isFresh, writeStamp } from './build-stamp.mjs';
+import { buildUnlessFresh } from './build-stamp.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const banner = { js: "import { createRequire as __tfCreateRequire } from 'node:module'; const require = __tfCreateRequire(import.meta.url);" };
@@ -25,10 +24,6 @@ const targets = {
   'fake-github': { entries: { 'fake-github': 'test/fake-github/src/main.ts' }, outdir: 'build/fake-github' },
 };
 
-// A bundle is rebuilt only when a file it was built from changed (scripts/build-stamp.mjs); these
-// files shape every bundle.
-const buildFiles = [fileURLToPath(import.meta.url), path.join(root, 'scripts/build-stamp.mjs'), createRequire(import.meta.url).resolve('esbuild/package.json')];
-
 const wanted = process.argv.slice(2);
 for (const name of wanted) {
   if (!(name in targets)) {
@@ -43,31 +38,31 @@ for (const [name, t] of Object.entries(targets)) {
     Object.entries(t.entries).filter(([, src]) => existsSync(path.join(root, src))).map(([out, src]) => [out, path.join(root, src)]),
   );
   if (Object.keys(entryPoints).length === 0) continue;
-  const stampPath = path.join(root, 'build/.stamps', `${name}.json`);
-  const key = JSON.stringify({ t, banner });
-  if (isFresh(stampPath, key)) continue;
-  const result = await build({
-    write: false,
-    metafile: true,
-    entryPoints,
-    outdir: path.join(root, t.outdir),
-    outExtension: { '.js': name === 'action' ? '.js' : '.mjs' },
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    banner,
-    external: t.external ?? [],
-    legalComments: 'none',
-    logLevel: 'warning',
+  // Rebuilt only when a file it was built from changed (scripts/build-stamp.mjs).
+  await buildUnlessFresh(path.join(root, 'build/.stamps', `${name}.json`), JSON.stringify({ t, banner }), root, fileURLToPath(import.meta.url), async () => {
+    const result = await build({
+      write: false,
+      metafile: true,
+      entryPoints,
+      outdir: path.join(root, t.outdir),
+      outExtension: { '.js': name === 'action' ? '.js' : '.mjs' },
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      banner,
+      external: t.external ?? [],
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+    // Write each bundle beside its target and rename it into place: a simulator or agent process
+    // starting while another test run rebuilds must never read a half-written file.
+    for (const file of result.outputFiles) {
+      mkdirSync(path.dirname(file.path), { recursive: true });
+      const tmp = `${file.path}.${process.pid}.tmp`;
+      writeFileSync(tmp, file.contents);
+      renameSync(tmp, file.path);
+    }
+    return result.metafile;
   });
-  // Write each bundle beside its target and rename it into place: a simulator or agent process
-  // starting while another test run rebuilds must never read a half-written file.
-  for (const file of result.outputFiles) {
-    mkdirSync(path.dirname(file.path), { recursive: true });
-    const tmp = `${file.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, file.contents);
-    renameSync(tmp, file.path);
-  }
-  writeStamp(stampPath, key, root, result.metafile, buildFiles);
 }

@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isFresh, writeStamp } from './build-stamp.mjs';
+import { buildUnlessFresh } from './build-stamp.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -33,8 +33,7 @@ if (needs.length > 0) execFileSync(process.execPath, [path.join(root, 'scripts/b
 const outdir = path.join(root, 'build/run');
 // Rebuilt only when a file it was built from changed (scripts/build-stamp.mjs).
 const stampPath = path.join(root, 'build/.stamps', `run-${entries.map((e) => path.basename(e, '.ts')).join('+')}.json`);
-const key = JSON.stringify(entries.map((e) => path.resolve(root, e)));
-if (!isFresh(stampPath, key)) {
+await buildUnlessFresh(stampPath, JSON.stringify(entries.map((e) => path.resolve(root, e))), root, fileURLToPath(import.meta.url), async () => {
   const result = await build({
     entryPoints: Object.fromEntries(entries.map((e) => [path.basename(e, '.ts'), path.resolve(root, e)])),
     outdir,
@@ -47,8 +46,8 @@ if (!isFresh(stampPath, key)) {
     metafile: true,
     logLevel: 'warning',
   });
-  writeStamp(stampPath, key, root, result.metafile, [fileURLToPath(import.meta.url), path.join(root, 'scripts/build-stamp.mjs')]);
-}
+  return result.metafile;
+});
 const main = path.join(outdir, `${path.basename(entries[0], '.ts')}.mjs`);
 // In this process, as if started as `node <bundle> args...`: signals (Ctrl-C) reach the program itself.
 process.argv = [process.argv[0], main, ...passThrough];

@@ -17,6 +17,7 @@ import { isSpareVmName } from '../../core/names';
 import { startFakeGitHub, type FakeGitHubOptions, type RunningFakeGitHub } from '../../test/fake-github/src';
 import { freeLoopbackPort } from './free-port';
 import { startProc, type Proc } from './proc';
+import { waitFor } from './wait-for';
 
 const run = promisify(execFile);
 
@@ -319,18 +320,13 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       async settle(timeoutMs) {
         // Registrations are read in memory; VMs cost a `tart list` (a Node start) per host. So the
         // VMs are listed only once no registration is left (a runner's registration goes before its
-        // VM does), and the wait between checks grows, as waitFor's does.
-        const deadline = Date.now() + timeoutMs;
-        let wait = 50;
-        for (;;) {
-          if (ours().length === 0) {
-            const left = await leftovers();
-            if (left.vms.length === 0 && left.registrations.length === 0) return left;
-          }
-          if (Date.now() >= deadline) return leftovers();
-          await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))));
-          wait = Math.min(400, Math.round(wait * 1.5));
-        }
+        // VM does); waitFor backs off between checks.
+        const clean = async (): Promise<Leftovers | undefined> => {
+          if (ours().length > 0) return undefined;
+          const left = await leftovers();
+          return left.vms.length === 0 && left.registrations.length === 0 ? left : undefined;
+        };
+        return waitFor('the fleet to settle', clean, timeoutMs).catch(() => leftovers());
       },
       leftovers,
       async close() {

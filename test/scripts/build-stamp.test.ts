@@ -10,9 +10,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/sim-env';
 
 type Metafile = { inputs: Record<string, unknown>; outputs: Record<string, unknown> };
-const { isFresh, writeStamp } = (await import(path.join(repoRoot, 'scripts/build-stamp.mjs'))) as {
+const { isFresh, writeStamp, buildUnlessFresh } = (await import(path.join(repoRoot, 'scripts/build-stamp.mjs'))) as {
   isFresh: (stampPath: string, key: string) => boolean;
   writeStamp: (stampPath: string, key: string, root: string, metafile: Metafile, extraFiles: string[]) => void;
+  buildUnlessFresh: (stampPath: string, key: string, root: string, scriptFile: string, build: () => Promise<Metafile>) => Promise<void>;
 };
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tf-stamp-'));
@@ -61,6 +62,19 @@ describe('build stamps', () => {
     rmSync(file('out/app.js'));
     expect(isFresh(stamp, 'k1')).toBe(false);
     await buildAndStamp('k1');
+
+    // buildUnlessFresh builds only when the stamp is not fresh.
+    let builds = 0;
+    const counted = async (): Promise<Metafile> => {
+      builds++;
+      return (await build({ entryPoints: [file('app.ts')], outdir: file('out'), bundle: true, platform: 'node', metafile: true, logLevel: 'silent', absWorkingDir: dir })).metafile;
+    };
+    await buildUnlessFresh(stamp, 'k1', dir, extra, counted);
+    expect(builds).toBe(0);
+    edit('app.ts', "import { n } from './dep';\nconsole.log(n + 1);\n");
+    await buildUnlessFresh(stamp, 'k1', dir, extra, counted);
+    await buildUnlessFresh(stamp, 'k1', dir, extra, counted);
+    expect(builds).toBe(1);
 
     writeFileSync(stamp, '{"key":"k1","files":');
     expect(isFresh(stamp, 'k1')).toBe(false);
